@@ -1,0 +1,30 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ..forms import MultiCheckboxField
+from ..models.unit import UNIT_KIND_LABELS
+from ..models.user import ROLE_LABELS
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
+    units = MultiCheckboxField("Leads units", coerce=int)
+    active = BooleanField("Active", default=True)
+    password = PasswordField("Password", validators=[Optional(), Length(min=10, message="Use at least 10 characters.")],
+                             description="Required for a new user; leave empty to keep the current one.")
+
+
+class UnitForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    kind = SelectField("Kind", choices=list(UNIT_KIND_LABELS.items()))
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    leaders = MultiCheckboxField("Leaders", coerce=int)
+
+
+class CycleForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)], description="e.g. 2027 Q1")
+    starts_on = DateField("Starts on", validators=[DataRequired(message="Enter a date (YYYY-MM-DD).")])
+    ends_on = DateField("Ends on", validators=[DataRequired(message="Enter a date (YYYY-MM-DD).")])

@@ -1,0 +1,119 @@
+"""Admin pages: users, units, cycles."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import policy
+from ..extensions import db
+from ..forms import show_service_error
+from ..models import Cycle, Unit, User
+from ..services import ServiceError
+from ..services import admin as admin_service
+from ..domain.calendar import quarter_of
+from ..timeutil import local_today
+from . import bp
+from .forms import CycleForm, UnitForm, UserForm
+
+
+def _get(model, ident):
+    return db.session.get(model, ident) or abort(404)
+
+
+def _all(model, order):
+    return db.session.scalars(select(model).order_by(order)).all()
+
+
+def _form_page(template, form, **context):
+    return render_template(template, form=form, **context), 422 if form.errors else 200
+
+
+def _saved(action, form, message) -> bool:
+    """Run a service call; commit and flash on success, show its error on the form otherwise."""
+    try:
+        action()
+    except ServiceError as error:
+        db.session.rollback()
+        show_service_error(form, error)
+        return False
+    db.session.commit()
+    flash(message)
+    return True
+
+
+@bp.get("/users")
+@policy.require(policy.can_manage_users)
+def users():
+    items = db.session.scalars(select(User).order_by(User.active.desc(), User.name)
+                               .options(selectinload(User.units))).all()
+    return render_template("admin/users.html", users=items)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@policy.require(policy.can_manage_users)
+def edit_user(user_id=None):
+    user = _get(User, user_id) if user_id else None
+    form = UserForm(obj=user)
+    units = {u.id: u for u in _all(Unit, Unit.name)}
+    form.units.choices = [(u.id, u.name) for u in units.values()]
+    if user and request.method == "GET":
+        form.units.data = [u.id for u in user.units]
+    if user:
+        del form.email
+    if form.validate_on_submit():
+        chosen = [units[i] for i in form.units.data]
+        if user is None and not form.password.data:
+            form.password.errors = list(form.password.errors) + ["A new user needs a password."]
+        elif user is None and _saved(lambda: admin_service.create_user(
+                form.email.data, form.name.data, form.role.data, form.password.data, chosen),
+                form, "User created."):
+            return redirect(url_for("admin.users"))
+        elif user is not None and _saved(lambda: admin_service.update_user(
+                user, form.name.data, form.role.data, form.active.data, chosen, form.password.data or None),
+                form, "User saved."):
+            return redirect(url_for("admin.users"))
+    return _form_page("admin/user_form.html", form, user=user)
+
+
+@bp.get("/units")
+@policy.require(policy.can_view)
+def units():
+    items = db.session.scalars(select(Unit).order_by(Unit.kind, Unit.name).options(selectinload(Unit.leaders))).all()
+    return render_template("admin/units.html", units=items)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@policy.require(policy.can_manage_units)
+def edit_unit(unit_id=None):
+    unit = _get(Unit, unit_id) if unit_id else None
+    form = UnitForm(obj=unit)
+    leaders = {u.id: u for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))}
+    form.leaders.choices = [(u.id, f"{u.name} ({u.role_label})") for u in leaders.values()]
+    if unit and request.method == "GET":
+        form.leaders.data = [u.id for u in unit.leaders]
+    if form.validate_on_submit() and _saved(lambda: admin_service.save_unit(
+            unit, form.name.data, form.kind.data, form.description.data or "",
+            [leaders[i] for i in form.leaders.data]), form, "Unit saved."):
+        return redirect(url_for("admin.units"))
+    return _form_page("admin/unit_form.html", form, unit=unit)
+
+
+@bp.get("/cycles")
+@policy.require(policy.can_view)
+def cycles():
+    return render_template("admin/cycles.html", cycles=_all(Cycle, Cycle.starts_on.desc()), today=local_today())
+
+
+@bp.route("/cycles/new", methods=["GET", "POST"])
+@bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
+@policy.require(policy.can_manage_cycles)
+def edit_cycle(cycle_id=None):
+    cycle = _get(Cycle, cycle_id) if cycle_id else None
+    form = CycleForm(obj=cycle)
+    if cycle is None and request.method == "GET":
+        form.name.data, form.starts_on.data, form.ends_on.data = quarter_of(local_today())
+    if form.validate_on_submit() and _saved(lambda: admin_service.save_cycle(
+            cycle, form.name.data, form.starts_on.data, form.ends_on.data), form, "Cycle saved."):
+        return redirect(url_for("admin.cycles"))
+    return _form_page("admin/cycle_form.html", form, cycle=cycle)

@@ -1,0 +1,10 @@
+"""All models, importable from one place so Alembic and the app see the same metadata."""
+from .metric import Metric
+from .okr import CheckIn, Cycle, KeyResult, Objective, RankChange, kr_contributors
+from .unit import UNIT_KINDS, Unit, unit_leaders
+from .user import ROLES, AuthEvent, User
+
+__all__ = [
+    "AuthEvent", "CheckIn", "Cycle", "KeyResult", "Metric", "Objective", "RankChange",
+    "ROLES", "UNIT_KINDS", "Unit", "User", "kr_contributors", "unit_leaders",
+]

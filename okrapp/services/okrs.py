@@ -1,0 +1,145 @@
+"""Writing objectives, key results and check-ins."""
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain import metrics as metric_rules
+from ..domain.scoring import progress
+from ..extensions import db
+from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, RankChange, User
+from ..timeutil import to_local, utcnow
+from . import ServiceError, StaleEdit
+
+
+def create_objective(cycle: Cycle, title: str, description: str, by: User) -> Objective:
+    rank = (db.session.scalar(select(func.max(Objective.rank)).where(Objective.cycle_id == cycle.id)) or 0) + 1
+    objective = Objective(cycle=cycle, title=title.strip(), description=description.strip(), rank=rank,
+                          created_by=by)
+    objective.rank_changes.append(RankChange(old_rank=None, new_rank=rank, changed_by=by, reason="created"))
+    db.session.add(objective)
+    db.session.flush()
+    return objective
+
+
+def update_objective(objective: Objective, title: str, description: str) -> None:
+    objective.title, objective.description = title.strip(), description.strip()
+    db.session.flush()
+
+
+def move_objective(objective: Objective, new_rank: int, by: User, reason: str = "") -> list[RankChange]:
+    """Put objective at new_rank (clamped), renumber the cycle 1..n and record every change."""
+    siblings = list(db.session.scalars(
+        select(Objective).where(Objective.cycle_id == objective.cycle_id).order_by(Objective.rank, Objective.id)))
+    siblings.remove(objective)
+    position = min(max(new_rank, 1), len(siblings) + 1) - 1
+    siblings.insert(position, objective)
+    changes = []
+    for rank, item in enumerate(siblings, start=1):
+        if item.rank != rank:
+            change = RankChange(objective=item, old_rank=item.rank, new_rank=rank, changed_by=by,
+                                changed_at=utcnow(), reason=reason)
+            item.rank = rank
+            db.session.add(change)
+            changes.append(change)
+    db.session.flush()
+    return changes
+
+
+def carry_forward(objective: Objective, cycle: Cycle, by: User) -> tuple[Objective, list[KeyResult]]:
+    """Copy objective into cycle; last values become baselines. Reached results stay behind
+    (their baseline would equal or pass the target and flip its direction)."""
+    if cycle.id == objective.cycle_id:
+        raise ServiceError("Choose a different cycle to carry the objective into.", field="cycle")
+    already = db.session.scalar(select(Objective.id).where(
+        Objective.carried_from_id == objective.id, Objective.cycle_id == cycle.id))
+    if already:
+        raise ServiceError(f"This objective was already carried into {cycle.name}.", field="cycle")
+    copy = create_objective(cycle, objective.title, objective.description, by)
+    copy.carried_from_id = objective.id
+    left_behind = []
+    for kr in objective.key_results:
+        if progress(kr.baseline, kr.target, kr.current_value) >= 1.0:
+            left_behind.append(kr)
+            continue
+        copy.key_results.append(KeyResult(
+            title=kr.title, metric=kr.metric, baseline=kr.current_value, target=kr.target,
+            current_value=kr.current_value, current_confidence=None, accountable_unit=kr.accountable_unit,
+            contributors=list(kr.contributors), weight=kr.weight, commitment=kr.commitment, updated_by=by))
+    db.session.flush()
+    return copy, left_behind
+
+
+def check_metric_values(metric: Metric, **values: float) -> None:
+    for field, value in values.items():
+        if metric.is_milestone:
+            problem = metric_rules.milestone_problem(value)
+        else:
+            problem = metric_rules.range_problem(value, metric.min_value, metric.max_value,
+                                                 label=field.replace("_", " ").capitalize())
+        if problem:
+            raise ServiceError(f"{problem} ({metric.name}).", field=field)
+
+
+def save_key_result(kr: KeyResult | None, objective: Objective, *, title, metric: Metric, baseline, target,
+                    accountable_unit, contributors, weight, commitment, by: User,
+                    expected_version: int | None = None) -> KeyResult:
+    if metric.is_milestone:
+        baseline, target = 0.0, 1.0
+    if baseline == target:
+        raise ServiceError("The target must differ from the baseline.", field="target")
+    check_metric_values(metric, baseline=baseline, target=target)
+    if kr is None:
+        kr = KeyResult(objective=objective, current_value=baseline)
+        db.session.add(kr)
+    else:
+        _ensure_fresh(kr, expected_version)
+        has_history = kr.last_check_in_at is not None
+        if has_history and kr.metric_id != metric.id:
+            raise ServiceError("The metric of a key result with check-ins cannot change; create a new key result.",
+                               field="metric")
+        if not has_history:
+            kr.current_value = baseline  # nothing measured yet: the value is still the baseline
+    kr.title, kr.metric, kr.baseline, kr.target = title.strip(), metric, baseline, target
+    kr.accountable_unit = accountable_unit
+    kr.contributors = [u for u in contributors if u.id != accountable_unit.id]
+    kr.weight, kr.commitment = weight, commitment
+    kr.updated_by, kr.updated_at = by, utcnow()
+    _flush(kr)
+    return kr
+
+
+def record_check_in(kr: KeyResult, value: float, confidence: int, comment: str, author: User,
+                    expected_version: int | None = None) -> CheckIn:
+    _ensure_fresh(kr, expected_version)
+    if not 0 <= confidence <= 10:
+        raise ServiceError("Confidence must be between 0 and 10.", field="confidence")
+    check_metric_values(kr.metric, value=value)
+    now = utcnow()
+    check_in = CheckIn(key_result=kr, value=value, confidence=confidence, comment=comment.strip(),
+                       author=author, created_at=now)
+    db.session.add(check_in)
+    kr.current_value, kr.current_confidence, kr.last_check_in_at = value, confidence, now
+    kr.updated_by, kr.updated_at = author, now
+    _flush(kr)
+    return check_in
+
+
+def stale_message(kr: KeyResult) -> str:
+    who = kr.updated_by.name if kr.updated_by else "someone"
+    when = to_local(kr.updated_at).strftime("%H:%M") if kr.updated_at else "just now"
+    return (f"“{kr.title}” was changed by {who} meanwhile (at {when}). Nothing of yours was saved; "
+            "look at the current values and try again.")
+
+
+def _ensure_fresh(kr: KeyResult, expected_version: int | None) -> None:
+    if expected_version is not None and kr.version != expected_version:
+        raise StaleEdit(stale_message(kr))
+
+
+def _flush(kr: KeyResult) -> None:
+    """The version column also catches a save that raced past _ensure_fresh in another process."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        fresh = db.session.get(KeyResult, kr.id)
+        raise StaleEdit(stale_message(fresh)) from None

@@ -1,0 +1,90 @@
+"""Read side: load a cycle's objectives in a fixed number of queries and score them."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..domain.scoring import KeyResultFigures, Score, elapsed_share, score_key_result, score_objective
+from ..extensions import db
+from ..models import CheckIn, Cycle, KeyResult, Objective, RankChange, User, kr_contributors
+
+
+@dataclass
+class KeyResultView:
+    kr: KeyResult
+    score: Score
+
+
+@dataclass
+class ObjectiveView:
+    objective: Objective
+    score: Score | None
+    key_results: list[KeyResultView] = field(default_factory=list)
+
+
+def cycles() -> list[Cycle]:
+    return list(db.session.scalars(select(Cycle).order_by(Cycle.starts_on.desc())))
+
+
+def current_cycle(today: date, cycle_id: int | None = None) -> Cycle | None:
+    """The requested cycle, else the one running today, else the latest that has started, else any."""
+    if cycle_id is not None:
+        return db.session.get(Cycle, cycle_id)
+    running = db.session.scalar(select(Cycle).where(Cycle.starts_on <= today, Cycle.ends_on >= today)
+                                .order_by(Cycle.starts_on.desc()))
+    if running:
+        return running
+    return db.session.scalar(select(Cycle).order_by((Cycle.starts_on <= today).desc(), Cycle.starts_on.desc()))
+
+
+def figures(kr: KeyResult) -> KeyResultFigures:
+    return KeyResultFigures(baseline=kr.baseline, target=kr.target, current=kr.current_value, weight=kr.weight,
+                            commitment=kr.commitment, confidence=kr.current_confidence)
+
+
+def _kr_options():
+    return (joinedload(KeyResult.metric), joinedload(KeyResult.accountable_unit),
+            selectinload(KeyResult.contributors))
+
+
+def scoreboard(cycle: Cycle, today: date) -> list[ObjectiveView]:
+    objectives = db.session.scalars(
+        select(Objective).where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id)
+        .options(selectinload(Objective.key_results).options(*_kr_options()))).all()
+    elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
+    return [score_view(o, elapsed) for o in objectives]
+
+
+def score_view(objective: Objective, elapsed: float) -> ObjectiveView:
+    krs = [KeyResultView(kr, score_key_result(figures(kr), elapsed)) for kr in objective.key_results]
+    return ObjectiveView(objective, score_objective([figures(v.kr) for v in krs], elapsed), krs)
+
+
+def objective_detail(objective_id: int, today: date) -> ObjectiveView | None:
+    objective = db.session.scalar(
+        select(Objective).where(Objective.id == objective_id).options(
+            joinedload(Objective.cycle),
+            selectinload(Objective.key_results).options(
+                *_kr_options(), selectinload(KeyResult.check_ins).joinedload(CheckIn.author)),
+            selectinload(Objective.rank_changes).joinedload(RankChange.changed_by)))
+    if objective is None:
+        return None
+    return score_view(objective, elapsed_share(objective.cycle.starts_on, objective.cycle.ends_on, today))
+
+
+def my_key_results(user: User, cycle: Cycle, today: date) -> list[KeyResultView]:
+    """Key results of the cycle that one of the user's units is accountable for or contributes to,
+    the ones longest without a check-in first."""
+    unit_ids = [u.id for u in user.units]
+    if not unit_ids:
+        return []
+    contributing = select(kr_contributors.c.key_result_id).where(kr_contributors.c.unit_id.in_(unit_ids))
+    krs = db.session.scalars(
+        select(KeyResult).join(Objective).where(
+            Objective.cycle_id == cycle.id,
+            or_(KeyResult.accountable_unit_id.in_(unit_ids), KeyResult.id.in_(contributing)))
+        .options(*_kr_options(), joinedload(KeyResult.objective))
+        .order_by(KeyResult.last_check_in_at.is_not(None), KeyResult.last_check_in_at, KeyResult.id)).unique().all()
+    elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
+    return [KeyResultView(kr, score_key_result(figures(kr), elapsed)) for kr in krs]

@@ -1,0 +1,119 @@
+"""Fixtures: a real database (SQLite file, or a PostgreSQL database of our own when
+OKRAPP_DATABASE_URL points at a server), migrated once per run and emptied after each test."""
+import os
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
+
+os.environ.setdefault("OKRAPP_ENV", "test")
+
+from config import TestConfig  # noqa: E402
+from okrapp import create_app  # noqa: E402
+from okrapp.extensions import db  # noqa: E402
+from okrapp.models import Metric  # noqa: E402
+
+from .factories import PASSWORD  # noqa: E402
+
+START = datetime(2026, 11, 16, 8, 0)  # a Monday in the middle of 2026 Q4, in UTC
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("OKRAPP_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'okrapp-test.db'}"
+        return
+    url = make_url(base)
+    name = f"okrapp_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def make_config(database_url, instance_path, **overrides):
+    attrs = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret", **overrides}
+    return type("RunConfig", (TestConfig,), attrs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["OKRAPP_INSTANCE_PATH"] = str(instance)
+    application = create_app(make_config(database_url, instance))
+    with application.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+class Clock:
+    """A fixed clock the app reads through OKRAPP_CLOCK; tests move it instead of sleeping."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def clock(app):
+    fixed = Clock(START)
+    app.config["OKRAPP_CLOCK"] = fixed
+    yield fixed
+    app.config["OKRAPP_CLOCK"] = None
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Each test runs inside an app context and leaves an empty database behind."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        _empty_database()
+
+
+def _empty_database():
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name == "metrics":
+                conn.execute(delete(table).where(Metric.__table__.c.builtin.is_(False)))
+            else:
+                conn.execute(delete(table))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(app):
+    """login(user) -> a test client logged in as user."""
+    def log_in(user, password=PASSWORD):
+        client = app.test_client()
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data
+        return client
+    return log_in
