@@ -50,10 +50,13 @@ def _instance_secret(path: Path) -> str:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Enforce foreign keys, and let readers and one writer work at once (web + scheduler)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 
@@ -39,16 +40,32 @@ def database_url(tmp_path_factory):
         server.dispose()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production: no `g` or database session
+    leaks from the test (which holds a context of its own) into the request."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_config(database_url, instance_path, **overrides):
     attrs = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret", **overrides}
     return type("RunConfig", (TestConfig,), attrs)
+
+
+def make_app(database_url, instance_path, **overrides):
+    """Another app on the same database: a second server process, or other settings."""
+    application = create_app(make_config(database_url, instance_path, **overrides))
+    application.test_client_class = FreshContextClient
+    return application
 
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     os.environ["OKRAPP_INSTANCE_PATH"] = str(instance)
-    application = create_app(make_config(database_url, instance))
+    application = make_app(database_url, instance)
     with application.app_context():
         from flask_migrate import upgrade
         upgrade()

@@ -10,18 +10,26 @@ from ..models.user import ROLE_LABELS
 class UserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
+    role = SelectField("Role")
     units = MultiCheckboxField("Leads units", coerce=int)
     active = BooleanField("Active", default=True)
     password = PasswordField("Password", validators=[Optional(), Length(min=10, message="Use at least 10 characters.")],
                              description="Required for a new user; leave empty to keep the current one.")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = list(ROLE_LABELS.items())
+
 
 class UnitForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    kind = SelectField("Kind", choices=list(UNIT_KIND_LABELS.items()))
+    kind = SelectField("Kind")
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     leaders = MultiCheckboxField("Leaders", coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = list(UNIT_KIND_LABELS.items())
 
 
 class CycleForm(FlaskForm):

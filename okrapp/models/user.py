@@ -1,6 +1,7 @@
 """Users, their roles and the audit trail of login attempts."""
 import secrets
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,11 @@ from ..timeutil import utcnow
 
 ROLES = ("admin", "executive", "unit_leader", "board")
 ROLE_LABELS = {"admin": "Admin", "executive": "Executive", "unit_leader": "Unit leader", "board": "Board member"}
+
+
+def password_method() -> str:
+    """werkzeug's scrypt; tests lower its cost through OKRAPP_PASSWORD_METHOD."""
+    return current_app.config.get("OKRAPP_PASSWORD_METHOD", "scrypt") if has_app_context() else "scrypt"
 
 
 def new_session_token() -> str:
@@ -48,7 +54,7 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS[self.role]
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_method())
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:

@@ -24,10 +24,13 @@ class KeyResultForm(FlaskForm):
     contributors = MultiCheckboxField("Contributing units", coerce=int)
     weight = FloatField("Weight within the objective", default=1.0,
                         validators=[InputRequired(), NumberRange(min=0.01, max=100, message="Use a weight between 0.01 and 100.")])
-    commitment = RadioField("Commitment", default="committed", choices=[
-        ("committed", "Committed — expected to reach 1.0"),
-        ("aspirational", "Aspirational — 0.7 counts as success")])
+    commitment = RadioField("Commitment", default="committed")
     version = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commitment.choices = [("committed", "Committed — expected to reach 1.0"),
+                                   ("aspirational", "Aspirational — 0.7 counts as success")]
 
     def validate_numbers(self, milestone: bool) -> bool:
         """Baseline and target are required unless the metric is a milestone."""

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import AuthEvent, User
+from ..models.user import password_method
 from ..timeutil import utcnow
 from . import ServiceError
 
@@ -17,10 +18,10 @@ log = logging.getLogger("okrapp.auth")
 LOGIN_FAILED = "Wrong email or password. After repeated failures an account is locked for a while."
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
     # Checked against for unknown accounts so both paths cost the same time.
-    return generate_password_hash("not-a-real-password", method="scrypt")
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def find_user(email: str) -> User | None:
@@ -32,10 +33,10 @@ def authenticate(email: str, password: str, remote_addr: str | None = None) -> U
     now = utcnow()
     user = find_user(email)
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(password_method()), password)
         return _fail(email, None, "unknown_account", remote_addr)
     if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(password_method()), password)
         return _fail(email, user, "locked", remote_addr)
     if not user.check_password(password):
         _count_failure(user, now)
