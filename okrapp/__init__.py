@@ -80,9 +80,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .conflicts import bp as conflicts_bp
+    from .incentives import bp as incentives_bp
     from .okrs import bp as okrs_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(okrs_bp)
+    app.register_blueprint(incentives_bp)
+    app.register_blueprint(conflicts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

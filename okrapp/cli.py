@@ -1,4 +1,6 @@
 """The `okrapp` command: Flask's CLI over the app factory plus okrapp's own groups."""
+import json
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -68,9 +70,101 @@ def list_users_command():
         click.echo(f"{user.email:<32} {user.role:<12} {'active' if user.active else 'inactive'}")
 
 
+conflicts_group = click.Group("conflicts", help="Incentive conflict detection.")
+
+
+@conflicts_group.command("scan")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of FORMAT.md.")
+@click.option("--max-depth", default=4, show_default=True, type=int, help="Longest path of links that counts (1-8).")
+@with_appcontext
+def scan_command(file, as_json, max_depth):
+    """Scan a scenario FILE, or the database when no FILE is given.
+
+    Exit status: 0 no conflicts, 1 conflicts found, 2 bad input."""
+    from .domain.conflicts import scan
+    from .domain.scenario import ScenarioError, load_scenario
+    if not 1 <= max_depth <= 8:
+        fail("--max-depth must be between 1 and 8")
+    if file:
+        try:
+            with open(file, encoding="utf-8") as handle:
+                scenario = load_scenario(handle.read())
+        except (OSError, UnicodeDecodeError) as error:
+            fail(f"{file}: {error}")
+        except ScenarioError as error:
+            for problem in error.problems:
+                click.echo(f"{file}: {problem}", err=True)
+            raise click.exceptions.Exit(2)
+        result = scan(scenario, max_depth)
+    else:
+        from .services.conflicts import scan_database
+        result, scenario, _info = scan_database(max_depth)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=1, ensure_ascii=False))
+    else:
+        click.echo(render_findings(result))
+    raise click.exceptions.Exit(1 if result.conflicts else 0)
+
+
+def render_findings(result) -> str:
+    """A table people read in a terminal: worst first, one sentence each."""
+    if not result.conflicts and not result.tensions:
+        return "No conflicts and no tensions."
+    lines = []
+    for title, findings in (("Conflicts", result.conflicts), ("Tensions", result.tensions)):
+        if not findings:
+            continue
+        lines.append(f"{title} ({len(findings)}):")
+        lines.append(f"  {'severity':>8}  {'kind':<9} pair")
+        for f in findings:
+            lines.append(f"  {f.severity:>8.3f}  {f.kind:<9} {f.a} <-> {f.b}")
+            lines.append(f"  {'':>8}  {'':<9} {f.explanation}")
+    return "\n".join(lines)
+
+
+@conflicts_group.command("refresh")
+@with_appcontext
+def refresh_command():
+    """Re-scan the database and update the stored findings (also after new check-ins)."""
+    from .services.conflicts import refresh_findings
+    report = refresh_findings()
+    db.session.commit()
+    click.echo(f"{len(report.new)} new, {len(report.reopened)} reopened, "
+               f"{len(report.resolved_by_change)} resolved by change, {report.still_open} open.")
+
+
+incentives_group = click.Group("incentives", help="Unit incentives and legacy KPIs.")
+
+
+@incentives_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--period", default="", help="e.g. 2026")
+@click.option("--dry-run", is_flag=True, help="Only check the sheet.")
+@with_appcontext
+def import_command(file, period, dry_run):
+    """Import a legacy KPI / bonus sheet (CSV). All rows or none."""
+    from .services.incentives import import_sheet, preview_sheet
+    with open(file, "rb") as handle:
+        data = handle.read()
+    report = preview_sheet(data)
+    for line, message in report.problems:
+        click.echo(f"{file}:{line}: {message}" if line else f"{file}: {message}", err=True)
+    if not report.ok:
+        raise click.exceptions.Exit(2)
+    if dry_run:
+        click.echo(f"{len(report.rows)} row(s) are fine; nothing imported (--dry-run).")
+        return
+    created = import_sheet(data, None, period)
+    db.session.commit()
+    click.echo(f"Imported {len(created)} incentive(s).")
+
+
 def register_commands(app) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(conflicts_group)
+    app.cli.add_command(incentives_group)
 
 
 def _create_app():

@@ -49,6 +49,42 @@ def can_check_in(user, key_result) -> bool:
     return any(unit.id in led for unit in key_result.units)
 
 
+def leads(user, unit) -> bool:
+    return _role(user, "unit_leader") and any(u.id == unit.id for u in user.units)
+
+
+def can_view_incentives(user, unit=None) -> bool:
+    """Bonus criteria are sensitive: unit leaders see their own units' only."""
+    if _role(user, "admin", "executive", "board"):
+        return True
+    if unit is None:
+        return _role(user, "unit_leader")
+    return leads(user, unit)
+
+
+def can_manage_incentives(user) -> bool:
+    return _role(user, "admin", "executive")
+
+
+def can_propose_incentive_change(user, unit) -> bool:
+    return leads(user, unit)
+
+
+def can_edit_links(user) -> bool:
+    return _role(user, "executive")
+
+
+def can_view_finding(user, finding) -> bool:
+    """Unit leaders see the conflicts their units are part of; everyone else sees all."""
+    if _role(user, "admin", "executive", "board"):
+        return True
+    return _role(user, "unit_leader") and bool({u.id for u in user.units} & {u.id for u in finding.units})
+
+
+def can_act_on_findings(user) -> bool:
+    return _role(user, "executive")
+
+
 def can_change_own_password(user) -> bool:
     return bool(user and user.is_authenticated and user.active)
 

@@ -1,4 +1,4 @@
-"""Incentive conflict detection, exactly as docs/conflict-scenarios/FORMAT.md defines it.
+"""Incentive conflict detection, exactly as tests/data/conflict-scenarios/FORMAT.md defines it.
 
 A goal (a unit's incentive or a shared key result) pushes its metric up or down. The push
 travels along signed, weighted influence links; only simple paths of at most max_depth links
@@ -47,6 +47,7 @@ class Goal:
     weight: float = 1.0
     owner: str | None = None  # the unit of an incentive; None for a shared key result
     objective: str | None = None
+    name: str | None = None  # what people call it; explanations use it when given
 
     @property
     def is_incentive(self) -> bool:
@@ -201,14 +202,6 @@ def _reach_from(start: str, graph, last_hop, goal_metrics: set[str], max_depth: 
     return reached
 
 
-def effect(g: Goal, metric: str, ctx: _Context) -> float:
-    """Net effect of pushing g on metric: exactly its push on its own metric."""
-    if metric == g.metric:
-        return float(g.direction)
-    entry = ctx.reach[g.metric].get(metric)
-    return g.direction * entry[0] if entry else 0.0
-
-
 def _opposing(mover: Goal, moved: Goal, entry) -> list:
     """Single paths (from entry) along which mover's push works against moved."""
     if entry is None:
@@ -307,7 +300,9 @@ def _verb(direction: int, suffix: str) -> str:
 
 
 def _label(goal: Goal) -> str:
-    return goal.id if not goal.is_incentive else f"{goal.owner} ({goal.id})"
+    if goal.is_incentive:
+        return f"{goal.owner} ({goal.name or goal.id})"
+    return f"“{goal.name}” ({goal.id})" if goal.name else goal.id
 
 
 def _explain(mover: Goal, moved: Goal, path: Sequence[str], ctx: _Context) -> str:
@@ -316,7 +311,7 @@ def _explain(mover: Goal, moved: Goal, path: Sequence[str], ctx: _Context) -> st
     labels, signs, raises = ctx.labels, ctx.signs, _VERBS["s"]
     opening = ctx.phrases.get(("open", mover.id, path[0]))
     if opening is None:
-        subject = f"{mover.owner} is rewarded for" if mover.owner is not None else f"{mover.id} aims at"
+        subject = f"{mover.owner} is rewarded for" if mover.owner is not None else f"{_label(mover)} aims at"
         opening = ctx.phrases[("open", mover.id, path[0])] = \
             f"{subject} {_verb(mover.direction, 'ing')} {labels.get(path[0], path[0])}"
     ending = ctx.phrases.get(("end", moved.id))

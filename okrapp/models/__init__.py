@@ -1,10 +1,13 @@
 """All models, importable from one place so Alembic and the app see the same metadata."""
+from .incentive import (ConflictFinding, FindingEvent, Incentive, IncentiveProposal, MetricLink,
+                        finding_units)
 from .metric import Metric
 from .okr import CheckIn, Cycle, KeyResult, Objective, RankChange, kr_contributors
 from .unit import UNIT_KINDS, Unit, unit_leaders
 from .user import ROLES, AuthEvent, User
 
 __all__ = [
+    "ConflictFinding", "FindingEvent", "Incentive", "IncentiveProposal", "MetricLink", "finding_units",
     "AuthEvent", "CheckIn", "Cycle", "KeyResult", "Metric", "Objective", "RankChange",
     "ROLES", "UNIT_KINDS", "Unit", "User", "kr_contributors", "unit_leaders",
 ]

@@ -10,6 +10,8 @@ from ..extensions import db
 from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, RankChange, Unit, User
 from ..timeutil import local_today
 from .admin import create_metric, create_user, save_cycle, save_unit
+from .conflicts import refresh_findings
+from .demo_incentives import load_incentives
 
 DEMO_PASSWORD = "okrapp-demo"
 DEMO_LOGINS = [
@@ -93,7 +95,8 @@ def load_demo() -> bool:
         for row in krs:
             _key_results(rng, old, new, row, metrics, units, users, (prev_start, prev_end), (start, today))
     _rerank(current, ceo, start)
-    db.session.flush()
+    load_incentives(units, ceo)
+    refresh_findings(ceo)
     return True
 
 

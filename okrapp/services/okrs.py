@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, RankChange, User
 from ..timeutil import to_local, utcnow
 from . import ServiceError, StaleEdit
+from .conflicts import refresh_findings
 
 
 def create_objective(cycle: Cycle, title: str, description: str, by: User) -> Objective:
@@ -65,6 +66,7 @@ def carry_forward(objective: Objective, cycle: Cycle, by: User) -> tuple[Objecti
             current_value=kr.current_value, current_confidence=None, accountable_unit=kr.accountable_unit,
             contributors=list(kr.contributors), weight=kr.weight, commitment=kr.commitment, updated_by=by))
     db.session.flush()
+    refresh_findings(by)
     return copy, left_behind
 
 
@@ -104,6 +106,7 @@ def save_key_result(kr: KeyResult | None, objective: Objective, *, title, metric
     kr.weight, kr.commitment = weight, commitment
     kr.updated_by, kr.updated_at = by, utcnow()
     _flush(kr)
+    refresh_findings(by)
     return kr
 
 

@@ -1,10 +1,14 @@
 """Every write route for every role: refused writes answer 403 and change nothing."""
+import base64
+
 import pytest
 from sqlalchemy import select
 
 from okrapp.extensions import db
+from okrapp.models import ConflictFinding
+from okrapp.services import incentives
 
-from ..factories import make_cycle, make_key_result, make_objective, make_unit, make_user
+from ..factories import make_cycle, make_key_result, make_objective, make_unit, make_user, metric
 
 
 @pytest.fixture
@@ -19,8 +23,17 @@ def world():
     kr = make_key_result(objective, unit=unit_a, by=executive)
     users = {"admin": make_user("admin"), "executive": executive, "unit_leader": leader_a,
              "other_leader": leader_b, "board": make_user("board")}
+    incentive = incentives.save_incentive(None, unit=unit_a, name="Cheap service", metric=metric("csat"),
+                                          direction="decrease", weight=0.5, target=None, period="", note="",
+                                          by=executive)
+    link = incentives.save_link(None, source=metric("nps"), target=metric("csat"), sign=1, strength=0.5, rationale="",
+                                by=executive)
+    proposal = incentives.propose(unit_a, "Share the CSAT result instead", leader_a)
+    db.session.commit()
+    finding = db.session.scalar(select(ConflictFinding))
     return dict(users=users, unit=unit_a, cycle=cycle, other_cycle=other_cycle, objective=objective, kr=kr,
-                target_user=make_user("executive"))
+                target_user=make_user("executive"), incentive=incentive, link=link, proposal=proposal,
+                finding=finding)
 
 
 def write_routes(w):
@@ -48,6 +61,23 @@ def write_routes(w):
                          {"admin"}),
         "edit cycle": (f"/admin/cycles/{c}/edit", {"name": "Q4", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
                        {"admin"}),
+        "create incentive": ("/incentives/new", {"unit": u, "name": "Volume", "metric": kr.metric_id,
+                                                  "direction": "increase", "weight": 0.3}, {"admin", "executive"}),
+        "edit incentive": (f"/incentives/{w['incentive'].id}/edit", {"unit": u, "name": "Cheaper", "metric": kr.metric_id,
+                                                                      "direction": "decrease", "weight": 0.4},
+                           {"admin", "executive"}),
+        "retire incentive": (f"/incentives/{w['incentive'].id}/retire", {}, {"admin", "executive"}),
+        "import sheet": ("/incentives/import/confirm", {"payload": base64.b64encode(
+            b"unit,KPI name,metric key,direction,weight,target\nUnit A,Calls,csat,increase,0.5,\n").decode()},
+                         {"admin", "executive"}),
+        "propose change": (f"/units/{u}/proposals", {"text": "Please"}, {"unit_leader"}),
+        "decide proposal": (f"/proposals/{w['proposal'].id}/decide", {"decision": "decline"}, {"admin", "executive"}),
+        "create link": ("/influence-links/new", {"source": metric("csat").id, "target": metric("churn_rate").id,
+                                                 "sign": "-1", "strength": 0.5}, {"executive"}),
+        "edit link": (f"/influence-links/{w['link'].id}/edit", {"source": metric("nps").id, "target": metric("csat").id,
+                                                                "sign": "-1", "strength": 0.5}, {"executive"}),
+        "delete link": (f"/influence-links/{w['link'].id}/delete", {}, {"executive"}),
+        "decide finding": (f"/conflicts/{w['finding'].id}", {"action": "acknowledge"}, {"executive"}),
     }
 
 
@@ -60,7 +90,8 @@ def snapshot():
 ROLES = ["admin", "executive", "unit_leader", "other_leader", "board"]
 ROUTES = ["create objective", "edit objective", "rank objective", "carry objective", "create key result",
           "edit key result", "check in", "create metric", "create user", "edit user", "create unit", "edit unit",
-          "create cycle", "edit cycle"]
+          "create cycle", "edit cycle", "create incentive", "edit incentive", "retire incentive", "import sheet",
+          "propose change", "decide proposal", "create link", "edit link", "delete link", "decide finding"]
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -96,7 +127,10 @@ def test_get_requests_change_nothing(world, login):
     pages = ["/objectives", f"/objectives/{w['objective'].id}", f"/objectives/{w['objective'].id}/edit",
              f"/objectives/{w['objective'].id}/key-results/new", f"/key-results/{w['kr'].id}/edit",
              f"/key-results/{w['kr'].id}/check-in", "/my/key-results", "/metrics", "/metrics/new",
-             "/objectives/new", "/account/password", "/admin/units", "/admin/cycles"]
+             "/objectives/new", "/account/password", "/admin/units", "/admin/cycles", "/incentives",
+             "/incentives/new", f"/incentives/{w['incentive'].id}/edit", "/incentives/import", "/influence-links",
+             "/influence-links/new", f"/influence-links/{w['link'].id}/edit", "/conflicts",
+             f"/conflicts/{w['finding'].id}", "/conflicts?status=all&kind=direct"]
     for page in pages:
         assert client.get(page).status_code == 200, page
     for page in ["/admin/users", "/admin/users/new", f"/admin/users/{w['target_user'].id}/edit", "/admin/units/new",
