@@ -25,6 +25,14 @@ class Config:
     REMEMBER_COOKIE_SECURE = _env_bool("OKRAPP_HTTPS")
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; long review meetings must not expire forms
 
+    # Mail: SMTP when OKRAPP_SMTP_HOST is set, else .eml files under instance/outbox/.
+    OKRAPP_SMTP_HOST = os.environ.get("OKRAPP_SMTP_HOST", "")
+    OKRAPP_SMTP_PORT = int(os.environ.get("OKRAPP_SMTP_PORT", "25"))
+    OKRAPP_SMTP_USER = os.environ.get("OKRAPP_SMTP_USER", "")
+    OKRAPP_SMTP_PASSWORD = os.environ.get("OKRAPP_SMTP_PASSWORD", "")
+    OKRAPP_SMTP_STARTTLS = _env_bool("OKRAPP_SMTP_STARTTLS")
+    OKRAPP_MAIL_SENDER = os.environ.get("OKRAPP_MAIL_SENDER", "okrapp <okrapp@localhost>")
+
     # Failed logins per account before it is locked, and for how long.
     OKRAPP_LOGIN_MAX_FAILURES = int(os.environ.get("OKRAPP_LOGIN_MAX_FAILURES", "5"))
     OKRAPP_LOGIN_LOCK_MINUTES = int(os.environ.get("OKRAPP_LOGIN_LOCK_MINUTES", "15"))

@@ -83,7 +83,9 @@ def _register_blueprints(app: Flask) -> None:
     from .conflicts import bp as conflicts_bp
     from .incentives import bp as incentives_bp
     from .okrs import bp as okrs_bp
+    from .reviews import bp as reviews_bp
     app.register_blueprint(auth_bp)
+    app.register_blueprint(reviews_bp)
     app.register_blueprint(okrs_bp)
     app.register_blueprint(incentives_bp)
     app.register_blueprint(conflicts_bp)

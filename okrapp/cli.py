@@ -160,7 +160,107 @@ def import_command(file, period, dry_run):
     click.echo(f"Imported {len(created)} incentive(s).")
 
 
+reviews_group = click.Group("reviews", help="Priority reviews.")
+
+
+@reviews_group.command("upcoming")
+@click.option("--plan/--no-plan", default=True, help="Plan meetings from the schedules first.")
+@with_appcontext
+def upcoming_command(plan):
+    """List the next review meetings."""
+    from .domain.recurrence import local
+    from .services.reviews import plan_meetings, upcoming
+    if plan:
+        plan_meetings()
+        db.session.commit()
+    meetings = upcoming()
+    if not meetings:
+        click.echo("No review meetings ahead. An admin or executive adds a review schedule.")
+    for m in meetings:
+        click.echo(f"{local(m.starts_at, m.timezone):%a %Y-%m-%d %H:%M %Z}  {m.status:<10} "
+                   f"{m.schedule.name if m.schedule else ''}  (#{m.id})")
+
+
+@reviews_group.command("remind")
+@click.option("--due", is_flag=True, required=True, help="Send the reminders that are due now.")
+@with_appcontext
+def remind_command(due):
+    """Send the check-in reminders that are due now (once per meeting)."""
+    from .jobs import run_job
+    from .services.reviews import reminder_due
+    from .timeutil import utcnow
+    meetings = reminder_due(utcnow())
+    for meeting in meetings:
+        run = run_job("reviews.remind", f"meeting-{meeting.id}")
+        click.echo(f"meeting-{meeting.id}: " + (run.detail if run else "already sent"))
+    if not meetings:
+        click.echo("No reminders are due.")
+
+
+def _list_jobs():
+    from sqlalchemy import select
+
+    from .jobs import registry
+    from .models import JobRun, apscheduler_jobs
+    from .timeutil import utcnow
+    now = utcnow()
+    rows = db.session.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time)).all()
+    click.echo("Scheduler:")
+    if not rows:
+        click.echo("  not started yet (okrapp run or okrapp scheduler starts it)")
+    for job_id, next_run in rows:
+        from datetime import datetime, timezone
+        when = datetime.fromtimestamp(next_run, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if next_run else "paused"
+        click.echo(f"  {job_id:<16} next run {when}")
+    click.echo("Jobs:")
+    for job in registry().values():
+        due = job.due(now)
+        click.echo(f"  {job.name:<20} {job.description}; due now: {', '.join(due) if due else 'nothing'}")
+    click.echo("Last runs:")
+    for run in db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(15)):
+        click.echo(f"  {run.started_at:%Y-%m-%d %H:%M}  {run.job:<20} {run.period:<14} {run.status:<7} {run.detail}")
+
+
+@click.command("jobs")
+@click.argument("action", required=False, type=click.Choice(["list", "run"]), default="list")
+@click.argument("job", required=False)
+@click.option("--period", help="The period to run (default: the ones due now).")
+@with_appcontext
+def jobs_command(action, job, period):
+    """List scheduled jobs and their last runs, or run one: okrapp jobs run JOB [--period P]."""
+    from .jobs import registry, run_job
+    from .timeutil import utcnow
+    if action == "list":
+        _list_jobs()
+        return
+    jobs = registry()
+    if job not in jobs:
+        fail(f"JOB must be one of: {', '.join(jobs)}")
+    periods = [period] if period else jobs[job].due(utcnow())
+    if not periods:
+        click.echo(f"{job}: nothing is due now; name a period with --period.")
+    for p in periods:
+        run = run_job(job, p, claimed_by="cli")
+        if run is None:
+            click.echo(f"{job} {p}: already ran for this period; nothing done.")
+        else:
+            click.echo(f"{job} {p}: {run.status}: {run.detail}")
+            if run.status == "failed":
+                raise click.exceptions.Exit(1)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduler in the foreground (production: one such process beside gunicorn)."""
+    from .scheduler import run_forever
+    run_forever(current_app._get_current_object())
+
+
 def register_commands(app) -> None:
+    app.cli.add_command(reviews_group)
+    app.cli.add_command(jobs_command)
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
     app.cli.add_command(conflicts_group)
@@ -172,6 +272,34 @@ def _create_app():
     return create_app()
 
 
+def _run_command():
+    """Flask's `run`, plus the scheduler in process: started once, in the process that serves
+    (under the reloader that is the child, where WERKZEUG_RUN_MAIN is set)."""
+    import os
+
+    from flask.cli import ScriptInfo
+    from flask.cli import run_command as flask_run
+
+    @click.command("run", params=[*flask_run.params, click.Option(
+        ["--scheduler/--no-scheduler"], default=True, help="Run the job scheduler in this process.")],
+        help=flask_run.help, context_settings=flask_run.context_settings)
+    @click.pass_context
+    def run(ctx, scheduler, **kwargs):
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        reload = kwargs.get("reload")
+        reload = app.debug if reload is None else reload
+        if scheduler and (not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"):
+            from .scheduler import start_in_process
+            start_in_process(app)
+        ctx.invoke(flask_run, **kwargs)
+    return run
+
+
 def main() -> None:
-    cli = FlaskGroup(create_app=_create_app, help="okrapp: customer-centric governance with shared OKRs.")
+    from flask.cli import routes_command, shell_command
+    cli = FlaskGroup(create_app=_create_app, add_default_commands=False,
+                     help="okrapp: customer-centric governance with shared OKRs.")
+    cli.add_command(_run_command())
+    cli.add_command(shell_command)
+    cli.add_command(routes_command)
     cli.main(prog_name="okrapp")

@@ -85,6 +85,20 @@ def can_act_on_findings(user) -> bool:
     return _role(user, "executive")
 
 
+def can_manage_schedules(user) -> bool:
+    return _role(user, "admin", "executive")
+
+
+def can_run_reviews(user) -> bool:
+    """Re-rank, record decisions, close, move or cancel a review."""
+    return _role(user, "executive")
+
+
+def can_see_operations(user) -> bool:
+    """The outbox and job runs."""
+    return _role(user, "admin")
+
+
 def can_change_own_password(user) -> bool:
     return bool(user and user.is_authenticated and user.active)
 

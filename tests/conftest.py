@@ -134,3 +134,45 @@ def login(app):
         assert response.status_code == 302, response.data
         return client
     return log_in
+
+
+class SmtpSink:
+    """What a real SMTP server on loopback received, parsed; addresses in `refuse` get a 550."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        for rcpt in envelope.rcpt_tos:
+            self.messages.append((rcpt, message))
+        return "250 Message accepted"
+
+    def to(self, address):
+        return [m for rcpt, m in self.messages if rcpt == address]
+
+
+@pytest.fixture
+def smtp(app):
+    import socket
+
+    from aiosmtpd.controller import Controller
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(OKRAPP_SMTP_HOST="127.0.0.1", OKRAPP_SMTP_PORT=port)
+    yield sink
+    controller.stop()
+    app.config.update(OKRAPP_SMTP_HOST="", OKRAPP_SMTP_PORT=25)

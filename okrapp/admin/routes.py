@@ -3,10 +3,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import policy
+from .. import mail, policy
 from ..extensions import db
 from ..forms import show_service_error
-from ..models import Cycle, Unit, User
+from ..models import Cycle, JobRun, OutboxMessage, Unit, User
 from ..services import ServiceError
 from ..services import admin as admin_service
 from ..domain.calendar import quarter_of
@@ -117,3 +117,34 @@ def edit_cycle(cycle_id=None):
             cycle, form.name.data, form.starts_on.data, form.ends_on.data), form, "Cycle saved."):
         return redirect(url_for("admin.cycles"))
     return _form_page("admin/cycle_form.html", form, cycle=cycle)
+
+
+@bp.get("/outbox")
+@policy.require(policy.can_see_operations)
+def outbox():
+    status = request.args.get("status") or None
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return render_template("admin/outbox.html", messages=db.session.scalars(query).all(), status=status)
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@policy.require(policy.can_see_operations)
+def retry_message(message_id):
+    message = _get(OutboxMessage, message_id)
+    if message.status not in ("failed", "pending"):
+        flash("Only a failed or waiting message can be retried.", "error")
+        return redirect(url_for("admin.outbox"))
+    mail.retry(message)
+    db.session.commit()
+    mail.deliver_pending()
+    flash(f"Retried the message to {message.recipient}.")
+    return redirect(url_for("admin.outbox"))
+
+
+@bp.get("/jobs")
+@policy.require(policy.can_see_operations)
+def jobs():
+    runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(100)).all()
+    return render_template("admin/jobs.html", runs=runs)

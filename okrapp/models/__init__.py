@@ -2,11 +2,15 @@
 from .incentive import (ConflictFinding, FindingEvent, Incentive, IncentiveProposal, MetricLink,
                         finding_units)
 from .metric import Metric
+from .ops import JobRun, OutboxMessage, apscheduler_jobs
+from .review import ReviewDecision, ReviewMeeting, ReviewSchedule, schedule_participants
 from .okr import CheckIn, Cycle, KeyResult, Objective, RankChange, kr_contributors
 from .unit import UNIT_KINDS, Unit, unit_leaders
 from .user import ROLES, AuthEvent, User
 
 __all__ = [
+    "JobRun", "OutboxMessage", "apscheduler_jobs", "ReviewDecision", "ReviewMeeting", "ReviewSchedule",
+    "schedule_participants",
     "ConflictFinding", "FindingEvent", "Incentive", "IncentiveProposal", "MetricLink", "finding_units",
     "AuthEvent", "CheckIn", "Cycle", "KeyResult", "Metric", "Objective", "RankChange",
     "ROLES", "UNIT_KINDS", "Unit", "User", "kr_contributors", "unit_leaders",

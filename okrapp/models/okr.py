@@ -130,6 +130,8 @@ class RankChange(db.Model):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     changed_at = mapped_column(DateTime, default=utcnow, index=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("review_meetings.id"), nullable=True, index=True)
 
     objective = relationship("Objective", back_populates="rank_changes")
     changed_by = relationship("User")
+    meeting = relationship("ReviewMeeting")

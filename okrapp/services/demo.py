@@ -94,10 +94,45 @@ def load_demo() -> bool:
         new.carried_from_id = old.id
         for row in krs:
             _key_results(rng, old, new, row, metrics, units, users, (prev_start, prev_end), (start, today))
-    _rerank(current, ceo, start)
     load_incentives(units, ceo)
     refresh_findings(ceo)
+    _reviews(users, current, start)
     return True
+
+
+LEADERSHIP = ["ceo", "cfo", "sales.lead", "delivery.lead", "service.lead", "care.lead"]
+
+
+def _reviews(users, cycle, start) -> None:
+    """Every two weeks on Thursday 09:00, chaired by the CEO; the last review is closed, with
+    the re-ranking and decisions it made; the next ones are planned."""
+    from ..domain.recurrence import occurrences
+    from ..models import ReviewMeeting
+    from ..timeutil import utcnow
+    from .reviews import add_decision, plan_meetings, rule_of, save_schedule
+    schedule = save_schedule(None, name="Leadership priority review", cadence="biweekly", weekday=3,
+                             time_of_day="09:00", timezone="Europe/Helsinki", cron="", duration_minutes=90,
+                             reminder_days=2, chair=users["ceo"], participants=[users[u] for u in LEADERSHIP],
+                             anchor_on=start)
+    past = occurrences(rule_of(schedule), utcnow() - timedelta(days=28), utcnow() - timedelta(hours=2))
+    if past:
+        held = past[-1]
+        meeting = ReviewMeeting(schedule=schedule, slot=f"{schedule.id}@{held.isoformat(timespec='minutes')}",
+                                starts_at=held, ends_at=held + timedelta(minutes=90), timezone=schedule.timezone,
+                                uid=f"review-{schedule.id}-{held:%Y%m%dT%H%M}@okrapp")
+        db.session.add(meeting)
+        db.session.flush()
+        _rerank(cycle, users["ceo"], held, meeting)
+        add_decision(meeting, kind="reprioritise", by=users["ceo"],
+                     text="Retention above recommendation until the churn spike in service contracts is understood.")
+        add_decision(meeting, kind="action", by=users["ceo"], owner=users["service.lead"], due_on=start + timedelta(days=70),
+                     text="Call the ten largest customers who did not renew and report why.")
+        add_decision(meeting, kind="pilot", by=users["ceo"],
+                     text="Pilot one contact person for customers who buy from three units (Customer Care).")
+        meeting.status, meeting.closed_at, meeting.closed_by = "closed", held + timedelta(minutes=90), users["ceo"]
+    else:
+        _rerank(cycle, users["ceo"], utcnow() - timedelta(days=1), None)
+    plan_meetings()
 
 
 def _metrics() -> dict[str, Metric]:
@@ -164,12 +199,12 @@ def _clamp(value, metric):
     return value
 
 
-def _rerank(cycle, by, day) -> None:
-    """Leadership moved retention above recommendation three weeks in: history to show."""
+def _rerank(cycle, by, at, meeting) -> None:
+    """Leadership moved retention above recommendation in the last review: history to show."""
     from .okrs import move_objective
     objective = db.session.scalar(select(Objective).where(Objective.cycle_id == cycle.id, Objective.rank == 3))
     for change in move_objective(objective, 2, by, "Churn spike in Maintenance contracts"):
-        change.changed_at = _at(day + timedelta(days=21))
+        change.changed_at, change.meeting = at, meeting
 
 
 def _at(day) -> datetime:

@@ -1,0 +1,110 @@
+"""When review meetings happen: weekly, every two weeks, monthly or a cron rule, in local time.
+
+Times are planned in the schedule's time zone and converted to UTC per occurrence, so a 09:00
+meeting stays at 09:00 across daylight-saving changes."""
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+CADENCES = ("weekly", "biweekly", "monthly", "cron")
+
+
+class RecurrenceError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    cadence: str
+    weekday: int = 3  # Monday = 0
+    time_of_day: str = "09:00"
+    timezone: str = "Europe/Helsinki"
+    anchor_on: date = date(2026, 1, 1)
+    cron: str = ""
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RecurrenceError(f"unknown time zone {name!r}") from None
+
+
+def parse_time(text: str) -> time:
+    try:
+        hours, minutes = text.split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, TypeError):
+        raise RecurrenceError(f"time must look like 09:00, not {text!r}") from None
+
+
+def cron_trigger(expression: str, timezone: str) -> CronTrigger:
+    try:
+        return CronTrigger.from_crontab(expression, timezone=zone(timezone))
+    except ValueError as error:
+        raise RecurrenceError(f"not a valid cron rule ({error})") from None
+
+
+def validate(rule: Recurrence) -> None:
+    if rule.cadence not in CADENCES:
+        raise RecurrenceError(f"cadence must be one of {', '.join(CADENCES)}")
+    zone(rule.timezone)
+    if rule.cadence == "cron":
+        cron_trigger(rule.cron, rule.timezone)
+    else:
+        parse_time(rule.time_of_day)
+        if not 0 <= rule.weekday <= 6:
+            raise RecurrenceError("weekday runs from 0 (Monday) to 6 (Sunday)")
+
+
+def occurrences(rule: Recurrence, start: datetime, end: datetime) -> list[datetime]:
+    """Meeting starts (naive UTC) in [start, end), both naive UTC."""
+    validate(rule)
+    if rule.cadence == "cron":
+        return _cron(rule, start, end)
+    tz, at = zone(rule.timezone), parse_time(rule.time_of_day)
+    found = []
+    day = max(rule.anchor_on, (start.replace(tzinfo=UTC).astimezone(tz)).date() - timedelta(days=1))
+    last = end.replace(tzinfo=UTC).astimezone(tz).date() + timedelta(days=1)
+    while day <= last:
+        if _matches(rule, day):
+            moment = datetime.combine(day, at, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+            if start <= moment < end:
+                found.append(moment)
+        day += timedelta(days=1)
+    return found
+
+
+def _matches(rule: Recurrence, day: date) -> bool:
+    if day.weekday() != rule.weekday or day < rule.anchor_on:
+        return False
+    if rule.cadence == "weekly":
+        return True
+    if rule.cadence == "biweekly":
+        first = rule.anchor_on + timedelta(days=(rule.weekday - rule.anchor_on.weekday()) % 7)
+        return (day - first).days % 14 == 0
+    return day.day <= 7  # monthly: the first such weekday of the month
+
+
+def _cron(rule: Recurrence, start: datetime, end: datetime) -> list[datetime]:
+    trigger = cron_trigger(rule.cron, rule.timezone)
+    floor = datetime.combine(rule.anchor_on, time(0), tzinfo=zone(rule.timezone)).astimezone(UTC)
+    moment = max(start.replace(tzinfo=UTC), floor) - timedelta(microseconds=1)
+    found = []
+    while len(found) < 500:
+        moment = trigger.get_next_fire_time(None, moment + timedelta(microseconds=1))
+        if moment is None or moment.astimezone(UTC).replace(tzinfo=None) >= end:
+            break
+        found.append(moment.astimezone(UTC).replace(tzinfo=None))
+    return found
+
+
+def local(moment: datetime, timezone: str) -> datetime:
+    return moment.replace(tzinfo=UTC).astimezone(zone(timezone))
+
+
+def first_weekday_of_month(year: int, month: int, weekday: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7)
