@@ -80,12 +80,14 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .board import bp as board_bp
     from .conflicts import bp as conflicts_bp
     from .incentives import bp as incentives_bp
     from .okrs import bp as okrs_bp
     from .reviews import bp as reviews_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(board_bp)
     app.register_blueprint(okrs_bp)
     app.register_blueprint(incentives_bp)
     app.register_blueprint(conflicts_bp)

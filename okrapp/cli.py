@@ -257,7 +257,55 @@ def scheduler_command():
     run_forever(current_app._get_current_object())
 
 
+board_group = click.Group("board-summary", help="Board summaries by email.")
+
+
+def _period_or_default(period):
+    import re
+
+    from .services.board import default_period
+    from .timeutil import utcnow
+    if period and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])|cycle-\d+", period):
+        fail(f"--period must look like 2026-10 (or cycle-ID), not {period!r}")
+    return period or default_period(utcnow())
+
+
+@board_group.command("preview")
+@click.option("--period", help="YYYY-MM (default: the last month).")
+@with_appcontext
+def board_preview_command(period):
+    """Print the plain-text part of the summary as it would be sent now."""
+    from .services import ServiceError
+    from .services.board import compose, subject_for
+    period = _period_or_default(period)
+    try:
+        _figures, text, _html = compose(period)
+    except ServiceError as error:
+        fail(error.message)
+    click.echo(f"Subject: {subject_for(period)}\n")
+    click.echo(text)
+
+
+@board_group.command("send")
+@click.option("--period", help="YYYY-MM (default: the last month).")
+@with_appcontext
+def board_send_command(period):
+    """Send the summary: once per recipient and period, however often this runs."""
+    from . import mail
+    from .services import ServiceError
+    from .services.board import send
+    period = _period_or_default(period)
+    try:
+        count = send(period)
+    except ServiceError as error:
+        fail(error.message)
+    db.session.commit()
+    sent, failed = mail.deliver_pending()
+    click.echo(f"{period}: queued for {count} new recipient(s); delivered {sent}, {failed} to retry.")
+
+
 def register_commands(app) -> None:
+    app.cli.add_command(board_group)
     app.cli.add_command(reviews_group)
     app.cli.add_command(jobs_command)
     app.cli.add_command(scheduler_command)

@@ -99,6 +99,15 @@ def can_see_operations(user) -> bool:
     return _role(user, "admin")
 
 
+def can_read_summaries(user) -> bool:
+    return _role(user, "board", "executive", "admin")
+
+
+def can_manage_summaries(user) -> bool:
+    """Schedule, recipients, send now, resend: admins."""
+    return _role(user, "admin")
+
+
 def can_change_own_password(user) -> bool:
     return bool(user and user.is_authenticated and user.active)
 

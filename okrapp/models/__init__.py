@@ -1,4 +1,5 @@
 """All models, importable from one place so Alembic and the app see the same metadata."""
+from .board import BoardSummary, SummaryDelivery, SummaryRecipient, SummarySchedule
 from .incentive import (ConflictFinding, FindingEvent, Incentive, IncentiveProposal, MetricLink,
                         finding_units)
 from .metric import Metric
@@ -9,6 +10,7 @@ from .unit import UNIT_KINDS, Unit, unit_leaders
 from .user import ROLES, AuthEvent, User
 
 __all__ = [
+    "BoardSummary", "SummaryDelivery", "SummaryRecipient", "SummarySchedule",
     "JobRun", "OutboxMessage", "apscheduler_jobs", "ReviewDecision", "ReviewMeeting", "ReviewSchedule",
     "schedule_participants",
     "ConflictFinding", "FindingEvent", "Incentive", "IncentiveProposal", "MetricLink", "finding_units",

@@ -123,16 +123,30 @@ def _reviews(users, cycle, start) -> None:
         db.session.add(meeting)
         db.session.flush()
         _rerank(cycle, users["ceo"], held, meeting)
-        add_decision(meeting, kind="reprioritise", by=users["ceo"],
-                     text="Retention above recommendation until the churn spike in service contracts is understood.")
-        add_decision(meeting, kind="action", by=users["ceo"], owner=users["service.lead"], due_on=start + timedelta(days=70),
-                     text="Call the ten largest customers who did not renew and report why.")
-        add_decision(meeting, kind="pilot", by=users["ceo"],
-                     text="Pilot one contact person for customers who buy from three units (Customer Care).")
+        decisions = [
+            add_decision(meeting, kind="reprioritise", by=users["ceo"],
+                         text="Retention above recommendation until the churn spike in service contracts is understood."),
+            add_decision(meeting, kind="action", by=users["ceo"], owner=users["service.lead"],
+                         due_on=start + timedelta(days=70),
+                         text="Call the ten largest customers who did not renew and report why."),
+            add_decision(meeting, kind="pilot", by=users["ceo"],
+                         text="Pilot one contact person for customers who buy from three units (Customer Care).")]
+        for decision in decisions:
+            decision.created_at = held + timedelta(minutes=80)
         meeting.status, meeting.closed_at, meeting.closed_by = "closed", held + timedelta(minutes=90), users["ceo"]
     else:
         _rerank(cycle, users["ceo"], utcnow() - timedelta(days=1), None)
     plan_meetings()
+    _board(users)
+
+
+def _board(users) -> None:
+    """Monthly summaries on the first Monday at 08:00 and at each cycle's end; last month's was sent."""
+    from ..timeutil import utcnow
+    from . import board
+    board.save_schedule(weekday=0, time_of_day="08:00", timezone="Europe/Helsinki", cycle_end=True, active=True)
+    board.add_recipient("owners@demo.okrapp", "Kaleva Holding (owners)")
+    board.send(board.default_period(utcnow()))
 
 
 def _metrics() -> dict[str, Metric]:

@@ -1,0 +1,19 @@
+"""Render the board summary's HTML part in Chromium and keep the picture for a person to look at."""
+import pytest
+from sqlalchemy import select
+
+from okrapp.extensions import db
+from okrapp.models import BoardSummary
+
+pytestmark = pytest.mark.browser
+
+
+def test_board_summary_html_renders(runner, page, screenshot):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["board-summary", "send", "--period", "2026-10"]).exit_code == 0
+    summary = db.session.scalar(select(BoardSummary))
+    page.set_content(summary.html_body)
+    assert page.get_by_text("Overall customer score").is_visible()
+    assert page.locator("h2").count() >= 6
+    path = screenshot(page, "board-summary-email")
+    assert path.stat().st_size > 10_000
