@@ -82,10 +82,12 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .board import bp as board_bp
     from .conflicts import bp as conflicts_bp
+    from .dashboard import bp as dashboard_bp
     from .incentives import bp as incentives_bp
     from .okrs import bp as okrs_bp
     from .reviews import bp as reviews_bp
     app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(okrs_bp)
@@ -114,7 +116,7 @@ def _register_template_helpers(app: Flask) -> None:
     def num(value):
         if value is None:
             return "–"
-        return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{value:g}"
+        return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{round(value, 2):g}"
 
 
 def _register_errors(app: Flask) -> None:

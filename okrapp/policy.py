@@ -99,6 +99,10 @@ def can_see_operations(user) -> bool:
     return _role(user, "admin")
 
 
+def can_view_dashboard(user) -> bool:
+    return _role(user, "admin", "executive", "board")
+
+
 def can_read_summaries(user) -> bool:
     return _role(user, "board", "executive", "admin")
 

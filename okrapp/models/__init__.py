@@ -5,11 +5,12 @@ from .incentive import (ConflictFinding, FindingEvent, Incentive, IncentivePropo
 from .metric import Metric
 from .ops import JobRun, OutboxMessage, apscheduler_jobs
 from .review import ReviewDecision, ReviewMeeting, ReviewSchedule, schedule_participants
-from .okr import CheckIn, Cycle, KeyResult, Objective, RankChange, kr_contributors
+from .okr import CheckIn, Cycle, KeyResult, Objective, ObjectiveWeek, RankChange, kr_contributors
 from .unit import UNIT_KINDS, Unit, unit_leaders
 from .user import ROLES, AuthEvent, User
 
 __all__ = [
+    "ObjectiveWeek",
     "BoardSummary", "SummaryDelivery", "SummaryRecipient", "SummarySchedule",
     "JobRun", "OutboxMessage", "apscheduler_jobs", "ReviewDecision", "ReviewMeeting", "ReviewSchedule",
     "schedule_participants",

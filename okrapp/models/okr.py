@@ -1,6 +1,6 @@
 """Cycles, shared customer objectives, their key results, check-ins and rank history."""
 from sqlalchemy import (CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
-                        String, Table, Text)
+                        String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -33,6 +33,11 @@ class Objective(db.Model):
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at = mapped_column(DateTime, default=utcnow)
+    # Pre-aggregated from its key results whenever one changes (services.aggregates), so the
+    # dashboard never reads the check-in history: weighted progress, goal and confidence.
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    goal: Mapped[float | None] = mapped_column(Float, nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     cycle = relationship("Cycle")
     created_by = relationship("User")
@@ -50,12 +55,14 @@ kr_contributors = Table(
     db.metadata,
     Column("key_result_id", ForeignKey("key_results.id", ondelete="CASCADE"), primary_key=True),
     Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_kr_contributors_unit_id", "unit_id"),
 )
 
 
 class KeyResult(db.Model):
     __tablename__ = "key_results"
     __table_args__ = (
+        Index("ix_key_results_objective_progress", "objective_id", "progress"),
         CheckConstraint("target <> baseline", name="target_differs"),
         CheckConstraint("weight > 0", name="weight_positive"),
         CheckConstraint(f"commitment IN {COMMITMENTS!r}", name="commitment_known"),
@@ -71,6 +78,8 @@ class KeyResult(db.Model):
     current_value: Mapped[float] = mapped_column(Float)
     current_confidence: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_check_in_at = mapped_column(DateTime, nullable=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # kept with current_value
+    forecast: Mapped[float | None] = mapped_column(Float, nullable=True)  # check-in trend at cycle end
     accountable_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     commitment: Mapped[str] = mapped_column(String(20), default="committed")
@@ -135,3 +144,15 @@ class RankChange(db.Model):
     objective = relationship("Objective", back_populates="rank_changes")
     changed_by = relationship("User")
     meeting = relationship("ReviewMeeting")
+
+
+class ObjectiveWeek(db.Model):
+    """An objective's score at the end of each week: the dashboard's sparklines, pre-aggregated."""
+
+    __tablename__ = "objective_weeks"
+    __table_args__ = (UniqueConstraint("objective_id", "week_start", name="uq_objective_weeks_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objectives.id", ondelete="CASCADE"))
+    week_start = mapped_column(Date, nullable=False)
+    score: Mapped[float] = mapped_column(Float)

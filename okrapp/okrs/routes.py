@@ -24,9 +24,12 @@ def _get(model, ident):
 @bp.get("/")
 @login_required
 def home():
+    """Each role's home: the dashboard, my key results, or the board's summaries."""
     if current_user.role == "unit_leader":
         return redirect(url_for("okrs.my_key_results"))
-    return redirect(url_for("okrs.objectives"))
+    if current_user.role == "board":
+        return redirect(url_for("board.archive"))
+    return redirect(url_for("dashboard.executive"))
 
 
 @bp.get("/objectives")

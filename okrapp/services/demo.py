@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, RankChange, Unit, User
 from ..timeutil import local_today
 from .admin import create_metric, create_user, save_cycle, save_unit
+from .aggregates import rebuild
 from .conflicts import refresh_findings
 from .demo_incentives import load_incentives
 
@@ -94,6 +95,9 @@ def load_demo() -> bool:
         new.carried_from_id = old.id
         for row in krs:
             _key_results(rng, old, new, row, metrics, units, users, (prev_start, prev_end), (start, today))
+    db.session.flush()
+    for cycle in (previous, current):
+        rebuild(cycle)  # check-ins were written in bulk: compute the dashboard's figures once
     load_incentives(units, ceo)
     refresh_findings(ceo)
     _reviews(users, current, start)

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, RankChange, User
 from ..timeutil import to_local, utcnow
 from . import ServiceError, StaleEdit
+from . import aggregates
 from .conflicts import refresh_findings
 
 
@@ -64,8 +65,10 @@ def carry_forward(objective: Objective, cycle: Cycle, by: User) -> tuple[Objecti
         copy.key_results.append(KeyResult(
             title=kr.title, metric=kr.metric, baseline=kr.current_value, target=kr.target,
             current_value=kr.current_value, current_confidence=None, accountable_unit=kr.accountable_unit,
-            contributors=list(kr.contributors), weight=kr.weight, commitment=kr.commitment, updated_by=by))
+            contributors=list(kr.contributors), weight=kr.weight, commitment=kr.commitment, updated_by=by,
+            progress=0.0))
     db.session.flush()
+    aggregates.objective_changed(copy)
     refresh_findings(by)
     return copy, left_behind
 
@@ -106,6 +109,7 @@ def save_key_result(kr: KeyResult | None, objective: Objective, *, title, metric
     kr.weight, kr.commitment = weight, commitment
     kr.updated_by, kr.updated_at = by, utcnow()
     _flush(kr)
+    aggregates.key_result_changed(kr)
     refresh_findings(by)
     return kr
 
@@ -123,6 +127,7 @@ def record_check_in(kr: KeyResult, value: float, confidence: int, comment: str, 
     kr.current_value, kr.current_confidence, kr.last_check_in_at = value, confidence, now
     kr.updated_by, kr.updated_at = author, now
     _flush(kr)
+    aggregates.key_result_changed(kr)
     return check_in
 
 

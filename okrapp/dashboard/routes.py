@@ -1,0 +1,46 @@
+"""The executive home, and the drill-downs: unit and key result."""
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from .. import policy
+from ..extensions import db
+from ..models import Unit
+from ..okrs.forms import CheckInForm, int_or_none
+from ..services import dashboard as service
+from ..services.scoreboard import current_cycle, cycles
+from ..timeutil import local_today
+from . import bp
+from .svg import history_chart, sparkline
+
+
+@bp.get("/dashboard")
+@policy.require(policy.can_view_dashboard)
+def executive():
+    today = local_today()
+    cycle = current_cycle(today, int_or_none(request.args.get("cycle")))
+    return render_template("dashboard/executive.html", home=service.executive_home(cycle, today), cycles=cycles(),
+                           sparkline=sparkline)
+
+
+@bp.get("/units/<int:unit_id>")
+@policy.require(policy.can_view)
+def unit(unit_id):
+    item = db.session.get(Unit, unit_id) or abort(404)
+    today = local_today()
+    page = service.unit_page(item, current_cycle(today), today, policy.can_view_incentives(current_user, item))
+    page.conflicts = [f for f in page.conflicts if policy.can_view_finding(current_user, f)]
+    return render_template("dashboard/unit.html", page=page)
+
+
+@bp.get("/key-results/<int:kr_id>")
+@policy.require(policy.can_view)
+def key_result(kr_id):
+    found = service.key_result_page(kr_id, local_today()) or abort(404)
+    kr, cycle, history, score = found
+    chart = history_chart([(c.created_at, c.value, c.confidence) for c in history], starts_on=cycle.starts_on,
+                          ends_on=cycle.ends_on, baseline=kr.baseline, target=kr.target, forecast=kr.forecast,
+                          unit=kr.metric.unit)
+    form = CheckInForm()
+    form.version.data = kr.version
+    return render_template("dashboard/key_result.html", kr=kr, cycle=cycle, history=history, score=score, chart=chart,
+                           form=form, can_check_in=policy.can_check_in(current_user, kr))

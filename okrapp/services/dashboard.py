@@ -1,0 +1,171 @@
+"""What the dashboard pages show, each loaded in a fixed number of queries whatever the size of
+the organisation: pre-aggregated scores, a bounded top of each list, no per-row queries."""
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..domain.forecast import forecast_progress
+from ..domain.scoring import ASPIRATIONAL_GOAL, Score, elapsed_share, score_key_result, status
+from ..extensions import db
+from ..models import (CheckIn, ConflictFinding, Cycle, Incentive, KeyResult, Objective, ObjectiveWeek, ReviewMeeting,
+                      Unit, finding_units, kr_contributors)
+from ..models.incentive import OPEN_STATUSES
+from ..timeutil import utcnow
+from .scoreboard import figures
+
+TOP_OBJECTIVES = 12
+TOP_AT_RISK = 10
+TOP_CONFLICTS = 8
+STATUS_ORDER = {"off_track": 0, "at_risk": 1, "on_track": 2}
+
+
+@dataclass
+class ObjectiveRow:
+    objective: Objective
+    score: Score | None
+    weeks: list[float]
+
+
+@dataclass
+class RiskRow:
+    kr: KeyResult
+    score: Score
+    forecast_progress: float | None
+
+
+@dataclass
+class Home:
+    cycle: Cycle | None
+    elapsed: float = 0.0
+    overall: float | None = None
+    objective_count: int = 0
+    objectives: list[ObjectiveRow] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    cells: dict = field(default_factory=dict)  # (unit id, objective id) -> (status, accountable?)
+    at_risk: list[RiskRow] = field(default_factory=list)
+    conflicts: list[ConflictFinding] = field(default_factory=list)
+    open_conflicts: int = 0
+    meeting: ReviewMeeting | None = None
+    agenda: dict | None = None
+
+
+def objective_score(objective: Objective, elapsed: float) -> Score | None:
+    if objective.score is None:
+        return None
+    expected = (objective.goal or 1.0) * elapsed
+    confidence = None if objective.confidence is None else round(objective.confidence)
+    return Score(objective.score, expected, status(objective.score, expected, confidence, objective.goal or 1.0))
+
+
+def executive_home(cycle: Cycle | None, today: date) -> Home:
+    home = Home(cycle)
+    if cycle is None:
+        return home
+    home.elapsed = elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
+    home.overall, home.objective_count = db.session.execute(
+        select(func.avg(Objective.score), func.count(Objective.id)).where(Objective.cycle_id == cycle.id)).one()
+    objectives = db.session.scalars(
+        select(Objective).where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id)
+        .limit(TOP_OBJECTIVES).options(selectinload(Objective.key_results).options(
+            selectinload(KeyResult.accountable_unit), selectinload(KeyResult.contributors)))).all()
+    weeks = defaultdict(list)
+    for objective_id, score in db.session.execute(
+            select(ObjectiveWeek.objective_id, ObjectiveWeek.score)
+            .where(ObjectiveWeek.objective_id.in_([o.id for o in objectives]))
+            .order_by(ObjectiveWeek.objective_id, ObjectiveWeek.week_start)):
+        weeks[objective_id].append(score)
+    home.objectives = [ObjectiveRow(o, objective_score(o, elapsed), weeks[o.id]) for o in objectives]
+    home.units, home.cells = cross_section(objectives, elapsed)
+    home.at_risk = at_risk(cycle, elapsed)
+    home.conflicts = db.session.scalars(
+        select(ConflictFinding).where(ConflictFinding.status.in_(OPEN_STATUSES), ConflictFinding.kind != "tension")
+        .order_by(ConflictFinding.severity.desc()).limit(TOP_CONFLICTS).options(selectinload(ConflictFinding.units))).all()
+    home.open_conflicts = db.session.scalar(select(func.count(ConflictFinding.id)).where(
+        ConflictFinding.status.in_(OPEN_STATUSES), ConflictFinding.kind != "tension"))
+    home.meeting = db.session.scalar(select(ReviewMeeting).where(
+        ReviewMeeting.status == "scheduled", ReviewMeeting.starts_at > utcnow()).order_by(ReviewMeeting.starts_at))
+    home.agenda = json.loads(home.meeting.agenda) if home.meeting and home.meeting.agenda else None
+    return home
+
+
+def cross_section(objectives: list[Objective], elapsed: float):
+    """Units × objectives: in each cell the worst status of the results the unit shares there."""
+    cells, units = {}, {}
+    for objective in objectives:
+        for kr in objective.key_results:
+            state = score_key_result(figures(kr), elapsed).status
+            for unit in kr.units:
+                units[unit.id] = unit
+                key = (unit.id, objective.id)
+                accountable = unit.id == kr.accountable_unit_id
+                worst, was_accountable = cells.get(key, ("on_track", False))
+                if STATUS_ORDER[state] < STATUS_ORDER[worst]:
+                    worst = state
+                cells[key] = (worst, was_accountable or accountable)
+    kind_order = {"business_unit": 0, "function": 1, "partner": 2}
+    return sorted(units.values(), key=lambda u: (kind_order[u.kind], u.name)), cells
+
+
+def at_risk(cycle: Cycle, elapsed: float) -> list[RiskRow]:
+    """The key results furthest behind their pace, with where their trend leads."""
+    goal = case((KeyResult.commitment == "aspirational", literal(ASPIRATIONAL_GOAL)), else_=literal(1.0))
+    krs = db.session.scalars(
+        select(KeyResult).join(Objective).where(Objective.cycle_id == cycle.id)
+        .order_by((KeyResult.progress - goal * elapsed).asc(), KeyResult.id).limit(TOP_AT_RISK)
+        .options(joinedload(KeyResult.objective), joinedload(KeyResult.accountable_unit),
+                 joinedload(KeyResult.metric))).all()
+    rows = [RiskRow(kr, score_key_result(figures(kr), elapsed), forecast_progress(kr.baseline, kr.target, kr.forecast))
+            for kr in krs]
+    return [r for r in rows if r.score.status != "on_track"]
+
+
+@dataclass
+class UnitPage:
+    unit: Unit
+    cycle: Cycle | None
+    accountable: list = field(default_factory=list)
+    contributing: list = field(default_factory=list)
+    incentives: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)
+
+
+def unit_page(unit: Unit, cycle: Cycle | None, today: date, show_incentives: bool) -> UnitPage:
+    page = UnitPage(unit, cycle)
+    if cycle is not None:
+        elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
+        contributing = select(kr_contributors.c.key_result_id).where(kr_contributors.c.unit_id == unit.id)
+        krs = db.session.scalars(
+            select(KeyResult).join(Objective).where(Objective.cycle_id == cycle.id, or_(
+                KeyResult.accountable_unit_id == unit.id, KeyResult.id.in_(contributing)))
+            .order_by(Objective.rank, KeyResult.id)
+            .options(joinedload(KeyResult.objective), joinedload(KeyResult.metric),
+                     joinedload(KeyResult.accountable_unit), selectinload(KeyResult.contributors))).unique().all()
+        for kr in krs:
+            row = (kr, score_key_result(figures(kr), elapsed))
+            (page.accountable if kr.accountable_unit_id == unit.id else page.contributing).append(row)
+    if show_incentives:
+        page.incentives = db.session.scalars(select(Incentive).where(Incentive.unit_id == unit.id)
+                                             .options(joinedload(Incentive.metric))
+                                             .order_by(Incentive.active.desc(), Incentive.weight.desc())).all()
+    page.conflicts = db.session.scalars(
+        select(ConflictFinding).join(finding_units, finding_units.c.finding_id == ConflictFinding.id)
+        .where(finding_units.c.unit_id == unit.id, ConflictFinding.status.in_(OPEN_STATUSES))
+        .order_by(ConflictFinding.severity.desc()).limit(20).options(selectinload(ConflictFinding.units))).all()
+    return page
+
+
+def key_result_page(kr_id: int, today: date):
+    kr = db.session.scalar(select(KeyResult).where(KeyResult.id == kr_id).options(
+        joinedload(KeyResult.objective).joinedload(Objective.cycle), joinedload(KeyResult.metric),
+        joinedload(KeyResult.accountable_unit), selectinload(KeyResult.contributors)))
+    if kr is None:
+        return None
+    cycle = kr.objective.cycle
+    history = db.session.scalars(select(CheckIn).where(CheckIn.key_result_id == kr.id)
+                                 .order_by(CheckIn.created_at, CheckIn.id).options(joinedload(CheckIn.author))).all()
+    score = score_key_result(figures(kr), elapsed_share(cycle.starts_on, cycle.ends_on, today))
+    return kr, cycle, history, score
