@@ -304,7 +304,22 @@ def board_send_command(period):
     click.echo(f"{period}: queued for {count} new recipient(s); delivered {sent}, {failed} to retry.")
 
 
+@click.command("rebuild-dashboard")
+@with_appcontext
+def rebuild_dashboard_command():
+    """Recompute the dashboard's pre-aggregated figures from the check-in history (after a bulk
+    import or an upgrade)."""
+    from sqlalchemy import select
+
+    from .models import Cycle
+    from .services.aggregates import rebuild
+    for cycle in db.session.scalars(select(Cycle).order_by(Cycle.starts_on)):
+        click.echo(f"{cycle.name}: {rebuild(cycle)} weekly scores")
+    db.session.commit()
+
+
 def register_commands(app) -> None:
+    app.cli.add_command(rebuild_dashboard_command)
     app.cli.add_command(board_group)
     app.cli.add_command(reviews_group)
     app.cli.add_command(jobs_command)

@@ -81,6 +81,13 @@ def can_view_finding(user, finding) -> bool:
     return _role(user, "unit_leader") and bool({u.id for u in user.units} & {u.id for u in finding.units})
 
 
+def finding_unit_scope(user) -> list[int] | None:
+    """For listing findings: None means all of them, else only those involving these units."""
+    if _role(user, "admin", "executive", "board"):
+        return None
+    return [u.id for u in user.units] if _role(user, "unit_leader") else []
+
+
 def can_act_on_findings(user) -> bool:
     return _role(user, "executive")
 

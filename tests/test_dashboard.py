@@ -124,7 +124,9 @@ def test_cross_section_shows_each_units_share(org, login):
     page = login(org["ceo"]).get("/dashboard").data.decode()
     matrix = page[page.index('class="matrix"'):page.index("</table>", page.index('class="matrix"'))]
     assert "Last Mile Oy" in matrix and "partner" in matrix
-    assert matrix.count("accountable") == 2 and matrix.count("contributes") == 1
+    assert matrix.count("<span class=\"sr\">Last Mile Oy, accountable to One smooth delivery") == 1
+    assert matrix.count("<span class=\"sr\">Delivery, contributes to One smooth delivery") == 1
+    assert matrix.count("<span class=\"sr\">Sales, accountable to Customers stay: off track") == 1
 
 
 def test_at_risk_lists_forecast_from_the_check_in_trend(org, login, clock):
@@ -183,3 +185,19 @@ def test_next_review_and_agenda_draft_on_the_dashboard(org, login, clock):
     db.session.commit()
     page = login(org["ceo"]).get("/dashboard").data.decode()
     assert "Thu 19 Nov 09:00" in page and "Agenda draft of 2026-11-16" in page
+
+
+def test_long_lists_come_a_page_at_a_time(login):
+    executive = make_user("executive")
+    cycle = make_cycle("2026 Q4")
+    build_company(cycle, units=5, objectives=30, krs_per_objective=1, check_ins_per_kr=2, findings=35, seed=3)
+    db.session.commit()
+    client = login(executive)
+    first = client.get("/objectives").data.decode()
+    assert "Customer objective 0000" in first and "Customer objective 0025" not in first
+    assert "Page 1 of 2 (30)" in first
+    second = client.get("/objectives?page=2").data.decode()
+    assert "Customer objective 0025" in second and "Customer objective 0000" not in second
+    assert client.get("/objectives?page=99").status_code == 200  # clamped to the last page
+    conflicts = client.get("/conflicts").data.decode()
+    assert conflicts.count('class="card finding"') == 30 and "Page 1 of 2 (35)" in conflicts

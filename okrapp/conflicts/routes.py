@@ -3,18 +3,20 @@ import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
 from ..models import ConflictFinding, FindingEvent, Metric, Unit, finding_units
 from ..models.incentive import FINDING_KINDS, FINDING_STATUS_LABELS, OPEN_STATUSES
+from ..pagination import requested_page
 from ..services import ServiceError
 from ..services.conflicts import ACTIONS, act_on_finding
 from . import bp
 from .forms import FindingActionForm
 
+FINDINGS_PER_PAGE = 30
 STATUS_FILTERS = {"open": OPEN_STATUSES, "all": None, **{s: (s,) for s in FINDING_STATUS_LABELS}}
 
 
@@ -43,11 +45,17 @@ def findings():
     if unit_id:
         query = query.where(ConflictFinding.id.in_(
             select(finding_units.c.finding_id).where(finding_units.c.unit_id == unit_id)))
-    items = [f for f in db.session.scalars(query) if policy.can_view_finding(current_user, f)]
+    scope = policy.finding_unit_scope(current_user)
+    if scope is not None:
+        query = query.where(ConflictFinding.id.in_(select(finding_units.c.finding_id).where(
+            finding_units.c.unit_id.in_(scope))))
+    page = requested_page(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())),
+                          FINDINGS_PER_PAGE)
+    items = db.session.scalars(query.limit(page.per_page).offset(page.offset)).all()
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     return render_template("conflicts/list.html", findings=items, units=units, unit_id=unit_id, kind=kind,
                            status=status if status in STATUS_FILTERS else "open", kinds=FINDING_KINDS,
-                           statuses=FINDING_STATUS_LABELS, chain=chain, names=metric_names())
+                           statuses=FINDING_STATUS_LABELS, chain=chain, names=metric_names(), page=page)
 
 
 @bp.route("/conflicts/<int:finding_id>", methods=["GET", "POST"])

@@ -12,7 +12,10 @@ from ..services import admin as admin_service
 from ..services import okrs as okr_service
 from ..services import scoreboard
 from ..timeutil import local_today
+from ..pagination import requested_page
 from ..urls import safe_path
+
+OBJECTIVES_PER_PAGE = 25
 from . import bp
 from .forms import CarryForm, CheckInForm, KeyResultForm, MetricForm, ObjectiveForm, RankForm, int_or_none
 
@@ -37,9 +40,10 @@ def home():
 def objectives():
     today = local_today()
     cycle = scoreboard.current_cycle(today, int_or_none(request.args.get("cycle")))
-    views = scoreboard.scoreboard(cycle, today) if cycle else []
+    page = requested_page(scoreboard.objective_count(cycle) if cycle else 0, OBJECTIVES_PER_PAGE)
+    views = scoreboard.scoreboard(cycle, today, page.per_page, page.offset) if cycle else []
     return render_template("okrs/objectives.html", cycle=cycle, cycles=scoreboard.cycles(), views=views,
-                           rank_form=RankForm())
+                           rank_form=RankForm(), page=page)
 
 
 @bp.route("/objectives/new", methods=["GET", "POST"])

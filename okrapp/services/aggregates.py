@@ -48,7 +48,8 @@ def _store_week(objective_id: int, week_start, score: float) -> None:
 
 
 def rebuild(cycle: Cycle) -> int:
-    """Recompute every figure of a cycle from its history (after a bulk load or an upgrade).
+    """Recompute every figure of a cycle from its history (after a bulk load or an upgrade;
+    `okrapp rebuild-dashboard`).
     Returns the number of weekly scores written."""
     objectives = db.session.scalars(select(Objective).where(Objective.cycle_id == cycle.id).options(
         selectinload(Objective.key_results).selectinload(KeyResult.metric))).all()

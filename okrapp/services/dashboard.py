@@ -44,8 +44,7 @@ class Home:
     overall: float | None = None
     objective_count: int = 0
     objectives: list[ObjectiveRow] = field(default_factory=list)
-    units: list[Unit] = field(default_factory=list)
-    cells: dict = field(default_factory=dict)  # (unit id, objective id) -> (status, accountable?)
+    matrix: list = field(default_factory=list)  # [(unit, [(css class, mark, label) or None per objective])]
     at_risk: list[RiskRow] = field(default_factory=list)
     conflicts: list[ConflictFinding] = field(default_factory=list)
     open_conflicts: int = 0
@@ -79,7 +78,7 @@ def executive_home(cycle: Cycle | None, today: date) -> Home:
             .order_by(ObjectiveWeek.objective_id, ObjectiveWeek.week_start)):
         weeks[objective_id].append(score)
     home.objectives = [ObjectiveRow(o, objective_score(o, elapsed), weeks[o.id]) for o in objectives]
-    home.units, home.cells = cross_section(objectives, elapsed)
+    home.matrix = cross_section(objectives, elapsed)
     home.at_risk = at_risk(cycle, elapsed)
     home.conflicts = db.session.scalars(
         select(ConflictFinding).where(ConflictFinding.status.in_(OPEN_STATUSES), ConflictFinding.kind != "tension")
@@ -92,8 +91,9 @@ def executive_home(cycle: Cycle | None, today: date) -> Home:
     return home
 
 
-def cross_section(objectives: list[Objective], elapsed: float):
-    """Units × objectives: in each cell the worst status of the results the unit shares there."""
+def cross_section(objectives: list[Objective], elapsed: float) -> list:
+    """Units × objectives: in each cell the worst status of the results the unit shares there,
+    ready to print (the matrix can hold a few thousand cells)."""
     cells, units = {}, {}
     for objective in objectives:
         for kr in objective.key_results:
@@ -107,7 +107,20 @@ def cross_section(objectives: list[Objective], elapsed: float):
                     worst = state
                 cells[key] = (worst, was_accountable or accountable)
     kind_order = {"business_unit": 0, "function": 1, "partner": 2}
-    return sorted(units.values(), key=lambda u: (kind_order[u.kind], u.name)), cells
+    rows = []
+    for unit in sorted(units.values(), key=lambda u: (kind_order[u.kind], u.name)):
+        row = []
+        for objective in objectives:
+            cell = cells.get((unit.id, objective.id))
+            if cell is None:
+                row.append(None)
+                continue
+            state, accountable = cell
+            role = "accountable" if accountable else "contributes"
+            row.append((state, "●" if accountable else "○",
+                        f"{unit.name}, {role} to {objective.title}: {state.replace('_', ' ')}"))
+        rows.append((unit, row))
+    return rows
 
 
 def at_risk(cycle: Cycle, elapsed: float) -> list[RiskRow]:

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain.scoring import KeyResultFigures, Score, elapsed_share, score_key_result, score_objective
@@ -21,6 +21,10 @@ class ObjectiveView:
     objective: Objective
     score: Score | None
     key_results: list[KeyResultView] = field(default_factory=list)
+
+
+def objective_count(cycle: Cycle) -> int:
+    return db.session.scalar(select(func.count(Objective.id)).where(Objective.cycle_id == cycle.id))
 
 
 def cycles() -> list[Cycle]:
@@ -48,9 +52,10 @@ def _kr_options():
             selectinload(KeyResult.contributors))
 
 
-def scoreboard(cycle: Cycle, today: date) -> list[ObjectiveView]:
+def scoreboard(cycle: Cycle, today: date, limit: int | None = None, offset: int = 0) -> list[ObjectiveView]:
     objectives = db.session.scalars(
         select(Objective).where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id)
+        .limit(limit).offset(offset)
         .options(selectinload(Objective.key_results).options(*_kr_options()))).all()
     elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
     return [score_view(o, elapsed) for o in objectives]
