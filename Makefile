@@ -28,5 +28,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/conflicts.py
 	$(BIN)/python bench/dashboard.py
 
+lint: $(STAMP)
+	$(BIN)/pip install --quiet ruff
+	$(BIN)/ruff check --select F,E9,B --ignore B008,B905 --line-length 120 okrapp tests bench config.py wsgi.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artefacts

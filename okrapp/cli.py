@@ -95,7 +95,7 @@ def scan_command(file, as_json, max_depth):
         except ScenarioError as error:
             for problem in error.problems:
                 click.echo(f"{file}: {problem}", err=True)
-            raise click.exceptions.Exit(2)
+            raise click.exceptions.Exit(2) from None
         result = scan(scenario, max_depth)
     else:
         from .services.conflicts import scan_database

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from okrapp import mail
 from okrapp.extensions import db
-from okrapp.models import JobRun, OutboxMessage, RankChange, ReviewDecision, ReviewMeeting
+from okrapp.models import RankChange, ReviewDecision, ReviewMeeting
 from okrapp.services import reviews
 from okrapp.services.incentives import save_incentive
 from okrapp.services.okrs import record_check_in

@@ -5,9 +5,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import mail, policy
 from ..extensions import db
-from ..forms import show_service_error
+from ..views import saved
 from ..models import Cycle, JobRun, OutboxMessage, Unit, User
-from ..services import ServiceError
 from ..services import admin as admin_service
 from ..domain.calendar import quarter_of
 from ..timeutil import local_today
@@ -25,19 +24,6 @@ def _all(model, order):
 
 def _form_page(template, form, **context):
     return render_template(template, form=form, **context), 422 if form.errors else 200
-
-
-def _saved(action, form, message) -> bool:
-    """Run a service call; commit and flash on success, show its error on the form otherwise."""
-    try:
-        action()
-    except ServiceError as error:
-        db.session.rollback()
-        show_service_error(form, error)
-        return False
-    db.session.commit()
-    flash(message)
-    return True
 
 
 @bp.get("/users")
@@ -64,13 +50,13 @@ def edit_user(user_id=None):
         chosen = [units[i] for i in form.units.data]
         if user is None and not form.password.data:
             form.password.errors = list(form.password.errors) + ["A new user needs a password."]
-        elif user is None and _saved(lambda: admin_service.create_user(
+        elif user is None and saved(form, lambda: admin_service.create_user(
                 form.email.data, form.name.data, form.role.data, form.password.data, chosen),
-                form, "User created."):
+                "User created."):
             return redirect(url_for("admin.users"))
-        elif user is not None and _saved(lambda: admin_service.update_user(
+        elif user is not None and saved(form, lambda: admin_service.update_user(
                 user, form.name.data, form.role.data, form.active.data, chosen, form.password.data or None),
-                form, "User saved."):
+                "User saved."):
             return redirect(url_for("admin.users"))
     return _form_page("admin/user_form.html", form, user=user)
 
@@ -92,9 +78,9 @@ def edit_unit(unit_id=None):
     form.leaders.choices = [(u.id, f"{u.name} ({u.role_label})") for u in leaders.values()]
     if unit and request.method == "GET":
         form.leaders.data = [u.id for u in unit.leaders]
-    if form.validate_on_submit() and _saved(lambda: admin_service.save_unit(
+    if form.validate_on_submit() and saved(form, lambda: admin_service.save_unit(
             unit, form.name.data, form.kind.data, form.description.data or "",
-            [leaders[i] for i in form.leaders.data]), form, "Unit saved."):
+            [leaders[i] for i in form.leaders.data]), "Unit saved."):
         return redirect(url_for("admin.units"))
     return _form_page("admin/unit_form.html", form, unit=unit)
 
@@ -113,8 +99,8 @@ def edit_cycle(cycle_id=None):
     form = CycleForm(obj=cycle)
     if cycle is None and request.method == "GET":
         form.name.data, form.starts_on.data, form.ends_on.data = quarter_of(local_today())
-    if form.validate_on_submit() and _saved(lambda: admin_service.save_cycle(
-            cycle, form.name.data, form.starts_on.data, form.ends_on.data), form, "Cycle saved."):
+    if form.validate_on_submit() and saved(form, lambda: admin_service.save_cycle(
+            cycle, form.name.data, form.starts_on.data, form.ends_on.data), "Cycle saved."):
         return redirect(url_for("admin.cycles"))
     return _form_page("admin/cycle_form.html", form, cycle=cycle)
 

@@ -4,22 +4,15 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import mail, policy
+from .. import policy
 from ..extensions import db
-from ..forms import show_service_error
+from ..views import committed, saved
 from ..models import BoardSummary
 from ..services import ServiceError
 from ..services import board as service
 from ..timeutil import utcnow
 from . import bp
 from .forms import AckForm, RecipientForm, ResendForm, SendForm, SummaryScheduleForm
-
-
-def _commit_and_deliver(message: str, endpoint: str, **values):
-    db.session.commit()
-    mail.deliver_pending()
-    flash(message)
-    return redirect(url_for(endpoint, **values))
 
 
 @bp.get("/board")
@@ -60,7 +53,7 @@ def resend(summary_id):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("board.summary", summary_id=item.id))
-    return _commit_and_deliver(f"Resent to {email}; the resend is logged.", "board.summary", summary_id=item.id)
+    return committed(f"Resent to {email}; the resend is logged.", "board.summary", summary_id=item.id)
 
 
 @bp.route("/board/preview", methods=["GET"])
@@ -90,7 +83,7 @@ def send_now():
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("board.preview"))
-    return _commit_and_deliver(f"Summary {form.period.data} sent to {count} recipient(s)"
+    return committed(f"Summary {form.period.data} sent to {count} recipient(s)"
                                + ("" if count else "; everyone had it already") + ".", "board.archive")
 
 
@@ -99,16 +92,10 @@ def send_now():
 def settings():
     current = service.schedule()
     form = SummaryScheduleForm(obj=current)
-    if form.validate_on_submit():
-        try:
-            service.save_schedule(weekday=form.weekday.data, time_of_day=form.time_of_day.data.strip(),
-                                  timezone=form.timezone.data.strip(), cycle_end=form.cycle_end.data,
-                                  active=form.active.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            return _commit_and_deliver("Summary schedule saved.", "board.settings")
+    if form.validate_on_submit() and saved(form, lambda: service.save_schedule(
+            weekday=form.weekday.data, time_of_day=form.time_of_day.data.strip(), timezone=form.timezone.data.strip(),
+            cycle_end=form.cycle_end.data, active=form.active.data), "Summary schedule saved."):
+        return redirect(url_for("board.settings"))
     return render_template("board/settings.html", form=form, recipient_form=RecipientForm(),
                            recipients=service.recipients(include_paused=True)), 422 if form.errors else 200
 
@@ -124,7 +111,7 @@ def add_recipient():
             db.session.rollback()
             flash(error.message, "error")
         else:
-            return _commit_and_deliver(f"{form.email.data} will receive the summaries.", "board.settings")
+            return committed(f"{form.email.data} will receive the summaries.", "board.settings")
     else:
         flash("Enter a valid email address.", "error")
     return redirect(url_for("board.settings"))
@@ -139,7 +126,7 @@ def pause_recipient():
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("board.settings"))
-    return _commit_and_deliver("Paused." if paused else "Resumed.", "board.settings")
+    return committed("Paused." if paused else "Resumed.", "board.settings")
 
 
 @bp.route("/board/ack/<token>", methods=["GET", "POST"])

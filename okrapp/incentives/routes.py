@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..extensions import db
-from ..forms import show_service_error
+from ..views import saved
 from ..models import Incentive, IncentiveProposal, Metric, MetricLink, Unit
 from ..services import ServiceError
 from ..services import incentives as service
@@ -58,19 +58,12 @@ def edit_incentive(incentive_id=None):
     form.metric.choices = [(m.id, f"{m.name}{' (' + m.unit + ')' if m.unit else ''}") for m in metrics.values()]
     if incentive and request.method == "GET":
         form.unit.data, form.metric.data = incentive.unit_id, incentive.metric_id
-    if form.validate_on_submit():
-        try:
-            service.save_incentive(incentive, unit=units[form.unit.data], name=form.name.data,
-                                   metric=metrics[form.metric.data], direction=form.direction.data,
-                                   weight=form.weight.data, target=form.target.data, period=form.period.data or "",
-                                   note=form.note.data or "", by=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash("Incentive saved; conflicts were re-checked.")
-            return redirect(url_for("incentives.incentives"))
+    if form.validate_on_submit() and saved(form, lambda: service.save_incentive(
+            incentive, unit=units[form.unit.data], name=form.name.data, metric=metrics[form.metric.data],
+            direction=form.direction.data, weight=form.weight.data, target=form.target.data,
+            period=form.period.data or "", note=form.note.data or "", by=current_user),
+            "Incentive saved; conflicts were re-checked."):
+        return redirect(url_for("incentives.incentives"))
     return render_template("incentives/form.html", form=form, incentive=incentive), 422 if form.errors else 200
 
 
@@ -178,18 +171,11 @@ def _link_form(link=None):
 def edit_link(link_id=None):
     link = _get(MetricLink, link_id) if link_id else None
     form = _link_form(link)
-    if form.validate_on_submit():
-        try:
-            service.save_link(link, source=db.session.get(Metric, form.source.data),
-                              target=db.session.get(Metric, form.target.data), sign=int(form.sign.data),
-                              strength=form.strength.data, rationale=form.rationale.data or "", by=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash("Influence link saved; conflicts were re-checked.")
-            return redirect(url_for("incentives.links"))
+    if form.validate_on_submit() and saved(form, lambda: service.save_link(
+            link, source=db.session.get(Metric, form.source.data), target=db.session.get(Metric, form.target.data),
+            sign=int(form.sign.data), strength=form.strength.data, rationale=form.rationale.data or "",
+            by=current_user), "Influence link saved; conflicts were re-checked."):
+        return redirect(url_for("incentives.links"))
     return render_template("incentives/link_form.html", form=form, link=link), 422 if form.errors else 200
 
 

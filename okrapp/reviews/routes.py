@@ -7,10 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import mail, policy
+from .. import policy
 from ..domain.recurrence import local
 from ..extensions import db
 from ..forms import show_service_error
+from ..views import committed
 from ..models import (ConflictFinding, Objective, RankChange, ReviewDecision, ReviewMeeting, ReviewSchedule, User)
 from ..models.incentive import OPEN_STATUSES
 from ..services import ServiceError
@@ -25,14 +26,6 @@ def _meeting(meeting_id) -> ReviewMeeting:
     return db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.id == meeting_id).options(
         joinedload(ReviewMeeting.schedule).selectinload(ReviewSchedule.participants),
         selectinload(ReviewMeeting.decisions))) or abort(404)
-
-
-def _after_write(message: str, endpoint="reviews.meeting", **values):
-    """Commit, deliver the mail that the change queued, and go back."""
-    db.session.commit()
-    mail.deliver_pending()
-    flash(message)
-    return redirect(url_for(endpoint, **values))
 
 
 @bp.get("/reviews")
@@ -78,7 +71,7 @@ def edit_schedule(schedule_id=None):
             db.session.rollback()
             show_service_error(form, error)
         else:
-            return _after_write("Schedule saved; upcoming reviews planned and participants invited.", "reviews.meetings")
+            return committed("Schedule saved; upcoming reviews planned and participants invited.", "reviews.meetings")
     return render_template("reviews/schedule_form.html", form=form, schedule=schedule), 422 if form.errors else 200
 
 
@@ -139,7 +132,7 @@ def decide(meeting_id):
             db.session.rollback()
             show_service_error(form, error)
         else:
-            return _after_write("Decision recorded.", meeting_id=item.id)
+            return committed("Decision recorded.", "reviews.meeting", meeting_id=item.id)
     return meeting(meeting_id, decision_form=form, status=422)
 
 
@@ -152,7 +145,7 @@ def action_done(meeting_id, decision_id):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("reviews.meeting", meeting_id=meeting_id))
-    return _after_write("Action marked done.", meeting_id=meeting_id)
+    return committed("Action marked done.", "reviews.meeting", meeting_id=meeting_id)
 
 
 @bp.post("/reviews/<int:meeting_id>/close")
@@ -164,7 +157,7 @@ def close(meeting_id):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("reviews.meeting", meeting_id=item.id))
-    return _after_write(f"Review closed; minutes sent to {count} participant(s).", meeting_id=item.id)
+    return committed(f"Review closed; minutes sent to {count} participant(s).", "reviews.meeting", meeting_id=item.id)
 
 
 @bp.post("/reviews/<int:meeting_id>/move")
@@ -181,7 +174,7 @@ def move(meeting_id):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("reviews.meetings"))
-    return _after_write("Review moved; participants get an updated invitation.", "reviews.meetings")
+    return committed("Review moved; participants get an updated invitation.", "reviews.meetings")
 
 
 @bp.post("/reviews/<int:meeting_id>/cancel")
@@ -193,7 +186,7 @@ def cancel(meeting_id):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("reviews.meetings"))
-    return _after_write("Review cancelled; participants get a cancellation.", "reviews.meetings")
+    return committed("Review cancelled; participants get a cancellation.", "reviews.meetings")
 
 
 @bp.get("/reviews/timeline")

@@ -1,6 +1,6 @@
 """Board summaries: what the board receives, to whom, when, and exactly once."""
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -12,9 +12,8 @@ from .. import mail
 from ..domain import summary as rules
 from ..domain.recurrence import first_weekday_of_month, parse_time, zone
 from ..extensions import db
-from ..models import (BoardSummary, ConflictFinding, Cycle, KeyResult, Objective, RankChange, ReviewDecision,
+from ..models import (BoardSummary, ConflictFinding, Cycle, RankChange, ReviewDecision,
                       ReviewMeeting, SummaryDelivery, SummaryRecipient, SummarySchedule, User)
-from ..models.incentive import OPEN_STATUSES
 from ..models.review import DECISION_KINDS
 from ..timeutil import local_today, utcnow
 from . import ServiceError
@@ -37,7 +36,8 @@ def save_schedule(*, weekday: int, time_of_day: str, timezone: str, cycle_end: b
         parse_time(time_of_day)
         zone(timezone)
     except ValueError as error:
-        raise ServiceError(str(error).capitalize() + ".", field="timezone" if "zone" in str(error) else "time_of_day")
+        field = "timezone" if "zone" in str(error) else "time_of_day"
+        raise ServiceError(str(error).capitalize() + ".", field=field) from None
     current = schedule()
     current.weekday, current.time_of_day, current.timezone = weekday, time_of_day, timezone
     current.cycle_end, current.active = cycle_end, active

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..domain.calendar import quarter_of
 from ..extensions import db
-from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, RankChange, Unit, User
+from ..models import CheckIn, KeyResult, Metric, Objective, RankChange, User
 from ..timeutil import local_today
 from .admin import create_metric, create_user, save_cycle, save_unit
 from .aggregates import rebuild

@@ -1,11 +1,10 @@
 """Stored findings: refresh on change, lifecycle, decisions and history, filters."""
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from okrapp.extensions import db
-from okrapp.models import ConflictFinding, Incentive, MetricLink
+from okrapp.models import ConflictFinding, MetricLink
 from okrapp.services.incentives import save_incentive, save_link
 
 from ..factories import make_cycle, make_key_result, make_objective, make_unit, make_user, metric
@@ -37,7 +36,7 @@ def add_volume_bonus(org):
 
 
 def test_change_of_incentives_or_links_refreshes_findings(org, clock):
-    incentive = add_volume_bonus(org)
+    add_volume_bonus(org)
     [finding] = findings()
     assert (finding.kind, finding.status, finding.first_seen_at) == ("indirect", "open", clock.now)
     assert finding.severity == pytest.approx(0.6 * 1.0 * 0.5)

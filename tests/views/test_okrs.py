@@ -196,7 +196,7 @@ def test_ranks_change_and_history_keeps_who_and_when(login, executive, clock):
 
 def test_objectives_page_lists_in_priority_order_with_scores(login, executive):
     cycle = make_cycle()
-    low = make_objective(cycle, title="Second priority", by=executive)
+    make_objective(cycle, title="Second priority", by=executive)
     high = make_objective(cycle, title="First priority", by=executive)
     make_key_result(high, baseline=0, target=100, by=executive)
     login(executive).post(f"/objectives/{high.id}/rank", data={"rank": 1})

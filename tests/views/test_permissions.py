@@ -1,5 +1,6 @@
 """Every write route for every role: refused writes answer 403 and change nothing."""
 import base64
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +15,11 @@ from ..factories import make_cycle, make_key_result, make_objective, make_unit, 
 @pytest.fixture
 def world():
     leader_a, leader_b = make_user("unit_leader"), make_user("unit_leader")
-    unit_a, unit_b = make_unit("Unit A", leaders=[leader_a]), make_unit("Unit B", leaders=[leader_b])
+    unit_a = make_unit("Unit A", leaders=[leader_a])
+    make_unit("Unit B", leaders=[leader_b])
     executive = make_user("executive")
-    cycle, other_cycle = make_cycle("2026 Q4"), make_cycle("2027 Q1", starts_on=__import__("datetime").date(2027, 1, 1),
-                                                          ends_on=__import__("datetime").date(2027, 3, 31))
+    cycle = make_cycle("2026 Q4")
+    other_cycle = make_cycle("2027 Q1", starts_on=date(2027, 1, 1), ends_on=date(2027, 3, 31))
     objective = make_objective(cycle, by=executive)
     make_objective(cycle, by=executive)
     kr = make_key_result(objective, unit=unit_a, by=executive)
@@ -39,7 +41,7 @@ def world():
 def write_routes(w):
     o, kr, u, c = w["objective"].id, w["kr"], w["unit"].id, w["cycle"].id
     return {
-        "create objective": (f"/objectives/new", {"cycle": c, "title": "New"}, {"executive"}),
+        "create objective": ("/objectives/new", {"cycle": c, "title": "New"}, {"executive"}),
         "edit objective": (f"/objectives/{o}/edit", {"title": "Changed"}, {"executive"}),
         "rank objective": (f"/objectives/{o}/rank", {"rank": 2}, {"executive"}),
         "carry objective": (f"/objectives/{o}/carry", {"cycle": w["other_cycle"].id}, {"executive"}),
