@@ -69,10 +69,10 @@ def new_objective():
 @bp.get("/objectives/<int:objective_id>")
 @policy.require(policy.can_view)
 def objective(objective_id):
-    view = scoreboard.objective_detail(objective_id, local_today()) or abort(404)
+    view, recent = scoreboard.objective_detail(objective_id, local_today()) or abort(404)
     carry_form = CarryForm()
     carry_form.cycle.choices = [(c.id, c.name) for c in scoreboard.cycles() if c.id != view.objective.cycle_id]
-    return render_template("okrs/objective.html", view=view, carry_form=carry_form, check_in_form=CheckInForm())
+    return render_template("okrs/objective.html", view=view, recent=recent, carry_form=carry_form)
 
 
 @bp.route("/objectives/<int:objective_id>/edit", methods=["GET", "POST"])

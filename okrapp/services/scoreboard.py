@@ -66,16 +66,36 @@ def score_view(objective: Objective, elapsed: float) -> ObjectiveView:
     return ObjectiveView(objective, score_objective([figures(v.kr) for v in krs], elapsed), krs)
 
 
-def objective_detail(objective_id: int, today: date) -> ObjectiveView | None:
+RECENT_CHECK_INS = 5
+
+
+def objective_detail(objective_id: int, today: date) -> tuple[ObjectiveView, dict] | None:
+    """The objective, its scored key results and each one's latest check-ins (the full history is
+    on the key result's own page), in a fixed number of queries."""
     objective = db.session.scalar(
         select(Objective).where(Objective.id == objective_id).options(
             joinedload(Objective.cycle),
-            selectinload(Objective.key_results).options(
-                *_kr_options(), selectinload(KeyResult.check_ins).joinedload(CheckIn.author)),
+            selectinload(Objective.key_results).options(*_kr_options()),
             selectinload(Objective.rank_changes).joinedload(RankChange.changed_by)))
     if objective is None:
         return None
-    return score_view(objective, elapsed_share(objective.cycle.starts_on, objective.cycle.ends_on, today))
+    view = score_view(objective, elapsed_share(objective.cycle.starts_on, objective.cycle.ends_on, today))
+    return view, recent_check_ins([kr.id for kr in objective.key_results])
+
+
+def recent_check_ins(kr_ids: list[int], limit: int = RECENT_CHECK_INS) -> dict[int, list[CheckIn]]:
+    if not kr_ids:
+        return {}
+    ranked = select(CheckIn.id, func.row_number().over(
+        partition_by=CheckIn.key_result_id, order_by=(CheckIn.created_at.desc(), CheckIn.id.desc())).label("n")
+    ).where(CheckIn.key_result_id.in_(kr_ids)).subquery()
+    rows = db.session.scalars(select(CheckIn).join(ranked, ranked.c.id == CheckIn.id).where(ranked.c.n <= limit)
+                              .options(joinedload(CheckIn.author))
+                              .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())).all()
+    recent = {kr_id: [] for kr_id in kr_ids}
+    for check_in in rows:
+        recent[check_in.key_result_id].append(check_in)
+    return recent
 
 
 def my_key_results(user: User, cycle: Cycle, today: date) -> list[KeyResultView]:

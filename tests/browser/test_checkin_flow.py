@@ -33,7 +33,7 @@ def test_unit_leader_check_in_changes_the_executive_view(runner, live_server, pa
     page.goto(f"{live_server}/objectives/{kr.objective_id}")
     card = page.locator(f"#kr-{kr.id}")
     assert "94.5 %" in card.inner_text()
-    card.get_by_text("Check-in history").click()
+    card.get_by_text("Latest check-ins").click()
     assert "Two extra trucks from the partner" in card.inner_text()
     screenshot(page, "executive-objective-detail")
 
