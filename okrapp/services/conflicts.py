@@ -161,7 +161,3 @@ def act_on_finding(finding: ConflictFinding, action: str, actor, note: str = "")
     finding.events.append(FindingEvent(at=now, actor=actor, action=action, note=note))
     db.session.flush()
 
-
-def open_findings_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(ConflictFinding)
-                             .where(ConflictFinding.status.in_(OPEN_STATUSES), ConflictFinding.kind != "tension"))
