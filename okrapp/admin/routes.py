@@ -1,5 +1,5 @@
 """Admin pages: users, units, cycles."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -12,10 +12,6 @@ from ..domain.calendar import quarter_of
 from ..timeutil import local_today
 from . import bp
 from .forms import CycleForm, UnitForm, UserForm
-
-
-def _get(model, ident):
-    return db.session.get(model, ident) or abort(404)
 
 
 def _all(model, order):
@@ -38,7 +34,7 @@ def users():
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @policy.require(policy.can_manage_users)
 def edit_user(user_id=None):
-    user = _get(User, user_id) if user_id else None
+    user = db.get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user)
     units = {u.id: u for u in _all(Unit, Unit.name)}
     form.units.choices = [(u.id, u.name) for u in units.values()]
@@ -72,7 +68,7 @@ def units():
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @policy.require(policy.can_manage_units)
 def edit_unit(unit_id=None):
-    unit = _get(Unit, unit_id) if unit_id else None
+    unit = db.get_or_404(Unit, unit_id) if unit_id else None
     form = UnitForm(obj=unit)
     leaders = {u.id: u for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))}
     form.leaders.choices = [(u.id, f"{u.name} ({u.role_label})") for u in leaders.values()]
@@ -95,7 +91,7 @@ def cycles():
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
 @policy.require(policy.can_manage_cycles)
 def edit_cycle(cycle_id=None):
-    cycle = _get(Cycle, cycle_id) if cycle_id else None
+    cycle = db.get_or_404(Cycle, cycle_id) if cycle_id else None
     form = CycleForm(obj=cycle)
     if cycle is None and request.method == "GET":
         form.name.data, form.starts_on.data, form.ends_on.data = quarter_of(local_today())
@@ -118,7 +114,7 @@ def outbox():
 @bp.post("/outbox/<int:message_id>/retry")
 @policy.require(policy.can_see_operations)
 def retry_message(message_id):
-    message = _get(OutboxMessage, message_id)
+    message = db.get_or_404(OutboxMessage, message_id)
     if message.status not in ("failed", "pending"):
         flash("Only a failed or waiting message can be retried.", "error")
         return redirect(url_for("admin.outbox"))

@@ -17,10 +17,6 @@ from . import bp
 from .forms import ConfirmImportForm, DecisionForm, ImportForm, IncentiveForm, LinkForm, ProposalForm
 
 
-def _get(model, ident):
-    return db.session.get(model, ident) or abort(404)
-
-
 def _metrics():
     return db.session.scalars(select(Metric).order_by(Metric.name)).all()
 
@@ -50,7 +46,7 @@ def incentives():
 @bp.route("/incentives/<int:incentive_id>/edit", methods=["GET", "POST"])
 @policy.require(policy.can_manage_incentives)
 def edit_incentive(incentive_id=None):
-    incentive = _get(Incentive, incentive_id) if incentive_id else None
+    incentive = db.get_or_404(Incentive, incentive_id) if incentive_id else None
     form = IncentiveForm(obj=incentive)
     units = {u.id: u for u in db.session.scalars(select(Unit).order_by(Unit.name))}
     metrics = {m.id: m for m in _metrics()}
@@ -70,7 +66,7 @@ def edit_incentive(incentive_id=None):
 @bp.post("/incentives/<int:incentive_id>/retire")
 @policy.require(policy.can_manage_incentives)
 def retire_incentive(incentive_id):
-    incentive = _get(Incentive, incentive_id)
+    incentive = db.get_or_404(Incentive, incentive_id)
     service.retire_incentive(incentive, current_user)
     db.session.commit()
     flash(f"“{incentive.name}” retired; conflicts were re-checked.")
@@ -115,7 +111,7 @@ def confirm_import():
 @bp.post("/units/<int:unit_id>/proposals")
 @policy.require(policy.can_view)
 def propose(unit_id):
-    unit = _get(Unit, unit_id)
+    unit = db.get_or_404(Unit, unit_id)
     policy.ensure(policy.can_propose_incentive_change(current_user, unit))
     form = ProposalForm()
     if form.validate_on_submit():
@@ -130,7 +126,7 @@ def propose(unit_id):
 @bp.post("/proposals/<int:proposal_id>/decide")
 @policy.require(policy.can_manage_incentives)
 def decide(proposal_id):
-    proposal = _get(IncentiveProposal, proposal_id)
+    proposal = db.get_or_404(IncentiveProposal, proposal_id)
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("accept", "decline"):
         abort(400)
@@ -169,7 +165,7 @@ def _link_form(link=None):
 @bp.route("/influence-links/<int:link_id>/edit", methods=["GET", "POST"])
 @policy.require(policy.can_edit_links)
 def edit_link(link_id=None):
-    link = _get(MetricLink, link_id) if link_id else None
+    link = db.get_or_404(MetricLink, link_id) if link_id else None
     form = _link_form(link)
     if form.validate_on_submit() and saved(form, lambda: service.save_link(
             link, source=db.session.get(Metric, form.source.data), target=db.session.get(Metric, form.target.data),
@@ -182,7 +178,7 @@ def edit_link(link_id=None):
 @bp.post("/influence-links/<int:link_id>/delete")
 @policy.require(policy.can_edit_links)
 def delete_link(link_id):
-    service.delete_link(_get(MetricLink, link_id), current_user)
+    service.delete_link(db.get_or_404(MetricLink, link_id), current_user)
     db.session.commit()
     flash("Influence link removed; conflicts were re-checked.")
     return redirect(url_for("incentives.links"))

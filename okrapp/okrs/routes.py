@@ -20,10 +20,6 @@ from . import bp
 from .forms import CarryForm, CheckInForm, KeyResultForm, MetricForm, ObjectiveForm, RankForm, int_or_none
 
 
-def _get(model, ident):
-    return db.session.get(model, ident) or abort(404)
-
-
 @bp.get("/")
 @login_required
 def home():
@@ -78,7 +74,7 @@ def objective(objective_id):
 @bp.route("/objectives/<int:objective_id>/edit", methods=["GET", "POST"])
 @policy.require(policy.can_edit_okrs)
 def edit_objective(objective_id):
-    item = _get(Objective, objective_id)
+    item = db.get_or_404(Objective, objective_id)
     form = ObjectiveForm(obj=item)
     del form.cycle
     if form.validate_on_submit():
@@ -92,7 +88,7 @@ def edit_objective(objective_id):
 @bp.post("/objectives/<int:objective_id>/rank")
 @policy.require(policy.can_rank)
 def rank_objective(objective_id):
-    item = _get(Objective, objective_id)
+    item = db.get_or_404(Objective, objective_id)
     form = RankForm()
     if not form.validate_on_submit():
         abort(400)
@@ -105,7 +101,7 @@ def rank_objective(objective_id):
 @bp.post("/objectives/<int:objective_id>/carry")
 @policy.require(policy.can_edit_okrs)
 def carry_objective(objective_id):
-    item = _get(Objective, objective_id)
+    item = db.get_or_404(Objective, objective_id)
     form = CarryForm()
     form.cycle.choices = [(c.id, c.name) for c in scoreboard.cycles()]
     if not form.validate_on_submit():
@@ -164,7 +160,7 @@ def _save_key_result(form, metrics, units, kr, objective):
 @bp.route("/objectives/<int:objective_id>/key-results/new", methods=["GET", "POST"])
 @policy.require(policy.can_edit_okrs)
 def new_key_result(objective_id):
-    item = _get(Objective, objective_id)
+    item = db.get_or_404(Objective, objective_id)
     form, metrics, units = _key_result_form(objective=item)
     if request.method == "POST":
         saved = _save_key_result(form, metrics, units, None, item)
@@ -178,7 +174,7 @@ def new_key_result(objective_id):
 @bp.route("/key-results/<int:kr_id>/edit", methods=["GET", "POST"])
 @policy.require(policy.can_edit_okrs)
 def edit_key_result(kr_id):
-    kr = _get(KeyResult, kr_id)
+    kr = db.get_or_404(KeyResult, kr_id)
     form, metrics, units = _key_result_form(kr=kr)
     if request.method == "POST":
         saved = _save_key_result(form, metrics, units, kr, kr.objective)
@@ -195,7 +191,7 @@ def edit_key_result(kr_id):
 @bp.route("/key-results/<int:kr_id>/check-in", methods=["GET", "POST"])
 @policy.require(policy.can_view)
 def check_in(kr_id):
-    kr = _get(KeyResult, kr_id)
+    kr = db.get_or_404(KeyResult, kr_id)
     if request.method == "POST":
         policy.ensure(policy.can_check_in(current_user, kr))
     form = CheckInForm()
@@ -209,7 +205,7 @@ def check_in(kr_id):
         except StaleEdit as error:
             db.session.rollback()
             flash(error.message, "error")
-            kr = _get(KeyResult, kr_id)
+            kr = db.get_or_404(KeyResult, kr_id)
             form.version.data = kr.version
             status = 409
         except ServiceError as error:
