@@ -12,7 +12,11 @@ CADENCES = ("weekly", "biweekly", "monthly", "cron")
 
 
 class RecurrenceError(ValueError):
-    pass
+    """field names the setting that is wrong (timezone, time_of_day, cron, cadence, weekday)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise RecurrenceError(f"unknown time zone {name!r}") from None
+        raise RecurrenceError(f"unknown time zone {name!r}", "timezone") from None
 
 
 def parse_time(text: str) -> time:
@@ -37,26 +41,26 @@ def parse_time(text: str) -> time:
         hours, minutes = text.split(":")
         return time(int(hours), int(minutes))
     except (ValueError, TypeError):
-        raise RecurrenceError(f"time must look like 09:00, not {text!r}") from None
+        raise RecurrenceError(f"time must look like 09:00, not {text!r}", "time_of_day") from None
 
 
 def cron_trigger(expression: str, timezone: str) -> CronTrigger:
     try:
         return CronTrigger.from_crontab(expression, timezone=zone(timezone))
     except ValueError as error:
-        raise RecurrenceError(f"not a valid cron rule ({error})") from None
+        raise RecurrenceError(f"not a valid cron rule ({error})", "cron") from None
 
 
 def validate(rule: Recurrence) -> None:
     if rule.cadence not in CADENCES:
-        raise RecurrenceError(f"cadence must be one of {', '.join(CADENCES)}")
+        raise RecurrenceError(f"cadence must be one of {', '.join(CADENCES)}", "cadence")
     zone(rule.timezone)
     if rule.cadence == "cron":
         cron_trigger(rule.cron, rule.timezone)
     else:
         parse_time(rule.time_of_day)
         if not 0 <= rule.weekday <= 6:
-            raise RecurrenceError("weekday runs from 0 (Monday) to 6 (Sunday)")
+            raise RecurrenceError("weekday runs from 0 (Monday) to 6 (Sunday)", "weekday")
 
 
 def occurrences(rule: Recurrence, start: datetime, end: datetime) -> list[datetime]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import mail
 from ..domain import summary as rules
-from ..domain.recurrence import first_weekday_of_month, parse_time, zone
+from ..domain.recurrence import RecurrenceError, first_weekday_of_month, parse_time, zone
 from ..extensions import db
 from ..models import (BoardSummary, ConflictFinding, Cycle, RankChange, ReviewDecision,
                       ReviewMeeting, SummaryDelivery, SummaryRecipient, SummarySchedule, User)
@@ -35,9 +35,8 @@ def save_schedule(*, weekday: int, time_of_day: str, timezone: str, cycle_end: b
     try:
         parse_time(time_of_day)
         zone(timezone)
-    except ValueError as error:
-        field = "timezone" if "zone" in str(error) else "time_of_day"
-        raise ServiceError(str(error).capitalize() + ".", field=field) from None
+    except RecurrenceError as error:
+        raise ServiceError(str(error).capitalize() + ".", field=error.field) from None
     current = schedule()
     current.weekday, current.time_of_day, current.timezone = weekday, time_of_day, timezone
     current.cycle_end, current.active = cycle_end, active

@@ -35,9 +35,7 @@ def save_schedule(schedule: ReviewSchedule | None, *, name, cadence, weekday, ti
     try:
         recurrence.validate(recurrence.Recurrence(cadence, weekday, time_of_day, timezone, anchor_on, cron))
     except recurrence.RecurrenceError as error:
-        field = "cron" if cadence == "cron" and "cron" in str(error) else \
-            "timezone" if "time zone" in str(error) else "time_of_day"
-        raise ServiceError(str(error).capitalize() + ".", field=field) from None
+        raise ServiceError(str(error).capitalize() + ".", field=error.field) from None
     if not 5 <= duration_minutes <= 480:
         raise ServiceError("A review lasts between 5 minutes and 8 hours.", field="duration_minutes")
     schedule = schedule or ReviewSchedule()
