@@ -100,16 +100,34 @@ def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
     return total / weight_sum if weight_sum > 0 else None
 
 
-def score_objective(krs: Sequence[KeyResultFigures], elapsed: float) -> Score | None:
-    """Weighted mean progress; status against the weighted goal and the weighted confidence."""
+@dataclass(frozen=True)
+class ObjectiveFigures:
+    """What an objective's status is judged on: weighted progress, goal and confidence."""
+    progress: float
+    goal: float
+    confidence: float | None
+
+
+def objective_figures(krs: Sequence[KeyResultFigures]) -> ObjectiveFigures | None:
     if not krs:
         return None
-    value = weighted_mean((progress(k.baseline, k.target, k.current), k.weight) for k in krs)
-    goal = weighted_mean((goal_for(k.commitment), k.weight) for k in krs)
-    confidence = weighted_mean((k.confidence, k.weight) for k in krs if k.confidence is not None)
-    expected = goal * elapsed
-    rounded_confidence = None if confidence is None else round(confidence)
-    return Score(value, expected, status(value, expected, rounded_confidence, goal))
+    return ObjectiveFigures(
+        weighted_mean((progress(k.baseline, k.target, k.current), k.weight) for k in krs),
+        weighted_mean((goal_for(k.commitment), k.weight) for k in krs),
+        weighted_mean((k.confidence, k.weight) for k in krs if k.confidence is not None))
+
+
+def score_from_figures(figures: ObjectiveFigures, elapsed: float) -> Score:
+    """Status against the weighted goal's pace and the weighted confidence (rounded)."""
+    expected = figures.goal * elapsed
+    confidence = None if figures.confidence is None else round(figures.confidence)
+    return Score(figures.progress, expected, status(figures.progress, expected, confidence, figures.goal))
+
+
+def score_objective(krs: Sequence[KeyResultFigures], elapsed: float) -> Score | None:
+    """Weighted mean progress; status against the weighted goal and the weighted confidence."""
+    figures = objective_figures(krs)
+    return None if figures is None else score_from_figures(figures, elapsed)
 
 
 def overall_score(objective_scores: Iterable[float | None]) -> float | None:

@@ -7,28 +7,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..domain.forecast import forecast_value
-from ..domain.scoring import goal_for, progress, weighted_mean
+from ..domain.scoring import objective_figures, progress, weighted_mean
 from ..extensions import db
 from ..models import CheckIn, Cycle, KeyResult, Objective, ObjectiveWeek
 from ..timeutil import local_today
+from . import scoreboard
 
 
 def key_result_changed(kr: KeyResult) -> None:
     """After a check-in or an edit: this result's figures, then its objective's."""
     cycle = kr.objective.cycle
-    kr.progress = progress(kr.baseline, kr.target, kr.current_value)
     history = db.session.execute(select(CheckIn.created_at, CheckIn.value).where(
         CheckIn.key_result_id == kr.id, CheckIn.created_at >= datetime.combine(cycle.starts_on, time()))).all()
-    kr.forecast = forecast_value(history, cycle.starts_on, cycle.ends_on, kr.metric.min_value, kr.metric.max_value)
+    _update_key_result(kr, history, cycle)
     objective_changed(kr.objective)
 
 
+def _update_key_result(kr: KeyResult, history_in_cycle, cycle: Cycle) -> None:
+    kr.progress = progress(kr.baseline, kr.target, kr.current_value)
+    kr.forecast = forecast_value(history_in_cycle, cycle.starts_on, cycle.ends_on, kr.metric.min_value,
+                                 kr.metric.max_value)
+
+
+def _update_objective(objective: Objective) -> None:
+    figures = objective_figures([scoreboard.figures(k) for k in objective.key_results])
+    objective.score, objective.goal, objective.confidence = (
+        (figures.progress, figures.goal, figures.confidence) if figures else (None, None, None))
+
+
 def objective_changed(objective: Objective) -> None:
-    krs = objective.key_results
-    objective.score = weighted_mean((k.progress, k.weight) for k in krs)
-    objective.goal = weighted_mean((goal_for(k.commitment), k.weight) for k in krs)
-    objective.confidence = weighted_mean((k.current_confidence, k.weight) for k in krs
-                                         if k.current_confidence is not None)
+    _update_objective(objective)
     if objective.score is not None:
         _store_week(objective.id, week_of(local_today()), objective.score)
     db.session.flush()
@@ -71,14 +79,8 @@ def rebuild(cycle: Cycle) -> int:
     rows = []
     for objective in objectives:
         for kr in objective.key_results:
-            kr.progress = progress(kr.baseline, kr.target, kr.current_value)
-            in_cycle = [(at, v) for at, v in history[kr.id] if at.date() >= cycle.starts_on]
-            kr.forecast = forecast_value(in_cycle, cycle.starts_on, cycle.ends_on, kr.metric.min_value,
-                                         kr.metric.max_value)
-        objective.score = weighted_mean((k.progress, k.weight) for k in objective.key_results)
-        objective.goal = weighted_mean((goal_for(k.commitment), k.weight) for k in objective.key_results)
-        objective.confidence = weighted_mean((k.current_confidence, k.weight) for k in objective.key_results
-                                             if k.current_confidence is not None)
+            _update_key_result(kr, [(at, v) for at, v in history[kr.id] if at.date() >= cycle.starts_on], cycle)
+        _update_objective(objective)
         for week in weeks:
             end = datetime.combine(week + timedelta(days=7), time())
             score = weighted_mean((progress(k.baseline, k.target, _value_at(history[k.id], end, k.baseline)), k.weight)

@@ -9,7 +9,8 @@ from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain.forecast import forecast_progress
-from ..domain.scoring import ASPIRATIONAL_GOAL, Score, elapsed_share, score_key_result, status
+from ..domain.scoring import (ASPIRATIONAL_GOAL, ObjectiveFigures, Score, elapsed_share, score_from_figures,
+                              score_key_result)
 from ..extensions import db
 from ..models import (CheckIn, ConflictFinding, Cycle, Incentive, KeyResult, Objective, ObjectiveWeek, ReviewMeeting,
                       Unit, finding_units, kr_contributors)
@@ -53,11 +54,10 @@ class Home:
 
 
 def objective_score(objective: Objective, elapsed: float) -> Score | None:
+    """The same rule as scoring.score_objective, from the figures stored on the objective."""
     if objective.score is None:
         return None
-    expected = (objective.goal or 1.0) * elapsed
-    confidence = None if objective.confidence is None else round(objective.confidence)
-    return Score(objective.score, expected, status(objective.score, expected, confidence, objective.goal or 1.0))
+    return score_from_figures(ObjectiveFigures(objective.score, objective.goal or 1.0, objective.confidence), elapsed)
 
 
 def executive_home(cycle: Cycle | None, today: date) -> Home:
