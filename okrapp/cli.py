@@ -198,6 +198,8 @@ def remind_command(due):
 
 
 def _list_jobs():
+    from datetime import datetime, timezone
+
     from sqlalchemy import select
 
     from .jobs import registry
@@ -209,7 +211,6 @@ def _list_jobs():
     if not rows:
         click.echo("  not started yet (okrapp run or okrapp scheduler starts it)")
     for job_id, next_run in rows:
-        from datetime import datetime, timezone
         when = datetime.fromtimestamp(next_run, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if next_run else "paused"
         click.echo(f"  {job_id:<16} next run {when}")
     click.echo("Jobs:")

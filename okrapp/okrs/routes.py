@@ -120,7 +120,7 @@ def carry_objective(objective_id):
     return redirect(url_for("okrs.objective", objective_id=copy.id))
 
 
-def _key_result_form(kr=None, objective=None):
+def _key_result_form(kr=None):
     form = KeyResultForm(obj=kr) if kr else KeyResultForm()
     metrics = db.session.scalars(select(Metric).order_by(Metric.builtin.desc(), Metric.name)).all()
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
@@ -161,7 +161,7 @@ def _save_key_result(form, metrics, units, kr, objective):
 @policy.require(policy.can_edit_okrs)
 def new_key_result(objective_id):
     item = db.get_or_404(Objective, objective_id)
-    form, metrics, units = _key_result_form(objective=item)
+    form, metrics, units = _key_result_form()
     if request.method == "POST":
         saved = _save_key_result(form, metrics, units, None, item)
         if saved:
