@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench lint clean
+.PHONY: run test install bench bench-load lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,prod]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,6 +27,12 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/conflicts.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/imports.py
+
+# gunicorn (4 workers) + two schedulers on OKRAPP_DATABASE_URL (PostgreSQL), 50 simulated people;
+# BENCH_DURATION seconds (default 60)
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 lint: $(STAMP)
 	$(BIN)/pip install --quiet ruff

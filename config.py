@@ -23,6 +23,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("OKRAPP_HTTPS")
+    # A session ends after this long without a request, and this long after the login in any case.
+    OKRAPP_SESSION_IDLE_MINUTES = int(os.environ.get("OKRAPP_SESSION_IDLE_MINUTES", "120"))
+    OKRAPP_SESSION_MAX_HOURS = int(os.environ.get("OKRAPP_SESSION_MAX_HOURS", "12"))
+    PERMANENT_SESSION_LIFETIME = OKRAPP_SESSION_MAX_HOURS * 3600
+    # Largest request body accepted (uploads included); larger ones get a clear 413.
+    MAX_CONTENT_LENGTH = int(os.environ.get("OKRAPP_MAX_REQUEST_BYTES", str(4 * 1024 * 1024)))
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; long review meetings must not expire forms
 
     # Mail: SMTP when OKRAPP_SMTP_HOST is set, else .eml files under instance/outbox/.
@@ -32,10 +38,30 @@ class Config:
     OKRAPP_SMTP_PASSWORD = os.environ.get("OKRAPP_SMTP_PASSWORD", "")
     OKRAPP_SMTP_STARTTLS = _env_bool("OKRAPP_SMTP_STARTTLS")
     OKRAPP_MAIL_SENDER = os.environ.get("OKRAPP_MAIL_SENDER", "okrapp <okrapp@localhost>")
+    OKRAPP_SMTP_TIMEOUT = float(os.environ.get("OKRAPP_SMTP_TIMEOUT", "30"))
 
-    # Failed logins per account before it is locked, and for how long.
-    OKRAPP_LOGIN_MAX_FAILURES = int(os.environ.get("OKRAPP_LOGIN_MAX_FAILURES", "5"))
-    OKRAPP_LOGIN_LOCK_MINUTES = int(os.environ.get("OKRAPP_LOGIN_LOCK_MINUTES", "15"))
+    # Background work (okrapp.jobs, okrapp.scheduler). A claim on a job period or an outgoing
+    # message is a lease: it expires this many seconds after its holder last renewed it, so work
+    # held by a process that died is taken over. Tests shorten them to run in seconds.
+    OKRAPP_JOB_LEASE_SECONDS = float(os.environ.get("OKRAPP_JOB_LEASE_SECONDS", "300"))
+    OKRAPP_JOB_MAX_ATTEMPTS = int(os.environ.get("OKRAPP_JOB_MAX_ATTEMPTS", "4"))
+    OKRAPP_JOB_RETRY_SECONDS = float(os.environ.get("OKRAPP_JOB_RETRY_SECONDS", "60"))  # doubles per attempt
+    OKRAPP_MAIL_LEASE_SECONDS = float(os.environ.get("OKRAPP_MAIL_LEASE_SECONDS", "300"))
+    OKRAPP_SCHEDULER_TICK_SECONDS = float(os.environ.get("OKRAPP_SCHEDULER_TICK_SECONDS", "60"))
+    OKRAPP_DELIVERY_SECONDS = float(os.environ.get("OKRAPP_DELIVERY_SECONDS", "5"))
+    OKRAPP_SCHEDULER_POLL_SECONDS = float(os.environ.get("OKRAPP_SCHEDULER_POLL_SECONDS", "5"))
+    OKRAPP_LOG_FORMAT = os.environ.get("OKRAPP_LOG_FORMAT", "text")  # text or json
+
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none). Set it
+    # behind nginx or a load balancer, or every client shares the proxy's address for throttling.
+    OKRAPP_PROXY_HOPS = int(os.environ.get("OKRAPP_PROXY_HOPS", "0"))
+    # Login throttling (okrapp/services/throttle.py): password checks allowed per key before each
+    # further one waits, the first wait (doubled per failure) and its ceiling.
+    OKRAPP_LOGIN_FREE_ATTEMPTS = int(os.environ.get("OKRAPP_LOGIN_FREE_ATTEMPTS", "5"))
+    OKRAPP_LOGIN_FREE_ATTEMPTS_ACCOUNT = int(os.environ.get("OKRAPP_LOGIN_FREE_ATTEMPTS_ACCOUNT", "20"))
+    OKRAPP_LOGIN_FREE_ATTEMPTS_ADDRESS = int(os.environ.get("OKRAPP_LOGIN_FREE_ATTEMPTS_ADDRESS", "50"))
+    OKRAPP_LOGIN_DELAY_SECONDS = float(os.environ.get("OKRAPP_LOGIN_DELAY_SECONDS", "2"))
+    OKRAPP_LOGIN_MAX_DELAY_SECONDS = float(os.environ.get("OKRAPP_LOGIN_MAX_DELAY_SECONDS", "900"))
 
     OKRAPP_DEMO_ALLOWED = True
     OKRAPP_PRODUCTION = False
@@ -47,8 +73,10 @@ class DevConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    WTF_CSRF_ENABLED = False
+    WTF_CSRF_ENABLED = True  # as in production; tests/conftest.py's client supplies the token
     OKRAPP_PASSWORD_METHOD = "scrypt:1024:8:1"  # same algorithm, a cost tests can afford
+    # Tests move the fixed clock by days with one logged-in client; the lifetime tests set their own.
+    OKRAPP_SESSION_IDLE_MINUTES = OKRAPP_SESSION_MAX_HOURS = 10 * 365 * 24 * 60
 
 
 class ProdConfig(Config):

@@ -44,7 +44,9 @@ def database_url(workdir: Path) -> tuple[str, callable]:
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
-def build(url: str, workdir: Path, sizes: dict) -> dict:
+def build(url: str, workdir: Path, sizes: dict, then=None, **company) -> dict:
+    """The company, with an executive, a unit leader (of the first unit) and a board member.
+    then(users) adds what a benchmark needs besides, returning sizes to report."""
     os.environ["OKRAPP_INSTANCE_PATH"] = str(workdir)
     from datetime import date
     from flask_migrate import upgrade
@@ -64,9 +66,10 @@ def build(url: str, workdir: Path, sizes: dict) -> dict:
                  for role in ("executive", "unit_leader", "board")}
         db.session.commit()
         started = time.perf_counter()
-        built = build_company(cycle, **sizes, author_id=users["unit_leader"].id)
+        built = build_company(cycle, **sizes, **company, author_id=users["unit_leader"].id)
         first_unit = db.session.get(Unit, db.session.scalar(db.select(Unit.id).order_by(Unit.id)))
         first_unit.leaders.append(users["unit_leader"])
+        built |= then(users) if then else {}
         db.session.commit()
         built["build_seconds"] = round(time.perf_counter() - started, 1)
         db.session.remove()
@@ -156,9 +159,9 @@ def main():
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--small", action="store_true", help="a tenth of the size, for a quick look")
     args = parser.parse_args()
-    sizes = dict(units=200, objectives=1000, krs_per_objective=5, check_ins_per_kr=100, findings=500)
+    sizes = dict(units=200, objectives=1000, krs_per_objective=5, check_ins_per_kr=100, conflict_items=500)
     if args.small:
-        sizes = dict(units=20, objectives=100, krs_per_objective=5, check_ins_per_kr=10, findings=50)
+        sizes = dict(units=20, objectives=100, krs_per_objective=5, check_ins_per_kr=10, conflict_items=50)
     workdir = Path(tempfile.mkdtemp(prefix="okrapp-bench-"))
     url, drop = database_url(workdir)
     server = None

@@ -93,6 +93,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            run_sqlite_migrations(connection, conf_args)
+            return
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -101,6 +104,30 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+def run_sqlite_migrations(connection, conf_args):
+    """SQLite alters tables by copying them (batch mode). Foreign keys are off meanwhile, since
+    dropping the old copy of a referenced table would otherwise fail or cascade into other
+    tables; they are checked before the commit. Everything runs in one transaction that we open
+    ourselves (Python's sqlite3 commits before DDL on its own), so a failure midway leaves the
+    database as it was, with no temporary table behind."""
+    connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        connection.exec_driver_sql("BEGIN")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            context.run_migrations()
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"Migration left rows whose references are missing: {broken[:5]}")
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK")
+            raise
+        connection.exec_driver_sql("COMMIT")
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

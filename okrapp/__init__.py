@@ -1,5 +1,4 @@
 """okrapp: shared customer OKRs, incentive conflict detection and frequent priority reviews."""
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -11,6 +10,7 @@ from sqlalchemy.engine import Engine
 from .extensions import csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CSRF_FAILED = "The form has expired or did not come from this site. Reload the page and try again."
 
 
 def create_app(config=None) -> Flask:
@@ -38,7 +38,26 @@ def _configure(app: Flask, config) -> None:
         if app.config.get("OKRAPP_PRODUCTION"):
             raise RuntimeError("OKRAPP_SECRET_KEY must be set for the production configuration.")
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config.get("OKRAPP_PRODUCTION"):
+        _refuse_placeholder_addresses(app.config)
+    from .logs import configure
+    configure(app.config.get("OKRAPP_LOG_FORMAT", "text"))
+
+
+def _refuse_placeholder_addresses(config) -> None:
+    """Mail sent with the development defaults links to 127.0.0.1 and comes from okrapp@localhost:
+    every link broken, most servers refusing the sender. Production must name real ones."""
+    from email.utils import parseaddr
+    from urllib.parse import urlsplit
+    host = urlsplit(config.get("OKRAPP_BASE_URL") or "").hostname or ""
+    if host in ("", "localhost", "127.0.0.1", "::1", "0.0.0.0") or host.endswith(".localhost"):
+        raise RuntimeError("OKRAPP_BASE_URL must be the address people open okrapp at "
+                           "(e.g. https://okr.example.com) for the production configuration.")
+    sender = parseaddr(config.get("OKRAPP_MAIL_SENDER") or "")[1]
+    domain = sender.rpartition("@")[2].lower()
+    if not sender or "@" not in sender or domain in ("localhost", "") or "." not in domain:
+        raise RuntimeError("OKRAPP_MAIL_SENDER must be a real address (e.g. okrapp <okrapp@example.com>) "
+                           "for the production configuration.")
 
 
 def _instance_secret(path: Path) -> str:
@@ -60,11 +79,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_transaction(conn, name):
+    """pysqlite opens a transaction only before a data-changing statement, so a SAVEPOINT sent
+    first (mail.queue's begin_nested) started a transaction of its own that its RELEASE
+    committed: the message was saved even when the change that queued it rolled back. Open the
+    transaction first, as on PostgreSQL."""
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register the tables)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    from . import security
+    security.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
@@ -78,14 +109,19 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .validators import BoundedIntegerConverter, guard_request
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
+    app.before_request(guard_request)
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .board import bp as board_bp
     from .conflicts import bp as conflicts_bp
     from .dashboard import bp as dashboard_bp
+    from .health import bp as health_bp
     from .incentives import bp as incentives_bp
     from .okrs import bp as okrs_bp
     from .reviews import bp as reviews_bp
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(reviews_bp)
@@ -94,11 +130,24 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(incentives_bp)
     app.register_blueprint(conflicts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from .account import bp as account_bp
+    from .downloads import bp as exports_bp
+    app.register_blueprint(exports_bp)
+    from .api import bp as api_bp
+    from .api.spec import api_spec
+    app.register_blueprint(account_bp)
+    app.register_blueprint(api_bp)
+    api_spec.register(app)  # /api/v1/openapi.json, built from the validated views on first request
 
 
 def _register_template_helpers(app: Flask) -> None:
     from . import policy
     from .timeutil import to_local
+
+    from .domain.conflict_items import LEVELS
+    app.jinja_env.globals["conflict_levels"] = LEVELS
+    from .domain.summary import AGE_BAND_LABELS
+    app.jinja_env.globals["age_band_labels"] = AGE_BAND_LABELS
 
     @app.context_processor
     def inject_policy():
@@ -108,26 +157,51 @@ def _register_template_helpers(app: Flask) -> None:
     def localtime(value, fmt="%Y-%m-%d %H:%M"):
         return to_local(value).strftime(fmt) if value else ""
 
-    @app.template_filter("pct")
-    def pct(value):
-        return "–" if value is None else f"{round(value * 100)} %"
+    @app.template_filter("zip_signs")
+    def zip_signs(path, signs):
+        """A path of metric keys with the sign of the link into each, for metric_chain."""
+        return [(metric, None if i == 0 else signs[i - 1]) for i, metric in enumerate(path)]
 
-    @app.template_filter("num")
-    def num(value):
-        if value is None:
-            return "–"
-        return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{round(value, 2):g}"
+    from . import formatting
+    app.add_template_filter(formatting.percent, "pct")
+    app.add_template_filter(formatting.number, "num")
+    app.add_template_filter(formatting.day, "day")
 
 
 def _register_errors(app: Flask) -> None:
     from flask import render_template
 
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    from .api.auth import ApiError, json_error
+
+    def api_error(error, code):
+        return error.get_response() if isinstance(error, ApiError) else json_error(code)
+
     def render(code, title, text):
         def handler(error):
+            if request.path.startswith("/api/"):
+                return api_error(error, code)
             return render_template("errors/error.html", code=code, title=title, text=text), code
         return handler
+
+    @app.errorhandler(HTTPException)
+    def api_errors(error):
+        """Under /api/ every error is JSON; elsewhere Werkzeug's own page stays for codes not handled above."""
+        if request.path.startswith("/api/"):
+            return api_error(error, error.code or 500)
+        return error
+
+    @app.errorhandler(500)
+    def server_error(error):
+        if request.path.startswith("/api/"):
+            return json_error(500, "Something went wrong on our side.")
+        return error
 
     app.register_error_handler(403, render(403, "Not allowed", "Your role does not allow this action."))
     app.register_error_handler(404, render(404, "Not found", "There is nothing at this address."))
     app.register_error_handler(400, render(400, "Bad request", "The request could not be understood."))
     app.register_error_handler(405, render(405, "Method not allowed", "This address does not accept that method."))
+    from flask_wtf.csrf import CSRFError
+    app.register_error_handler(CSRFError, render(400, "Form expired", CSRF_FAILED))

@@ -46,7 +46,7 @@ def create_user_command(email, role, name, password):
     from .services import ServiceError
     from .services.admin import create_user
     try:
-        email = validate_email(email, check_deliverability=False).normalized
+        email = validate_email(email, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as error:
         fail(f"--email: {error}")
     if len(password) < 10:
@@ -126,11 +126,13 @@ def render_findings(result) -> str:
 @conflicts_group.command("refresh")
 @with_appcontext
 def refresh_command():
-    """Re-scan the database and update the stored findings (also after new check-ins)."""
-    from .services.conflicts import refresh_findings
-    report = refresh_findings()
+    """Re-scan the database now and update the conflict items (the scheduler does this after changes)."""
+    from .services.conflicts import refresh_items, scan_state
+    report = refresh_items()
     db.session.commit()
-    click.echo(f"{len(report.new)} new, {len(report.reopened)} reopened, "
+    state = scan_state()
+    click.echo(f"{state.items} item(s) from {state.pairs} conflicting pair(s) in {state.seconds:.2f} s: "
+               f"{len(report.new)} new, {len(report.reopened)} reopened, "
                f"{len(report.resolved_by_change)} resolved by change, {report.still_open} open.")
 
 
@@ -143,7 +145,7 @@ incentives_group = click.Group("incentives", help="Unit incentives and legacy KP
 @click.option("--dry-run", is_flag=True, help="Only check the sheet.")
 @with_appcontext
 def import_command(file, period, dry_run):
-    """Import a legacy KPI / bonus sheet (CSV). All rows or none."""
+    """Import a legacy KPI / bonus sheet (CSV or .xlsx). All rows or none."""
     from .services.incentives import import_sheet, preview_sheet
     with open(file, "rb") as handle:
         data = handle.read()
@@ -157,7 +159,7 @@ def import_command(file, period, dry_run):
         return
     created = import_sheet(data, None, period)
     db.session.commit()
-    click.echo(f"Imported {len(created)} incentive(s).")
+    click.echo(f"Imported {created} incentive(s).")
 
 
 reviews_group = click.Group("reviews", help="Priority reviews.")
@@ -219,7 +221,8 @@ def _list_jobs():
         click.echo(f"  {job.name:<20} {job.description}; due now: {', '.join(due) if due else 'nothing'}")
     click.echo("Last runs:")
     for run in db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(15)):
-        click.echo(f"  {run.started_at:%Y-%m-%d %H:%M}  {run.job:<20} {run.period:<14} {run.status:<7} {run.detail}")
+        click.echo(f"  {run.started_at:%Y-%m-%d %H:%M}  {run.job:<20} {run.period:<14} {run.status:<8} "
+                   f"{run.attempts}x {run.detail}")
 
 
 @click.command("jobs")
@@ -229,7 +232,7 @@ def _list_jobs():
 @with_appcontext
 def jobs_command(action, job, period):
     """List scheduled jobs and their last runs, or run one: okrapp jobs run JOB [--period P]."""
-    from .jobs import registry, run_job
+    from .jobs import registry, run_job, worker_name
     from .timeutil import utcnow
     if action == "list":
         _list_jobs()
@@ -241,21 +244,40 @@ def jobs_command(action, job, period):
     if not periods:
         click.echo(f"{job}: nothing is due now; name a period with --period.")
     for p in periods:
-        run = run_job(job, p, claimed_by="cli")
+        # a named period is re-run when it failed or its lease ran out; a done one never twice
+        run = run_job(job, p, claimed_by=f"cli:{worker_name()}", force=bool(period))
         if run is None:
-            click.echo(f"{job} {p}: already ran for this period; nothing done.")
+            click.echo(f"{job} {p}: {_why_not_run(job, p)}; nothing done.")
         else:
             click.echo(f"{job} {p}: {run.status}: {run.detail}")
-            if run.status == "failed":
+            if run.status in ("failed", "retrying"):
                 raise click.exceptions.Exit(1)
+
+
+def _why_not_run(job: str, period: str) -> str:
+    from sqlalchemy import select
+
+    from .models import JobRun
+    from .timeutil import to_local
+    run = db.session.scalar(select(JobRun).where(JobRun.job == job, JobRun.period == period))
+    if run is not None and run.status == "running":
+        return f"running now in {run.claimed_by} (lease until {to_local(run.lease_until):%H:%M:%S})"
+    return "already ran for this period"
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
-    """Run the scheduler in the foreground (production: one such process beside gunicorn)."""
+    """Run a scheduler process in the foreground. Start any number (e.g. one per host): exactly one
+    is active at a time, the others take over within seconds when it stops. SIGTERM stops it."""
+    import signal
+    import threading
+
     from .scheduler import run_forever
-    run_forever(current_app._get_current_object())
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_forever(current_app._get_current_object(), stop)
 
 
 board_group = click.Group("board-summary", help="Board summaries by email.")
@@ -289,17 +311,26 @@ def board_preview_command(period):
 
 @board_group.command("send")
 @click.option("--period", help="YYYY-MM (default: the last month).")
+@click.option("--yes", "early", is_flag=True, help="Send a period that is still running without asking.")
 @with_appcontext
-def board_send_command(period):
-    """Send the summary: once per recipient and period, however often this runs."""
+def board_send_command(period, early):
+    """Send the summary: once per recipient and period, however often this runs. A month (or
+    cycle) that has not ended is sent only after a yes (asked, or --yes)."""
     from . import mail
     from .services import ServiceError
-    from .services.board import send
+    from .services.board import needs_early_yes, period_title, send
     period = _period_or_default(period)
     try:
-        count = send(period)
+        if not early and needs_early_yes(period):
+            early = click.confirm(f"{period_title(period)} is still running: its figures stop at today and this "
+                                  "summary stays the one kept for the whole period. Send it now?", default=False)
+            if not early:
+                fail("Not sent. Run again with --yes to send a running period early.")
+        count = send(period, early=early)
     except ServiceError as error:
         fail(error.message)
+    except click.Abort:
+        fail("Not sent. Run again with --yes to send a running period early.")
     db.session.commit()
     sent, failed = mail.deliver_pending()
     click.echo(f"{period}: queued for {count} new recipient(s); delivered {sent}, {failed} to retry.")
@@ -319,7 +350,44 @@ def rebuild_dashboard_command():
     db.session.commit()
 
 
+@click.command("backup")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file):
+    """Write every table to FILE (default: instance/backups/okrapp-<time>.jsonl.gz), consistently,
+    while the app runs. Restore it with `okrapp restore FILE`."""
+    from pathlib import Path
+
+    from .backup import backup
+    from .timeutil import utcnow
+    if file is None:
+        folder = Path(current_app.instance_path) / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        file = folder / f"okrapp-{utcnow():%Y%m%dT%H%M%SZ}.jsonl.gz"
+    counts = backup(Path(file))
+    click.echo(f"Backed up {sum(counts.values())} rows of {len(counts)} tables to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(file, force):
+    """Replace the database's contents with a backup (all or nothing). Stop the web and scheduler
+    processes first; the database must be migrated to the backup's revision."""
+    from pathlib import Path
+
+    from .backup import BackupError, restore
+    try:
+        counts = restore(Path(file), force=force)
+    except BackupError as error:
+        fail(str(error))
+    click.echo(f"Restored {sum(counts.values())} rows of {len(counts)} tables from {file}.")
+
+
 def register_commands(app) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(rebuild_dashboard_command)
     app.cli.add_command(board_group)
     app.cli.add_command(reviews_group)

@@ -1,6 +1,8 @@
 """Form pieces shared by several features."""
-from wtforms import SelectMultipleField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import Field, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from .domain.numbers import NumberError, parse_number
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -9,6 +11,37 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+
+class NumberField(Field):
+    """A number as the person writes it (3 475 000,5 or 3,475,000.5), parsed on the server by
+    domain.numbers. A text input, not type=number: browsers in some locales drop or reinterpret a
+    decimal comma before the server sees it (34750005 for 3475000,5)."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, percent=False, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.percent = percent
+        self.raw = ""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{self.data:.12g}"
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist[0] if valuelist else "") or ""
+        if not self.raw.strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_number(self.raw, percent=self.percent)
+        except NumberError as error:
+            self.data = None
+            raise ValueError(str(error)) from None
 
 
 def show_service_error(form, error) -> None:

@@ -3,6 +3,8 @@ from dataclasses import dataclass
 
 from flask import request
 
+from .validators import bounded_int
+
 
 @dataclass(frozen=True)
 class Page:
@@ -29,6 +31,6 @@ class Page:
 
 def requested_page(total: int, per_page: int) -> Page:
     """The page named by ?page=N, kept within range."""
-    number = request.args.get("page", default=1, type=int) or 1
+    number = bounded_int(request.args.get("page"), 1) or 1
     pages = max(1, -(-total // per_page))
     return Page(min(max(1, number), pages), per_page, total)

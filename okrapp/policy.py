@@ -49,6 +49,24 @@ def can_check_in(user, key_result) -> bool:
     return any(unit.id in led for unit in key_result.units)
 
 
+def can_import_check_ins(user) -> bool:
+    """The sheet's rows are each checked with can_check_in."""
+    return _role(user, "executive", "unit_leader")
+
+
+def can_push_metric_values(user) -> bool:
+    """Measured values from other systems (through an API token of this user)."""
+    return _role(user, "admin", "executive")
+
+
+def can_correct_check_in(user, key_result) -> bool:
+    """Executives, and the owner: leaders of the accountable unit. A correction rewrites what the
+    history says about the past, so contributors (who may check in) may not."""
+    if _role(user, "executive"):
+        return True
+    return leads(user, key_result.accountable_unit)
+
+
 def leads(user, unit) -> bool:
     return _role(user, "unit_leader") and any(u.id == unit.id for u in user.units)
 
@@ -74,21 +92,23 @@ def can_edit_links(user) -> bool:
     return _role(user, "executive")
 
 
-def can_view_finding(user, finding) -> bool:
-    """Unit leaders see the conflicts their units are part of; everyone else sees all."""
-    if _role(user, "admin", "executive", "board"):
-        return True
-    return _role(user, "unit_leader") and bool({u.id for u in user.units} & {u.id for u in finding.units})
-
-
-def finding_unit_scope(user) -> list[int] | None:
-    """For listing findings: None means all of them, else only those involving these units."""
+def conflict_unit_scope(user) -> list[int] | None:
+    """Whose conflict items a user sees: None means all of them; a unit leader sees the items
+    their units take part in (through an incentive, or a key result they own or contribute to)."""
     if _role(user, "admin", "executive", "board"):
         return None
     return [u.id for u in user.units] if _role(user, "unit_leader") else []
 
 
-def can_act_on_findings(user) -> bool:
+def can_view_conflict_item(user, item) -> bool:
+    scope = conflict_unit_scope(user)
+    if scope is None:
+        return True
+    from .services.conflicts import visible_item_ids
+    return item.id in visible_item_ids(scope, [item.id])
+
+
+def can_act_on_conflicts(user) -> bool:
     return _role(user, "executive")
 
 
@@ -112,6 +132,12 @@ def can_view_dashboard(user) -> bool:
 
 def can_read_summaries(user) -> bool:
     return _role(user, "board", "executive", "admin")
+
+
+def can_prepare_summaries(user) -> bool:
+    """Preview the next summary and write its covering note: the executives, whose words it
+    carries, and the admins who send it."""
+    return _role(user, "admin", "executive")
 
 
 def can_manage_summaries(user) -> bool:

@@ -6,20 +6,25 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 
 from .extensions import db
-from .models import CheckIn, ConflictFinding, Cycle, KeyResult, Metric, Objective, Unit, finding_units, kr_contributors
+from .domain.conflict_items import level_of
+from .models import (CheckIn, ConflictItem, ConflictItemClass, Cycle, KeyResult, Metric, Objective, Unit,
+                     kr_contributors)
 from .services.aggregates import rebuild
 
 CHUNK = 20_000
+# the way each customer metric is meant to go, for companies whose key results all point that way
+NATURAL_DIRECTIONS = {"csat": 1, "nps": 1, "ces": -1, "churn_rate": -1, "retention_rate": 1, "clv": 1, "revenue": 1}
 
 
 def build_company(cycle: Cycle, *, units: int, objectives: int, krs_per_objective: int, check_ins_per_kr: int,
-                  findings: int = 0, seed: int = 7, author_id: int | None = None, unit_prefix: str = "Unit") -> dict:
+                  conflict_items: int = 0, natural_directions: bool = False, seed: int = 7, author_id: int | None = None, unit_prefix: str = "Unit") -> dict:
     """Units (one in ten a partner), ranked objectives, key results on the built-in metrics with
-    contributors, weekly-ish check-ins across the cycle, open conflict findings; then the
+    contributors, weekly-ish check-ins across the cycle, open conflict items; then the
     dashboard's aggregates. Returns the sizes."""
     rng = random.Random(seed)
-    metrics = db.session.execute(select(Metric.id, Metric.min_value, Metric.max_value)
-                                 .where(Metric.key.in_(["csat", "nps", "retention_rate", "churn_rate"]))).all()
+    keys = list(NATURAL_DIRECTIONS) if natural_directions else ["csat", "nps", "retention_rate", "churn_rate"]
+    metrics = db.session.execute(select(Metric.id, Metric.min_value, Metric.max_value, Metric.key)
+                                 .where(Metric.key.in_(keys)).order_by(Metric.key)).all()
     unit_ids = _insert_returning_ids(Unit, [
         {"name": f"{unit_prefix} {i:04d}", "kind": "partner" if i % 10 == 9 else "business_unit",
          "description": ""} for i in range(units)])
@@ -31,9 +36,10 @@ def build_company(cycle: Cycle, *, units: int, objectives: int, krs_per_objectiv
     kr_rows = []
     for objective_id in objective_ids:
         for _ in range(krs_per_objective):
-            metric_id, low, high = rng.choice(metrics)
-            baseline = rng.uniform(20, 60)
-            target = baseline + rng.uniform(5, 30) * rng.choice((1, -1))
+            metric_id, low, high, key = rng.choice(metrics)
+            baseline = rng.uniform(20, 60) if high is None or high > 60 else rng.uniform(low, (low + high) / 2)
+            way = NATURAL_DIRECTIONS[key] if natural_directions else rng.choice((1, -1))
+            target = baseline + rng.uniform(5, 30) * way if high is None or high > 60 else baseline + way * 0.5
             target = min(high, max(low, target)) if high is not None else target
             if target == baseline:
                 target = baseline + 1
@@ -59,17 +65,20 @@ def build_company(cycle: Cycle, *, units: int, objectives: int, krs_per_objectiv
     for kr_id, (value, confidence, at) in finals.items():
         db.session.execute(KeyResult.__table__.update().where(KeyResult.id == kr_id).values(
             current_value=value, current_confidence=confidence, last_check_in_at=at))
-    finding_rows = [{"pair_key": f"INC-{i}|KR-{kr_ids[i % len(kr_ids)]}", "goal_a": f"INC-{i}",
-                     "goal_b": f"KR-{kr_ids[i % len(kr_ids)]}", "label_a": f"Incentive {i}", "label_b": f"Key result {i}",
-                     "kind": "indirect", "severity": rng.random(), "harms": "[]", "paths": "[]", "path_signs": "[]",
-                     "explanation": "Synthetic.", "status": "open", "present": True, "note": "",
-                     "first_seen_at": start, "last_seen_at": start} for i in range(findings)]
-    finding_ids = _insert_returning_ids(ConflictFinding, finding_rows)
-    _bulk(finding_units, [{"finding_id": f, "unit_id": rng.choice(unit_ids)} for f in finding_ids])
+    item_rows = [{"key": f"synthetic:{unit_prefix}:{i}", "kind": "criterion", "metric_id": metrics[i % len(metrics)][0],
+                  "direction": 1, "title": f"Incentive {i} ↑", "summary": "Synthetic.", "explanation": "Synthetic.",
+                  "severity": severity, "level": level_of(severity), "kinds": "indirect", "pairs": 1, "tension_pairs": 0,
+                  "blocks": "[]", "status": "open", "present": True, "note": "", "first_seen_at": start,
+                  "last_seen_at": start, "version": 1}
+                 for i, severity in enumerate(rng.random() * 0.3 for _ in range(conflict_items))]
+    item_ids = _insert_returning_ids(ConflictItem, item_rows)
+    _bulk(ConflictItemClass.__table__, [{"item_id": item_id, "metric_id": row["metric_id"], "direction": direction,
+                                         "is_incentive": False, "role": "party"}
+                                        for item_id, row in zip(item_ids, item_rows) for direction in (1, -1)])
     db.session.flush()
     weeks = rebuild(cycle)
     return {"units": units, "objectives": objectives, "key_results": len(kr_ids), "check_ins": len(check_ins),
-            "findings": findings, "weekly_scores": weeks}
+            "conflict_items": conflict_items, "weekly_scores": weeks}
 
 
 def _bulk(table, rows) -> None:

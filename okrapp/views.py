@@ -1,16 +1,15 @@
-"""What every write view does after its service call, in one place: commit once, deliver the
-mail the change queued (after the commit), tell the user, go on."""
-from flask import flash, redirect, url_for
+"""What every write view does after its service call, in one place: commit once, tell the user,
+go on. Mail the change queued went into the outbox in the same commit; the scheduler process
+delivers it within seconds (OKRAPP_DELIVERY_SECONDS), so no request ever waits on SMTP."""
+from flask import flash, redirect, render_template, url_for
 
-from . import mail
 from .extensions import db
 from .forms import show_service_error
-from .services import ServiceError
+from .services import ServiceError, StaleEdit
 
 
 def committed(message: str, endpoint: str, **values):
     db.session.commit()
-    mail.deliver_pending()
     flash(message)
     return redirect(url_for(endpoint, **values))
 
@@ -20,11 +19,60 @@ def saved(form, action, message: str) -> bool:
     is lost, and show the error on the form; otherwise commit and flash message."""
     try:
         action()
+    except StaleEdit as error:
+        db.session.rollback()
+        stale_form(form, error)
+        return False
     except ServiceError as error:
         db.session.rollback()
         show_service_error(form, error)
         return False
     db.session.commit()
-    mail.deliver_pending()
     flash(message)
     return True
+
+
+def stale_form(form, error: StaleEdit) -> None:
+    """Someone saved the record since this form was loaded: say who and when, keep what the user
+    typed, and carry the current version so that saving again is a deliberate overwrite."""
+    flash(error.message, "error")
+    form.stale = True
+    if hasattr(form, "version") and getattr(error, "current_version", None) is not None:
+        form.version.data = error.current_version
+        form.version.raw_data = [str(error.current_version)]
+
+
+def form_status(form) -> int:
+    """409 after a stale save, 422 when the form has errors, else 200."""
+    if getattr(form, "stale", False):
+        return 409
+    return 422 if form.errors else 200
+
+
+def stale_page(error: StaleEdit, back: str):
+    """For a one-button action (retire, remove, pause) on a record that changed meanwhile."""
+    return render_template("errors/error.html", code=409, title="Changed meanwhile", text=error.message,
+                           back=back), 409
+
+
+SHEET_TYPES = {"csv": "text/csv; charset=utf-8",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def sheet_download(kind: str, make, stem: str):
+    """A downloadable template sheet: make(kind) builds its bytes; an unknown kind is a 404."""
+    from flask import Response, abort
+    if kind not in SHEET_TYPES:
+        abort(404)
+    return Response(make(kind), mimetype=SHEET_TYPES[kind],
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{kind}"'})
+
+
+def previewed_sheet(form) -> bytes:
+    """The sheet a preview page handed back in its confirm form (base64), or b"" when it is unreadable."""
+    import base64
+    import binascii
+    try:
+        return base64.b64decode(form.payload.data or "", validate=True)
+    except (binascii.Error, ValueError):
+        return b""

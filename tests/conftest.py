@@ -40,13 +40,36 @@ def database_url(tmp_path_factory):
         server.dispose()
 
 
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 class FreshContextClient(FlaskClient):
     """Each request gets its own app context, as in production: no `g` or database session
-    leaks from the test (which holds a context of its own) into the request."""
+    leaks from the test (which holds a context of its own) into the request.
+
+    CSRF protection stays on in tests; like a browser that loaded the form first, this client
+    adds the session's token to form posts that carry none. A test that wants to send no token,
+    or a forged one, passes `csrf_token` itself (e.g. "" or "forged")."""
 
     def open(self, *args, **kwargs):
+        if (kwargs.get("method") or "GET").upper() in WRITE_METHODS and "json" not in kwargs:
+            data = kwargs.get("data")
+            if data is None:
+                kwargs["data"] = {"csrf_token": self.csrf_token()}
+            elif isinstance(data, dict) and "csrf_token" not in data:
+                kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """The signed token Flask-WTF's generate_csrf would put in this session's forms."""
+        import hashlib
+
+        from itsdangerous import URLSafeTimedSerializer
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        secret = self.application.config.get("WTF_CSRF_SECRET_KEY") or self.application.secret_key
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
 
 
 def make_config(database_url, instance_path, **overrides):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from okrapp import jobs, mail
 from okrapp.extensions import db
 from okrapp.models import BoardSummary, SummaryDelivery
+from okrapp.services.conflicts import refresh_items
 from okrapp.services import board
 from okrapp.services.incentives import save_incentive
 from okrapp.services.okrs import record_check_in
@@ -19,8 +20,13 @@ from .factories import make_cycle, make_key_result, make_objective, make_unit, m
 SUBJECT = "Customer priorities — board summary, October 2026"
 
 
+OCTOBER = datetime(2026, 10, 20, 8, 0)
+
+
 @pytest.fixture
-def company():
+def company(clock):
+    """Built in October, summarised in November: the October summary shows this state."""
+    start, clock.now = clock.now, OCTOBER
     ceo = make_user("executive", name="Aino Virtanen")
     leader = make_user("unit_leader")
     delivery, partner = make_unit("Delivery", leaders=[leader]), make_unit("Last Mile Oy", kind="partner")
@@ -37,6 +43,9 @@ def company():
                make_user("board", name="Liisa Koski", email="liisa@example.com")]
     board.add_recipient("owners@example.com", "Owners' representative")
     db.session.commit()
+    refresh_items()  # what the scheduler does after the save
+    db.session.commit()
+    clock.now = start
     return dict(ceo=ceo, cycle=cycle, first=first, second=second, on_time=on_time, churn=churn, members=members)
 
 
@@ -141,6 +150,7 @@ def test_archive_keeps_the_exact_snapshot_and_logs_resends(runner, company, smtp
     admin_user = make_user("admin", name="Sanna Laine")
     admin = login(admin_user)
     admin.post(f"/board/summaries/{summary.id}/resend", data={"email": "pekka@example.com"})
+    mail.deliver_pending()
     assert len(received(smtp, "pekka@example.com")) == 2
     resend = db.session.scalar(select(SummaryDelivery).where(SummaryDelivery.kind == "resend"))
     assert (resend.recipient, resend.created_by_id, resend.resend_no) == ("pekka@example.com", admin_user.id, 1)
@@ -153,6 +163,8 @@ def test_admin_preview_and_send_now(company, smtp, login):
     assert SUBJECT in page and "One smooth delivery" in page
     assert db.session.scalar(select(func.count()).select_from(BoardSummary)) == 0  # preview saves nothing
     assert admin.post("/board/send", data={"period": "2026-10"}).status_code == 302
+    assert received(smtp, "liisa@example.com") == []  # the request only queues; no SMTP inside it
+    mail.deliver_pending()
     assert len(received(smtp, "liisa@example.com")) == 1
     bad = admin.post("/board/send", data={"period": "October"}, follow_redirects=True)
     assert "A period looks like 2026-10." in bad.data.decode()

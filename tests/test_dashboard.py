@@ -10,6 +10,7 @@ from okrapp.extensions import db
 from okrapp.models import KeyResult, Objective, ObjectiveWeek, Unit
 from okrapp.services import reviews
 from okrapp.services.incentives import save_incentive
+from okrapp.services.conflicts import refresh_items
 from okrapp.synthetic import build_company
 
 from .factories import make_cycle, make_key_result, make_objective, make_unit, make_user, metric
@@ -50,7 +51,7 @@ def test_dashboard_pages_need_the_same_queries_at_ten_times_the_size(login):
     executive = make_user("executive")
     leader = make_user("unit_leader")
     cycle = make_cycle("2026 Q4")
-    build_company(cycle, units=4, objectives=3, krs_per_objective=2, check_ins_per_kr=3, findings=3, seed=1)
+    build_company(cycle, units=4, objectives=3, krs_per_objective=2, check_ins_per_kr=3, conflict_items=3, seed=1)
     first = db.session.scalar(select(Unit).order_by(Unit.id))
     first.leaders.append(leader)
     db.session.commit()
@@ -59,7 +60,7 @@ def test_dashboard_pages_need_the_same_queries_at_ten_times_the_size(login):
     with counting_queries() as count:
         leader_client.get("/my/key-results")
     small["unit_leader_home"] = count[0]
-    build_company(cycle, units=40, objectives=30, krs_per_objective=4, check_ins_per_kr=30, findings=30, seed=2,
+    build_company(cycle, units=40, objectives=30, krs_per_objective=4, check_ins_per_kr=30, conflict_items=30, seed=2,
                   unit_prefix="Big unit")
     big_unit = db.session.scalar(select(Unit).where(Unit.name == "Big unit 0000"))
     big_unit.leaders.append(leader)
@@ -147,9 +148,11 @@ def test_unit_page_shows_shared_results_incentives_and_conflicts(org, login):
     save_incentive(None, unit=org["delivery"], name="Cheap installs", metric=metric("csat"), direction="decrease",
                    weight=0.5, target=None, period="", note="", by=org["ceo"])
     db.session.commit()
+    refresh_items()
+    db.session.commit()
     page = login(org["ceo"]).get(f"/units/{org['delivery'].id}").data.decode()
     assert org["on_time"].title in page.split("Contributes to")[1]
-    assert "Cheap installs" in page and "↔" in page
+    assert "Cheap installs ↓" in page.split("Open conflicts involving")[1]
     other_leader = make_user("unit_leader")
     make_unit("Elsewhere", leaders=[other_leader])
     hidden = login(other_leader).get(f"/units/{org['delivery'].id}").data.decode()
@@ -190,7 +193,7 @@ def test_next_review_and_agenda_draft_on_the_dashboard(org, login, clock):
 def test_long_lists_come_a_page_at_a_time(login):
     executive = make_user("executive")
     cycle = make_cycle("2026 Q4")
-    build_company(cycle, units=5, objectives=30, krs_per_objective=1, check_ins_per_kr=2, findings=35, seed=3)
+    build_company(cycle, units=5, objectives=30, krs_per_objective=1, check_ins_per_kr=2, conflict_items=35, seed=3)
     db.session.commit()
     client = login(executive)
     first = client.get("/objectives").data.decode()
@@ -199,5 +202,5 @@ def test_long_lists_come_a_page_at_a_time(login):
     second = client.get("/objectives?page=2").data.decode()
     assert "Customer objective 0025" in second and "Customer objective 0000" not in second
     assert client.get("/objectives?page=99").status_code == 200  # clamped to the last page
-    conflicts = client.get("/conflicts").data.decode()
-    assert conflicts.count('class="card finding"') == 30 and "Page 1 of 2 (35)" in conflicts
+    conflicts = client.get("/conflicts?level=all").data.decode()
+    assert conflicts.count('class="card conflict-item') == 30 and "Page 1 of 2 (35)" in conflicts

@@ -104,20 +104,21 @@ def test_jobs_cli_lists_and_runs_one_period_once(runner, clock):
 
 def test_failed_job_is_recorded_and_visible(runner, login):
     result = runner.invoke(args=["jobs", "run", "reviews.remind", "--period", "meeting-999"])
-    assert result.exit_code == 1 and "failed" in result.output
-    assert runs() == [("reviews.remind", "meeting-999", "failed")]
+    assert result.exit_code == 1 and "retrying" in result.output
+    assert runs() == [("reviews.remind", "meeting-999", "retrying")]
     page = login(make_user("admin")).get("/admin/jobs").data.decode()
     assert "no meeting for period" in page
 
 
 def test_persistent_job_store_keeps_one_tick_job(app):
-    from okrapp.scheduler import TICK_ID, build
+    from okrapp.scheduler import DELIVER_ID, HEARTBEAT_ID, TICK_ID, build
     for _ in range(2):  # replace_existing: starting twice does not duplicate the job
         scheduler = build(app)
         scheduler.start(paused=True)
         scheduler.shutdown(wait=False)
     rows = db.session.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time)).all()
-    assert [r[0] for r in rows] == [TICK_ID] and rows[0][1] is not None
+    assert sorted(r[0] for r in rows) == sorted([TICK_ID, DELIVER_ID, HEARTBEAT_ID])
+    assert all(r[1] is not None for r in rows)
 
 
 def test_refused_recipient_is_retried_with_backoff(smtp, clock, login):
@@ -151,6 +152,8 @@ def test_message_failing_every_retry_waits_for_an_admin(smtp, clock, login):
     assert "x@example.com" in admin.get("/admin/outbox?status=failed").data.decode()
     smtp.refuse.clear()
     admin.post(f"/admin/outbox/{message.id}/retry")
+    assert smtp.to("x@example.com") == []  # the request only queues it again
+    assert mail.deliver_pending() == (1, 0)  # the scheduler sends it
     assert len(smtp.to("x@example.com")) == 1
 
 

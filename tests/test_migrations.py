@@ -48,3 +48,24 @@ def test_upgrade_from_empty_and_downgrade_to_empty(tmp_path, database_url):
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
     create_engine(url).dispose()
+
+
+def test_downgrade_to_base_and_upgrade_again_on_the_populated_demo(tmp_path, database_url):
+    """The real case: a database full of rows that reference each other. On SQLite the batch
+    copies must neither trip over nor cascade through foreign keys, and nothing may be left half-done."""
+    from okrapp.services.demo import load_demo
+    url = database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'demo.db'}"
+    populated = create_app(make_config(url, tmp_path, OKRAPP_PASSWORD_METHOD="scrypt:1024:8:1"))
+    with populated.app_context():
+        upgrade()
+        assert load_demo()
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert load_demo()  # the schema is whole again
+        db.session.commit()
+        db.session.remove()
+        if not url.startswith("postgresql"):
+            db.engine.dispose()

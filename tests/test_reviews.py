@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from okrapp import mail
 from okrapp.extensions import db
 from okrapp.models import RankChange, ReviewDecision, ReviewMeeting
+from okrapp.services.conflicts import refresh_items
 from okrapp.services import reviews
 from okrapp.services.incentives import save_incentive
 from okrapp.services.okrs import record_check_in
@@ -58,6 +59,8 @@ def test_schedule_page_plans_meetings_and_invites_with_ics(login, team, smtp):
         "timezone": "Europe/Helsinki", "duration_minutes": 60, "reminder_days": 2, "anchor_on": "2026-11-16",
         "chair": team["ceo"].id, "participants": [team["ceo"].id, team["cfo"].id, team["leader"].id]})
     assert response.status_code == 302
+    assert smtp.messages == []  # the request only queued them
+    mail.deliver_pending()  # what the scheduler process does within seconds
     meetings = db.session.scalars(select(ReviewMeeting).order_by(ReviewMeeting.starts_at)).all()
     # Thursdays 19 Nov, 3 Dec, 17 Dec, 31 Dec, 14 Jan at 09:00 Helsinki (EET, UTC+2) within eight weeks
     assert [m.starts_at for m in meetings][:3] == [datetime(2026, 11, 19, 7), datetime(2026, 12, 3, 7),
@@ -93,6 +96,7 @@ def test_moving_and_cancelling_reuse_the_uid_with_a_new_sequence(login, team, sm
     client = login(team["ceo"])
     assert client.post(f"/reviews/{meeting.id}/move", data={"day": "2026-11-20", "at": "13:30"}).status_code == 302
     assert client.post(f"/reviews/{meeting.id}/cancel").status_code == 302
+    mail.deliver_pending()
     events = [(str(cal["method"]), the_event(cal)) for _, cal in invitations(smtp, "laura@example.com")
               if str(the_event(cal)["uid"]) == meeting.uid]
     assert [(method, int(e["sequence"]), str(e["status"])) for method, e in events] == [
@@ -156,12 +160,13 @@ def test_agenda_shows_what_changed_since_the_last_review(login, team, clock):
     save_incentive(None, unit=team["unit"], name="Cheap installs", metric=metric("csat"), direction="decrease",
                    weight=0.5, target=None, period="", note="", by=team["ceo"])
     db.session.commit()
+    refresh_items()
     agenda = reviews.generate_agenda(second)
     db.session.commit()
     assert [p["title"] for p in agenda["priorities"]] == ["One smooth delivery", "Customers recommend us"]
     assert agenda["priorities"][0]["trend"] == pytest.approx(0.05)
     assert [k["title"] for k in agenda["confidence_drops"]] == [team["kr"].title]
-    assert [c["kind"] for c in agenda["new_conflicts"]] == ["direct"]
+    assert [(c["title"], c["level"], c["new"]) for c in agenda["conflicts"]] == [("Cheap installs ↓", "high", True)]
     assert [(a["text"], a["overdue"]) for a in agenda["open_actions"]] == [("Call the partner", False)]
     assert agenda["stale"] == []  # checked in since the last review
     page = login(team["cfo"]).get(f"/reviews/{second.id}").data.decode()
@@ -182,14 +187,19 @@ def test_review_page_reranks_records_decisions_and_sends_minutes(login, team, sm
     assert missing_owner.status_code == 422 and "An action needs an owner." in missing_owner.data.decode()
     client.post(f"/reviews/{meeting.id}/decisions", data={"kind": "action", "text": "Share KR with the partner",
                                                          "owner": team["leader"].id, "due_on": "2026-12-01"})
-    client.post(f"/reviews/{meeting.id}/decisions", data={"kind": "pilot", "text": "One contact person pilot"})
-    assert client.post(f"/reviews/{meeting.id}/close").status_code == 302
+    client.post(f"/reviews/{meeting.id}/decisions", data={"kind": "note", "text": "One contact person pilot"})
+    early = client.post(f"/reviews/{meeting.id}/close")
+    assert early.status_code == 422 and "To close it early, say why" in early.data.decode()
+    mail.deliver_pending()
+    assert not [m for m in smtp.messages if m[1]["Subject"].startswith("Minutes")]
+    assert client.post(f"/reviews/{meeting.id}/close", data={"early_reason": "Decided by mail"}).status_code == 302
+    mail.deliver_pending()
     minutes = [m for m in smtp.to("cfo@example.com") if m["Subject"].startswith("Minutes")]
     assert len(minutes) == 1
     text = minutes[0].get_body(("plain",)).get_content()
     html = minutes[0].get_body(("html",)).get_content()
     assert "1. Customers recommend us" in text and "Share KR with the partner — Laura Mäkinen, due 2026-12-01" in text
-    assert "One contact person pilot" in html
+    assert "One contact person pilot" in html and "Closed before its start: Decided by mail" in text
     late = client.post(f"/reviews/{meeting.id}/decisions", data={"kind": "note", "text": "Too late"},
                        follow_redirects=True)
     assert "closed; nothing can be changed" in late.data.decode()
@@ -201,14 +211,16 @@ def test_resolving_a_conflict_in_the_review(login, team):
     reviews.plan_meetings()
     save_incentive(None, unit=team["unit"], name="Cheap installs", metric=metric("csat"), direction="decrease",
                    weight=0.5, target=None, period="", note="", by=team["ceo"])
+    refresh_items()
     db.session.commit()
-    from okrapp.models import ConflictFinding
-    finding = db.session.scalar(select(ConflictFinding))
+    from okrapp.models import ConflictItem
+    item = db.session.scalar(select(ConflictItem))
     meeting = db.session.scalar(select(ReviewMeeting).order_by(ReviewMeeting.starts_at))
     login(team["ceo"]).post(f"/reviews/{meeting.id}/decisions", data={
-        "kind": "resolve_conflict", "text": "Install bonus retired", "finding": finding.id})
-    db.session.refresh(finding)
-    assert (finding.status, finding.note) == ("resolved", "Install bonus retired")
+        "kind": "resolve_conflict", "text": "Install bonus retired", "items": item.id})
+    db.session.refresh(item)
+    assert (item.status, item.note) == ("resolved", "Install bonus retired")
+    assert item.settled_by.text == "Install bonus retired" and item.settlement == "still_detected"
 
 
 def test_only_executives_run_reviews(login, team):

@@ -1,17 +1,20 @@
 """Admin pages: users, units, cycles."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import jobs as background
 from .. import mail, policy
 from ..extensions import db
-from ..views import saved
+from ..services.versioning import parse_version
+from ..views import form_status, saved
 from ..models import Cycle, JobRun, OutboxMessage, Unit, User
 from ..services import admin as admin_service
 from ..domain.calendar import quarter_of
 from ..timeutil import local_today
 from . import bp
-from .forms import CycleForm, UnitForm, UserForm
+from .forms import CycleForm, RerunForm, UnitForm, UserForm
 
 
 def _all(model, order):
@@ -19,7 +22,7 @@ def _all(model, order):
 
 
 def _form_page(template, form, **context):
-    return render_template(template, form=form, **context), 422 if form.errors else 200
+    return render_template(template, form=form, **context), form_status(form)
 
 
 @bp.get("/users")
@@ -51,7 +54,8 @@ def edit_user(user_id=None):
                 "User created."):
             return redirect(url_for("admin.users"))
         elif user is not None and saved(form, lambda: admin_service.update_user(
-                user, form.name.data, form.role.data, form.active.data, chosen, form.password.data or None),
+                user, form.name.data, form.role.data, form.active.data, chosen, form.password.data or None,
+                current_user, parse_version(form.version.data)),
                 "User saved."):
             return redirect(url_for("admin.users"))
     return _form_page("admin/user_form.html", form, user=user)
@@ -76,7 +80,7 @@ def edit_unit(unit_id=None):
         form.leaders.data = [u.id for u in unit.leaders]
     if form.validate_on_submit() and saved(form, lambda: admin_service.save_unit(
             unit, form.name.data, form.kind.data, form.description.data or "",
-            [leaders[i] for i in form.leaders.data]), "Unit saved."):
+            [leaders[i] for i in form.leaders.data], current_user, parse_version(form.version.data)), "Unit saved."):
         return redirect(url_for("admin.units"))
     return _form_page("admin/unit_form.html", form, unit=unit)
 
@@ -96,7 +100,8 @@ def edit_cycle(cycle_id=None):
     if cycle is None and request.method == "GET":
         form.name.data, form.starts_on.data, form.ends_on.data = quarter_of(local_today())
     if form.validate_on_submit() and saved(form, lambda: admin_service.save_cycle(
-            cycle, form.name.data, form.starts_on.data, form.ends_on.data), "Cycle saved."):
+            cycle, form.name.data, form.starts_on.data, form.ends_on.data, current_user,
+            parse_version(form.version.data)), "Cycle saved."):
         return redirect(url_for("admin.cycles"))
     return _form_page("admin/cycle_form.html", form, cycle=cycle)
 
@@ -108,20 +113,20 @@ def outbox():
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
     if status:
         query = query.where(OutboxMessage.status == status)
-    return render_template("admin/outbox.html", messages=db.session.scalars(query).all(), status=status)
+    return render_template("admin/outbox.html", messages=db.session.scalars(query).all(), status=status,
+                           retryable=mail.retryable)
 
 
 @bp.post("/outbox/<int:message_id>/retry")
 @policy.require(policy.can_see_operations)
 def retry_message(message_id):
     message = db.get_or_404(OutboxMessage, message_id)
-    if message.status not in ("failed", "pending"):
-        flash("Only a failed or waiting message can be retried.", "error")
+    if not mail.retryable(message):
+        flash("Only a failed, waiting or stuck message can be retried.", "error")
         return redirect(url_for("admin.outbox"))
     mail.retry(message)
     db.session.commit()
-    mail.deliver_pending()
-    flash(f"Retried the message to {message.recipient}.")
+    flash(f"The message to {message.recipient} is queued again; the scheduler sends it within seconds.")
     return redirect(url_for("admin.outbox"))
 
 
@@ -129,4 +134,19 @@ def retry_message(message_id):
 @policy.require(policy.can_see_operations)
 def jobs():
     runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(100)).all()
-    return render_template("admin/jobs.html", runs=runs)
+    return render_template("admin/jobs.html", runs=runs, gave_up=background.gave_up(), form=RerunForm())
+
+
+@bp.post("/jobs/<int:run_id>/rerun")
+@policy.require(policy.can_see_operations)
+def rerun_job(run_id):
+    """Queue the run for the scheduler (the work itself never runs in a web request)."""
+    run = db.get_or_404(JobRun, run_id)
+    try:
+        background.schedule_rerun(run)
+    except ValueError:
+        flash("Only a failed run can be re-run.", "error")
+        return redirect(url_for("admin.jobs"))
+    db.session.commit()
+    flash(f"{run.job} {run.period} will run again on the scheduler's next tick.")
+    return redirect(url_for("admin.jobs"))

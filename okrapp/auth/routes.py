@@ -1,11 +1,12 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import policy
 from ..extensions import db
 from ..services import ServiceError
 from ..urls import safe_path
-from ..services.auth import authenticate, change_password
+from ..services import throttle
+from ..services.auth import LoginThrottled, authenticate, change_password
 from . import bp
 from .forms import LoginForm, LogoutForm, PasswordForm
 
@@ -15,17 +16,29 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("okrs.home"))
     form = LoginForm(next=request.args.get("next", ""))
+    headers = {}
+    status = 200 if request.method == "GET" else 401
     if form.validate_on_submit():
+        device = request.cookies.get(throttle.DEVICE_COOKIE)
         try:
-            user = authenticate(form.email.data, form.password.data, request.remote_addr)
+            user = authenticate(form.email.data, form.password.data, request.remote_addr, device)
+        except LoginThrottled as error:
+            db.session.commit()  # keep the audit row
+            form.password.errors.append(error.message)
+            status, headers = 429, {"Retry-After": str(error.retry_after)}
         except ServiceError as error:
-            db.session.commit()  # keep the failure count and the audit row
+            db.session.commit()
             form.password.errors.append(error.message)
         else:
             db.session.commit()
             login_user(user)
-            return redirect(safe_path(form.next.data, url_for("okrs.home")))
-    return render_template("auth/login.html", form=form), 200 if request.method == "GET" or not form.errors else 401
+            response = redirect(safe_path(form.next.data, url_for("okrs.home")))
+            if throttle.device_for(device, user.email) is None:
+                response.set_cookie(throttle.DEVICE_COOKIE, throttle.new_device_cookie(user.email),
+                                    max_age=throttle.DEVICE_MAX_AGE, httponly=True, samesite="Lax",
+                                    secure=current_app.config["SESSION_COOKIE_SECURE"])
+            return response
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")

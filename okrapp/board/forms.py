@@ -1,11 +1,13 @@
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
+from ..domain.summary import NOTE_MAX
+
 from ..reviews.forms import WEEKDAYS
+from ..validators import SafeForm
 
 
-class SummaryScheduleForm(FlaskForm):
+class SummaryScheduleForm(SafeForm):
     weekday = SelectField("Monthly, on the first", coerce=int)
     time_of_day = StringField("At", validators=[DataRequired()], description="HH:MM, local time")
     timezone = StringField("Time zone", validators=[DataRequired(), Length(max=60)])
@@ -17,19 +19,30 @@ class SummaryScheduleForm(FlaskForm):
         self.weekday.choices = list(enumerate(WEEKDAYS))
 
 
-class RecipientForm(FlaskForm):
-    email = EmailField("Extra address", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+class RecipientForm(SafeForm):
+    email = EmailField("Extra address", validators=[DataRequired(), Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)])
     name = StringField("Name", validators=[Optional(), Length(max=120)])
 
 
-class SendForm(FlaskForm):
-    period = StringField("Period", validators=[DataRequired(), Regexp(r"^(\d{4}-\d{2}|cycle-\d+)$",
-                                                                      message="A period looks like 2026-10.")])
+PERIOD = Regexp(r"^(\d{4}-\d{2}|cycle-\d{1,9})$", message="A period looks like 2026-10.")
 
 
-class ResendForm(FlaskForm):
+class SendForm(SafeForm):
+    period = StringField("Period", validators=[DataRequired(), PERIOD])
+    early = BooleanField("This period has not ended: send its summary now anyway")
+
+
+class NoteForm(SafeForm):
+    """The executive's covering note, shown at the top of the mail and the archive."""
+    period = HiddenField(validators=[DataRequired(), PERIOD])
+    text = TextAreaField("Covering note", validators=[Optional(), Length(max=NOTE_MAX)],
+                         description=f"A few sentences for the board, at most {NOTE_MAX} characters.")
+    version = HiddenField()
+
+
+class ResendForm(SafeForm):
     email = SelectField("Recipient")
 
 
-class AckForm(FlaskForm):
+class AckForm(SafeForm):
     """Only the CSRF token: acknowledging is a POST from the page the email link opens."""

@@ -4,15 +4,20 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from sqlalchemy import select
+
 from .. import policy
-from ..extensions import db
-from ..views import committed, saved
+from ..extensions import csrf, db
+from ..forms import show_service_error
+from ..okrs.forms import int_or_none
+from ..views import committed, saved, stale_page
 from ..models import BoardSummary
-from ..services import ServiceError
+from ..services import ServiceError, StaleEdit
+from ..services.versioning import parse_version
 from ..services import board as service
 from ..timeutil import utcnow
 from . import bp
-from .forms import AckForm, RecipientForm, ResendForm, SendForm, SummaryScheduleForm
+from .forms import AckForm, NoteForm, RecipientForm, ResendForm, SendForm, SummaryScheduleForm
 
 
 @bp.get("/board")
@@ -38,8 +43,28 @@ def summary(summary_id):
 def summary_html(summary_id):
     """The HTML exactly as sent, for the sandboxed frame on the summary page."""
     item = db.session.get(BoardSummary, summary_id) or abort(404)
-    return item.html_body, 200, {"Content-Type": "text/html; charset=utf-8",
-                                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    return _mail_document(item.html_body)
+
+
+def _mail_document(html: str):
+    """Mail HTML keeps its inline styles (mail clients need them), so it is served on its own with a
+    policy that allows those styles and nothing else, framed only by our own pages."""
+    return html, 200, {"Content-Type": "text/html; charset=utf-8", "X-Frame-Options": "SAMEORIGIN",
+                       "Content-Security-Policy": MAIL_CSP}
+
+
+MAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+
+
+@bp.get("/board/preview/email.html")
+@policy.require(policy.can_prepare_summaries)
+def preview_html():
+    """The preview's HTML part, for the sandboxed frame on the preview page."""
+    try:
+        _figures, _text, html = service.compose(request.args.get("period") or service.next_period(utcnow()))
+    except ServiceError:
+        abort(404)
+    return _mail_document(html)
 
 
 @bp.post("/board/summaries/<int:summary_id>/resend")
@@ -57,34 +82,73 @@ def resend(summary_id):
 
 
 @bp.route("/board/preview", methods=["GET"])
-@policy.require(policy.can_manage_summaries)
+@policy.require(policy.can_prepare_summaries)
 def preview():
-    period = request.args.get("period") or service.default_period(utcnow())
+    period = request.args.get("period") or service.next_period(utcnow())
+    return _preview_page(period, NoteForm(formdata=None))
+
+
+def _preview_page(period: str, note_form: NoteForm, status: int = 200):
+    """The next summary as the board would get it now, with the note form and the send button."""
+    made = db.session.scalar(select(BoardSummary).where(BoardSummary.period == period))
+    if made is not None:
+        flash(f"The summary for {made.title} has been made; this is what was sent.")
+        return redirect(url_for("board.summary", summary_id=made.id))
     try:
         figures, text, html = service.compose(period)
+        running = service.is_running(period)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("board.archive"))
+    note = service.note_record(period)
+    if not note_form.is_submitted():
+        note_form.period.data, note_form.text.data = period, note.text if note else ""
+        note_form.version.data = note.version if note else ""
     return render_template("board/preview.html", period=period, subject=service.subject_for(period), text=text,
-                           html=html, send_form=SendForm(period=period),
-                           recipients=service.recipients(include_paused=True))
+                           html=html, figures=figures, running=running, note=note, note_form=note_form,
+                           send_form=SendForm(period=period), recipients=service.recipients(include_paused=True)), status
+
+
+@bp.post("/board/note")
+@policy.require(policy.can_prepare_summaries)
+def save_note():
+    form = NoteForm()
+    period = form.period.data or ""
+    if not form.validate_on_submit():
+        if form.period.errors:
+            abort(400)
+        return _preview_page(period, form, 422)
+    try:
+        service.save_note(period, form.text.data or "", by=current_user,
+                          version=int_or_none(form.version.data) or 0)
+    except ServiceError as error:
+        db.session.rollback()
+        show_service_error(form, error)
+        return _preview_page(period, form, 409 if isinstance(error, StaleEdit) else 422)
+    db.session.commit()
+    flash("Covering note saved; it will stand at the top of the summary.")
+    return redirect(url_for("board.preview", period=period))
 
 
 @bp.post("/board/send")
 @policy.require(policy.can_manage_summaries)
 def send_now():
+    """Queues the summary; the scheduler delivers it (no SMTP inside a web request)."""
     form = SendForm()
     if not form.validate_on_submit():
         flash("; ".join(form.period.errors) or "Choose a period.", "error")
         return redirect(url_for("board.preview"))
+    period = form.period.data
     try:
-        count = service.send(form.period.data)
+        count = service.send(period, early=form.early.data)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("board.preview"))
-    return committed(f"Summary {form.period.data} sent to {count} recipient(s)"
-                               + ("" if count else "; everyone had it already") + ".", "board.archive")
+        return redirect(url_for("board.preview", period=period))
+    db.session.commit()
+    flash(f"Summary {period} queued for {count} recipient(s); it goes out within a minute"
+          if count else f"Summary {period}: everyone had it already.")
+    return redirect(url_for("board.archive"))
 
 
 @bp.route("/board/settings", methods=["GET", "POST"])
@@ -122,8 +186,12 @@ def add_recipient():
 def pause_recipient():
     paused = request.form.get("paused") == "1"
     try:
-        service.set_paused(request.form.get("email", ""), paused)
+        service.set_paused(request.form.get("email", ""), paused, current_user, parse_version(request.form.get("version")))
+    except StaleEdit as error:
+        db.session.rollback()
+        return stale_page(error, url_for("board.settings"))
     except ServiceError as error:
+        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("board.settings"))
     return committed("Paused." if paused else "Resumed.", "board.settings")
@@ -143,3 +211,27 @@ def acknowledge(token):
         service.acknowledge(delivery)
         db.session.commit()
     return render_template("board/ack.html", error=None, delivery=delivery, token=token, form=form)
+
+
+@bp.route("/board/pause/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def pause_by_link(token):
+    """The List-Unsubscribe link of a summary: GET asks (link scanners follow GETs), POST pauses.
+    This is the one route without CSRF protection: a mail client's one-click unsubscribe (RFC 8058)
+    POSTs "List-Unsubscribe=One-Click" with no session and no form token. The signed token in the
+    address stands in for both: it names one address, and all it can do is pause that address's
+    summaries, which an admin can resume."""
+    try:
+        email = service.email_for_pause_token(token)
+    except ServiceError as error:
+        return render_template("board/pause.html", error=error.message, email=None, paused=False), 400
+    paused = False
+    if request.method == "POST":
+        try:
+            service.set_paused(email, True)
+        except ServiceError as error:
+            db.session.rollback()
+            return render_template("board/pause.html", error=error.message, email=email, paused=False), 400
+        db.session.commit()
+        paused = True
+    return render_template("board/pause.html", error=None, email=email, paused=paused)

@@ -7,6 +7,7 @@ from ..extensions import db
 from ..models import Unit
 from ..okrs.forms import CheckInForm, int_or_none
 from ..services import dashboard as service
+from ..services.conflicts import visible_item_ids
 from ..services.scoreboard import current_cycle, cycles
 from ..timeutil import local_today
 from . import bp
@@ -19,7 +20,7 @@ def executive():
     today = local_today()
     cycle = current_cycle(today, int_or_none(request.args.get("cycle")))
     return render_template("dashboard/executive.html", home=service.executive_home(cycle, today), cycles=cycles(),
-                           sparkline=sparkline)
+                           sparkline=sparkline, today=today)
 
 
 @bp.get("/units/<int:unit_id>")
@@ -28,7 +29,8 @@ def unit(unit_id):
     item = db.session.get(Unit, unit_id) or abort(404)
     today = local_today()
     page = service.unit_page(item, current_cycle(today), today, policy.can_view_incentives(current_user, item))
-    page.conflicts = [f for f in page.conflicts if policy.can_view_finding(current_user, f)]
+    visible = visible_item_ids(policy.conflict_unit_scope(current_user), [i.id for i in page.conflicts])
+    page.conflicts = [i for i in page.conflicts if i.id in visible]
     return render_template("dashboard/unit.html", page=page)
 
 
@@ -37,10 +39,15 @@ def unit(unit_id):
 def key_result(kr_id):
     found = service.key_result_page(kr_id, local_today()) or abort(404)
     kr, cycle, history, score = found
-    chart = history_chart([(c.created_at, c.value, c.confidence) for c in history], starts_on=cycle.starts_on,
+    targets = service.target_history(kr.id)
+    chart = history_chart([(c.created_at, c.value, c.confidence) for c in history if c.superseded_at is None],
+                          starts_on=cycle.starts_on,
                           ends_on=cycle.ends_on, baseline=kr.baseline, target=kr.target, forecast=kr.forecast,
-                          unit=kr.metric.unit)
+                          unit=kr.metric.unit, target_changes=[(t.changed_at, t.old_target, t.new_target)
+                                                                for t in targets])
     form = CheckInForm()
     form.version.data = kr.version
     return render_template("dashboard/key_result.html", kr=kr, cycle=cycle, history=history, score=score, chart=chart,
-                           form=form, can_check_in=policy.can_check_in(current_user, kr))
+                           targets=targets,
+                           form=form, can_check_in=policy.can_check_in(current_user, kr),
+                           can_correct=policy.can_correct_check_in(current_user, kr))

@@ -24,11 +24,14 @@ def sparkline(scores: list[float], width: int = 110, height: int = 28, label: st
 
 
 def history_chart(check_ins: list[tuple[datetime, float, int]], *, starts_on: date, ends_on: date, baseline: float,
-                  target: float, forecast: float | None, unit: str = "", width: int = 680, height: int = 260) -> Markup:
-    """Check-in values over the cycle, with the target line, the linear pace from baseline to
-    target, the forecast to the cycle end, and each point's confidence in its tooltip."""
+                  target: float, forecast: float | None, unit: str = "", width: int = 680, height: int = 260,
+                  target_changes: list[tuple[datetime, float, float]] = ()) -> Markup:
+    """Check-in values over the cycle, with the target line (earlier targets faded up to the day
+    they changed), the linear pace from baseline to target, the forecast to the cycle end, and each
+    point's confidence in its tooltip."""
     left, right, top, bottom = 54, 12, 14, 30
     values = [v for _, v, _ in check_ins] + [baseline, target] + ([forecast] if forecast is not None else [])
+    values += [old for _, old, _ in target_changes]
     low, high = min(values), max(values)
     pad = (high - low) * 0.08 or 1
     low, high = low - pad, high + pad
@@ -51,7 +54,13 @@ def history_chart(check_ins: list[tuple[datetime, float, int]], *, starts_on: da
         parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end" fill="{MUTED}">{fmt(round(tick, 2))}</text>')
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#eef1f6"/>')
     end = ends_on + timedelta(days=1)
-    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" stroke="{TARGET}" '
+    since = starts_on
+    for at, old, new in target_changes:  # each earlier target, faded, until the day it changed
+        parts.append(f'<line x1="{x(since):.1f}" x2="{x(at):.1f}" y1="{y(old):.1f}" y2="{y(old):.1f}" stroke="{MUTED}" '
+                     f'stroke-dasharray="6 4" stroke-width="1.5" class="old-target"><title>Target {fmt(old)} until '
+                     f'{at:%Y-%m-%d}, then {fmt(new)}</title></line>')
+        since = at
+    parts.append(f'<line x1="{x(since):.1f}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" stroke="{TARGET}" '
                  f'stroke-dasharray="6 4" stroke-width="1.5"><title>Target {fmt(target)}</title></line>')
     parts.append(f'<text x="{width - right}" y="{y(target) - 4:.1f}" font-size="11" text-anchor="end" fill="{TARGET}">target {fmt(target)}</text>')
     parts.append(f'<line x1="{x(starts_on):.1f}" y1="{y(baseline):.1f}" x2="{x(end):.1f}" y2="{y(target):.1f}" '

@@ -4,6 +4,9 @@ from datetime import date, datetime, timedelta
 
 STALE_WITHOUT_REVIEW = timedelta(days=14)
 CONFIDENCE_DROP = 2
+MAX_CONFLICTS = 12  # conflict items on one agenda, sent-to-this-review first; the rest behind "N more"
+MAX_PRIORITIES = 15  # a leadership team ranks a short list; the rest are on the objectives page
+MAX_KEY_RESULTS = 10  # per list of key results (at risk, stale, confidence drops), worst first
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,35 @@ class KeyResultState:
 
 
 @dataclass(frozen=True)
-class FindingState:
+class ConflictState:
     id: int
     title: str
-    kind: str
+    summary: str
+    level: str
     severity: float
     status: str
     first_seen_at: datetime
+    sent_here: bool = False  # sent to the review this agenda is for
+    flag: str = ""  # "trade_off_due": an accepted trade-off's re-review date has come; "still_detected"
+
+
+@dataclass(frozen=True)
+class PilotState:
+    id: int
+    title: str
+    units: str
+    starts_on: date
+    ends_on: date
+    status: str
+
+
+@dataclass(frozen=True)
+class ProposalState:
+    id: int
+    unit: str
+    what: str
+    why: str
+    by: str
 
 
 @dataclass(frozen=True)
@@ -55,15 +80,20 @@ class Agenda:
     at_risk: list[dict] = field(default_factory=list)
     stale: list[dict] = field(default_factory=list)
     confidence_drops: list[dict] = field(default_factory=list)
-    new_conflicts: list[dict] = field(default_factory=list)
+    sent_to_review: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)  # the worst other open items, new or not yet decided
+    more_conflicts: int = 0
+    more: dict = field(default_factory=dict)  # list name -> how many were left off it
+    pilots: list[dict] = field(default_factory=list)
+    proposals: list[dict] = field(default_factory=list)
     open_actions: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def build_agenda(objectives, key_results, findings, actions, since: datetime | None, now: datetime,
-                 today: date) -> Agenda:
+def build_agenda(objectives, key_results, conflicts, actions, since: datetime | None, now: datetime,
+                 today: date, pilots=(), proposals=(), meeting_day: date | None = None) -> Agenda:
     """since: when the last review took place (None before the first one)."""
     agenda = Agenda(generated_at=now.isoformat(timespec="minutes"), since=since.isoformat(timespec="minutes") if since else None)
     for o in sorted(objectives, key=lambda o: o.rank):
@@ -81,16 +111,52 @@ def build_agenda(objectives, key_results, findings, actions, since: datetime | N
         if (kr.confidence is not None and kr.previous_confidence is not None
                 and kr.previous_confidence - kr.confidence >= CONFIDENCE_DROP):
             agenda.confidence_drops.append({**_kr(kr), "from": kr.previous_confidence, "to": kr.confidence})
-    for f in sorted(findings, key=lambda f: -f.severity):
-        if f.status == "in_review" or since is None or f.first_seen_at >= since:
-            agenda.new_conflicts.append({"id": f.id, "title": f.title, "kind": f.kind,
-                                         "severity": round(f.severity, 4), "status": f.status,
-                                         "first_seen": f.first_seen_at.date().isoformat()})
+    agenda.confidence_drops.sort(key=lambda d: (d["to"] - d["from"], d["id"]))  # the largest drop first
+    _shorten(agenda)
+    _conflicts(agenda, conflicts, since, today)
+    day = meeting_day or today
+    for p in sorted(pilots, key=lambda p: (p.ends_on, p.id)):
+        agenda.pilots.append({"id": p.id, "title": p.title, "units": p.units, "starts_on": p.starts_on.isoformat(),
+                              "ends_on": p.ends_on.isoformat(), "status": p.status, "outcome_due": p.ends_on <= day})
+    agenda.proposals = [{"id": p.id, "unit": p.unit, "what": p.what, "why": p.why, "by": p.by}
+                        for p in sorted(proposals, key=lambda p: p.id)]
     for a in sorted(actions, key=lambda a: (a.due_on is None, a.due_on or today)):
         agenda.open_actions.append({"id": a.id, "text": a.text, "owner": a.owner,
                                     "due_on": a.due_on.isoformat() if a.due_on else None,
                                     "overdue": bool(a.due_on and a.due_on < today)})
     return agenda
+
+
+def _shorten(agenda: Agenda) -> None:
+    """At 200 units the full lists run to thousands of lines; a review needs the worst few."""
+    for name, limit in (("priorities", MAX_PRIORITIES), ("at_risk", MAX_KEY_RESULTS), ("stale", MAX_KEY_RESULTS),
+                        ("confidence_drops", MAX_KEY_RESULTS)):
+        rows = getattr(agenda, name)
+        agenda.more[name] = max(0, len(rows) - limit)
+        setattr(agenda, name, rows[:limit])
+
+
+def _conflicts(agenda: Agenda, conflicts, since: datetime | None, today: date) -> None:
+    agenda.sent_to_review, agenda.conflicts, agenda.more_conflicts = conflict_sections(conflicts, since, today)
+
+
+def conflict_sections(conflicts, since: datetime | None, today: date) -> tuple[list[dict], list[dict], int]:
+    """Sent to this review first, then the worst open items; undecided ones stay, with their age,
+    until a decision settles them. Tensions are not alarms and stay on the conflicts page.
+    Returns (sent to this review, the others shown, how many more)."""
+    worst_first = sorted(conflicts, key=lambda c: (not c.flag, -c.severity, c.id))  # asking for a decision first
+    sent = [c for c in worst_first if c.sent_here]
+    others = [c for c in worst_first if not c.sent_here and c.level != "tension"]
+    shown_sent = [_conflict(c, since, today) for c in sent[:MAX_CONFLICTS]]
+    room = MAX_CONFLICTS - len(shown_sent)
+    shown = [_conflict(c, since, today) for c in others[:room]]
+    return shown_sent, shown, len(others) - len(shown) + max(0, len(sent) - MAX_CONFLICTS)
+
+
+def _conflict(c: ConflictState, since: datetime | None, today: date) -> dict:
+    return {"id": c.id, "title": c.title, "summary": c.summary, "level": c.level, "severity": round(c.severity, 4),
+            "status": c.status, "flag": c.flag, "first_seen": c.first_seen_at.date().isoformat(),
+            "age_days": (today - c.first_seen_at.date()).days, "new": since is None or c.first_seen_at >= since}
 
 
 def _kr(kr: KeyResultState) -> dict:

@@ -7,11 +7,13 @@ runs against h's direction. Two goals conflict when either harms the other (`dir
 same metric, `indirect` otherwise); measured data can show an `observed` conflict that no link
 explains. A pair without conflict but with a single opposing path is a `tension`.
 """
+import gc
 from collections import defaultdict
-from dataclasses import dataclass, field
-from itertools import combinations
-from operator import itemgetter
-from typing import Iterable, Mapping, NamedTuple, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import combinations, compress, count
+from operator import attrgetter, eq
+from typing import Iterable, Mapping, Sequence
 
 EPSILON = 1e-9
 DEFAULT_MAX_DEPTH = 4
@@ -67,23 +69,45 @@ class Scenario:
     links: Sequence[Link]
     goals: Sequence[Goal]
     observations: Sequence[Observation] = ()
+    period_word: str = "period"  # what one observation period is called in explanations ("week" in the app)
 
 
-class Finding(NamedTuple):
-    """One pair of goals. A named tuple: a large scan makes hundreds of thousands of these."""
+class Finding:
+    """One pair of goals. A large scan makes hundreds of thousands of these, so a finding is lean
+    (__slots__), shares its paths with the other findings of the same two metrics, and builds its
+    explanation sentence only when someone reads it."""
 
-    a: str
-    b: str
-    kind: str  # direct, indirect, observed, or tension
-    severity: float
-    harms: tuple[str, ...]
-    paths: tuple[tuple[str, ...], ...]
-    explanation: str
-    rho: float | None = None
+    __slots__ = ("a", "b", "kind", "severity", "harms", "paths", "rho", "_text", "_context")
+    _fields = ("a", "b", "kind", "severity", "harms", "paths", "explanation", "rho")
+
+    def __init__(self, a: str, b: str, kind: str, severity: float, harms: tuple[str, ...],
+                 paths: tuple[tuple[str, ...], ...], explanation: str | None = None, rho: float | None = None,
+                 context: "_Context | None" = None):
+        self.a, self.b, self.kind, self.severity, self.harms, self.paths = a, b, kind, severity, harms, paths
+        self.rho, self._text, self._context = rho, explanation, context
+
+    @property
+    def explanation(self) -> str:
+        """The sentence for the strongest path (paths[0]), moved by the goal on the path's first metric."""
+        if self._text is None:
+            self._text = self._context.explain(self)
+        return self._text
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.a, self.b) if self.a < self.b else (self.b, self.a)
+
+    def _astuple(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other):
+        return self._astuple() == other._astuple() if isinstance(other, Finding) else NotImplemented
+
+    def __hash__(self):  # the explanation follows from the rest: no need to build it here
+        return hash((self.a, self.b, self.kind, self.severity, self.harms, self.paths, self.rho))
+
+    def __repr__(self):
+        return "Finding(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields) + ")"
 
     def as_dict(self) -> dict:
         data = {"a": self.a, "b": self.b, "kind": self.kind, "severity": round(self.severity, 6),
@@ -99,145 +123,268 @@ class ScanResult:
     tensions: tuple[Finding, ...]
 
     def as_dict(self) -> dict:
-        return {"conflicts": [f.as_dict() for f in self.conflicts], "tensions": [f.as_dict() for f in self.tensions]}
+        with _without_cyclic_gc():
+            return {"conflicts": [f.as_dict() for f in self.conflicts],
+                    "tensions": [f.as_dict() for f in self.tensions]}
 
 
-@dataclass
 class _Context:
-    metrics: Mapping[str, Metric]
-    signs: dict[tuple[str, str], int]
-    # source metric -> goal metric -> [net, [(signed, path), ...], has a + path, has a - path]
-    reach: dict[str, dict[str, list]]
-    labels: dict[str, str]
-    phrases: dict = field(default_factory=dict)  # cached sentence openings and endings per goal
+    """What a finding needs to word its explanation later: the goals, metric labels and link signs
+    (built on first use: a scan nobody reads the sentences of never pays for them)."""
+
+    def __init__(self, scenario: "Scenario", goals: Sequence[Goal]):
+        self.scenario = scenario
+        self.goals = {g.id: g for g in goals}
+        self.phrases: dict = {}  # cached sentence openings and endings per goal
+        self._labels: dict[str, str] | None = None
+        self._signs: dict[tuple[str, str], int] | None = None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        if self._labels is None:
+            self._labels = {key: m.label for key, m in self.scenario.metrics.items()}
+        return self._labels
+
+    @property
+    def signs(self) -> dict[tuple[str, str], int]:
+        if self._signs is None:
+            self._signs = {(l.source, l.target): l.sign for l in self.scenario.links}
+        return self._signs
+
+    def explain(self, finding: Finding) -> str:
+        path = finding.paths[0]
+        first, second = self.goals[finding.a], self.goals[finding.b]
+        mover, moved = (first, second) if first.metric == path[0] else (second, first)
+        return _explain(mover, moved, path, self)
 
 
 def scan(scenario: Scenario, max_depth: int = DEFAULT_MAX_DEPTH) -> ScanResult:
+    """All findings, worst first."""
+    with _without_cyclic_gc():
+        return _scan(scenario, max_depth)
+
+
+@contextmanager
+def _without_cyclic_gc():
+    """A large scan allocates millions of objects, none in a reference cycle, and the cyclic garbage
+    collector would walk the growing heap over and over for nothing (a third of the scan's time,
+    three quarters of as_dict's). Reference counting still frees everything."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan(scenario: Scenario, max_depth: int) -> ScanResult:
     goals = sorted(scenario.goals, key=lambda g: g.id)
-    goal_metrics = {g.metric for g in goals}
-    graph, last_hop = _adjacency(scenario.links, goal_metrics)
-    ctx = _Context(scenario.metrics, {(l.source, l.target): l.sign for l in scenario.links},
-                   {m: _reach_from(m, graph, last_hop, goal_metrics, max_depth) for m in goal_metrics},
-                   {key: m.label for key, m in scenario.metrics.items()})
+    context = _Context(scenario, goals)
     by_metric = defaultdict(list)
     for goal in goals:
         by_metric[goal.metric].append(goal)
-
-    conflicts, tensions = [], []
-    for g in goals:
-        for h in by_metric[g.metric]:
-            if h.id > g.id and h.direction != g.direction:
-                conflicts.append(Finding(g.id, h.id, "direct", g.weight * h.weight, (g.id, h.id), ((g.metric,),),
-                                         _explain(g, h, (g.metric,), ctx)))
-        for metric, forward in ctx.reach[g.metric].items():
-            back = ctx.reach[metric].get(g.metric)
-            for h in by_metric[metric]:
-                if back is not None and h.id < g.id:
-                    continue  # both sides see this pair: the lower id takes it
-                finding = _linked_finding(g, h, forward, back, ctx)
-                if finding is not None:
-                    (tensions if finding.kind == "tension" else conflicts).append(finding)
+    successors, last_hop = _adjacency(scenario.links, by_metric.keys())
+    reach = {m: _reach_from(m, successors, last_hop, max_depth) for m in by_metric}
+    conflicts = _direct(by_metric, context)
+    tensions = []
+    _linked(by_metric, reach, context, conflicts, tensions)
     # every finding holds its pair as a < b, so (a, b) is its key
-    conflicts.extend(_observed(goals, scenario, {(f.a, f.b) for f in conflicts}))
-    conflicting = {(f.a, f.b) for f in conflicts}
-    tensions = [t for t in tensions if (t.a, t.b) not in conflicting]  # an observed conflict outranks a tension
+    observed = _observed(goals, scenario, {(f.a, f.b) for f in conflicts} if scenario.observations else set())
+    if observed:
+        conflicts.extend(observed)
+        conflicting = {(f.a, f.b) for f in observed}  # linked findings never repeat a pair: only these can
+        tensions = [t for t in tensions if (t.a, t.b) not in conflicting]  # an observed conflict outranks a tension
     return ScanResult(_by_severity(conflicts), _by_severity(tensions))
 
 
 def _by_severity(findings: list[Finding]) -> tuple[Finding, ...]:
-    """Worst first, ties by pair; two stable sorts are much cheaper than a tuple key here."""
-    findings.sort(key=itemgetter(0, 1))
-    findings.sort(key=itemgetter(3), reverse=True)
+    """Worst first, ties by pair. Sorting on the severity alone is several times cheaper than on
+    (a, b) or a tuple key; the runs of equal severity are then put in pair order."""
+    severity = attrgetter("severity")
+    findings.sort(key=severity, reverse=True)
+    severities = list(map(severity, findings))
+    ties = compress(count(1), map(eq, severities, severities[1:]))  # i: findings[i] ties with findings[i - 1]
+    runs = []  # [first, last] index of each run of equal severity
+    for i in ties:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i - 1, i])
+    for first, last in runs:
+        findings[first:last + 1] = sorted(findings[first:last + 1], key=attrgetter("a", "b"))
     return tuple(findings)
 
 
-def _adjacency(links: Iterable[Link], goal_metrics: set[str]):
-    """Successors with signed strength; and, for the last hop, only those that are goal metrics."""
-    graph, last_hop = defaultdict(list), defaultdict(list)
+def _direct(by_metric: Mapping[str, list[Goal]], context: _Context) -> list[Finding]:
+    """Goals on the same metric pushing it opposite ways; the lower id is a, and explains."""
+    found = []
+    for metric, goals in by_metric.items():
+        path = ((metric,),)
+        for i, g in enumerate(goals):  # sorted by id
+            for h in goals[i + 1:]:
+                if h.id > g.id and h.direction != g.direction:
+                    found.append(Finding(g.id, h.id, "direct", g.weight * h.weight, (g.id, h.id), path, None, None,
+                                         context))
+    return found
+
+
+def _adjacency(links: Iterable[Link], goal_metrics) -> tuple[dict, dict]:
+    """node -> ((target, signed strength, target is a goal metric, the target's last hops), ...), and
+    node -> its last hops: ((goal metric, signed strength), ...). Precomputed once, so the walk looks
+    nothing up per step."""
+    goal_metrics = set(goal_metrics)
+    out, last = defaultdict(list), defaultdict(list)
     for link in links:
-        graph[link.source].append((link.target, link.sign * link.strength))
+        out[link.source].append((link.target, link.sign * link.strength))
         if link.target in goal_metrics:
-            last_hop[link.source].append((link.target, link.sign * link.strength))
-    return graph, last_hop
+            last[link.source].append((link.target, link.sign * link.strength))
+    empty = ()
+    last_hop = {node: tuple(hops) for node, hops in last.items()}
+    successors = {node: tuple((target, step, target in goal_metrics, last_hop.get(target, empty))
+                              for target, step in steps) for node, steps in out.items()}
+    return successors, last_hop
 
 
-def _reach_from(start: str, graph, last_hop, goal_metrics: set[str], max_depth: int) -> dict[str, list]:
+def _reach_from(start: str, successors, last_hop, max_depth: int) -> dict[str, list]:
     """Net signed strength and the paths from start to every goal metric, over simple paths of
-    at most max_depth links (a path never visits a metric twice, so cycles end)."""
+    at most max_depth links (a path never visits a metric twice, so cycles end).
+
+    target -> [net, value, path, value, path, ...] with paths in walk order, which is also the order
+    the net is summed in."""
     reached: dict[str, list] = {}
-    path = [start]
-    on_path = {start}
-
-    def record(target, value):
-        entry = reached.get(target)
-        if entry is None:
-            entry = reached[target] = [0.0, [], False, False]
-        entry[0] += value
-        entry[1].append((value, (*path, target)))
-        entry[2 if value > 0 else 3] = True
-
-    def walk(node: str, signed: float, depth: int) -> None:
-        for target, step in graph.get(node, ()):
-            if target in on_path:
-                continue
-            value = signed * step
-            if target in goal_metrics:
-                record(target, value)
-            on_path.add(target)
-            path.append(target)
-            if depth + 1 < max_depth:
-                walk(target, value, depth + 1)
-            else:  # the last hop, inlined: only goal metrics can matter there
-                for final, last_step in last_hop.get(target, ()):
-                    if final not in on_path:
-                        record(final, value * last_step)
-            path.pop()
-            on_path.discard(target)
-
     if max_depth == 1:
         for target, step in last_hop.get(start, ()):
-            record(target, step)
+            _record(reached, target, step, (start, target))
     elif max_depth > 1:
-        walk(start, 1.0, 1)
+        _walk(reached, {start}, successors, start, 1.0, (start,), max_depth)
     return reached
 
 
-def _opposing(mover: Goal, moved: Goal, entry) -> list:
-    """Single paths (from entry) along which mover's push works against moved."""
+def _record(reached: dict, target: str, value: float, path: tuple) -> None:
+    entry = reached.get(target)
     if entry is None:
-        return []
-    push = mover.direction * moved.direction
-    return [(mover, moved, (abs(v), p)) for v, p in entry[1] if push * v < -EPSILON]
+        reached[target] = [value, value, path]
+    else:
+        entry[0] += value
+        entry.append(value)
+        entry.append(path)
 
 
-def _linked_finding(g: Goal, h: Goal, forward, back, ctx: _Context) -> Finding | None:
-    """g and h on different metrics; forward: g's metric reaching h's; back: the reverse, if any."""
-    push = g.direction * h.direction
+def _walk(reached: dict, on_path: set, successors, node: str, signed: float, prefix: tuple, remaining: int) -> None:
+    """Depth first from node (the end of prefix), remaining links at most. A plain function, not a
+    closure: a recursive closure is a reference cycle that would keep `reached` alive."""
+    if remaining > 2:
+        for target, step, is_goal, _ in successors.get(node, ()):
+            if target in on_path:
+                continue
+            value = signed * step
+            path = (*prefix, target)
+            if is_goal:
+                _record(reached, target, value, path)
+            on_path.add(target)
+            _walk(reached, on_path, successors, target, value, path, remaining - 1)
+            on_path.discard(target)
+        return
+    # the last two links, inlined (most of the work): only goal metrics can matter on the very last
+    get = reached.get
+    for target, step, is_goal, finals in successors.get(node, ()):
+        if target in on_path:
+            continue
+        value = signed * step
+        if is_goal:
+            entry = get(target)
+            if entry is None:
+                reached[target] = [value, value, (*prefix, target)]
+            else:
+                entry[0] += value
+                entry += (value, (*prefix, target))
+        for final, last_step in finals:
+            if final == target or final in on_path:
+                continue
+            last = value * last_step
+            entry = get(final)
+            if entry is None:
+                reached[final] = [last, last, (*prefix, target, final)]
+            else:
+                entry[0] += last
+                entry += (last, (*prefix, target, final))
+
+
+def _linked(by_metric, reach: dict[str, dict[str, list]], context: _Context, conflicts: list, tensions: list) -> None:
+    """Every pair of goals on two metrics that one reaches from the other. What a pair amounts to
+    depends only on the two metrics and whether the goals push alike (push): worked out once per
+    metric pair and push, shared by all goal pairs on them. Each metric's reach is dropped once its
+    pairs are done; a pair reachable both ways is taken when its first metric comes up."""
+    harmed_by = {g.id: (g.id,) for goals in by_metric.values() for g in goals}  # one harms tuple per goal
+    for metric in list(reach):
+        entries = reach.pop(metric)
+        goals = by_metric[metric]
+        for target, forward in entries.items():
+            other = reach.get(target)
+            back = other.pop(metric, None) if other is not None else None
+            partners = by_metric[target]
+            if back is None and len(forward) == 3 and abs(forward[0]) > EPSILON:
+                # the common case, one path one way (_outcome inlined): g harms h when its push runs
+                # against the path, and nothing happens otherwise
+                net, paths = forward[0], None
+                for g in goals:
+                    for h in partners:
+                        g_on_h = g.direction * h.direction * net
+                        if g_on_h < -EPSILON:
+                            paths = paths or (forward[2],)
+                            a, b = (g.id, h.id) if g.id < h.id else (h.id, g.id)
+                            conflicts.append(Finding(a, b, "indirect", g.weight * h.weight * -g_on_h,
+                                                     harmed_by[g.id], paths, None, None, context))
+                continue
+            outcomes = {}
+            for h in partners:
+                for g in goals:
+                    push = g.direction * h.direction
+                    outcome = outcomes.get(push, False)
+                    if outcome is False:
+                        outcome = outcomes[push] = _outcome(forward, back, push)
+                    if outcome is None:
+                        continue
+                    kind, size, who, paths = outcome
+                    a, b = (g.id, h.id) if g.id < h.id else (h.id, g.id)
+                    harms = harmed_by[g.id] if who == "g" else harmed_by[h.id] if who == "h" else \
+                        (a, b) if who == "both" else ()
+                    finding = Finding(a, b, kind, g.weight * h.weight * size, harms, paths, None, None, context)
+                    (conflicts if who else tensions).append(finding)
+
+
+def _outcome(forward: list, back: list | None, push: int):
+    """(kind, size, who harms: "g", "h", "both" or None, paths strongest first) for goal g on a metric
+    reaching h's metric (forward: that reach entry, back: the reverse one if any), or None.
+    push: g's direction times h's.
+
+    Paths weaker than EPSILON are left out of the list, unless they are all there is (a net harm
+    summed from such paths, or a tension along one): then they are the evidence."""
     g_on_h = push * forward[0]
     h_on_g = push * back[0] if back is not None else 0.0
-    first, second = (g, h) if g.id < h.id else (h, g)
-    if g_on_h < -EPSILON or h_on_g < -EPSILON:
-        harming = [x for x, e in ((g, g_on_h), (h, h_on_g)) if e < -EPSILON]
-        paths = (_opposing(g, h, forward) if g_on_h < -EPSILON else []) + \
-                (_opposing(h, g, back) if h_on_g < -EPSILON else [])
-        size = max(-e for e in (g_on_h, h_on_g) if e < -EPSILON)
-        return _with_paths(first, second, "indirect", g.weight * h.weight * size,
-                           tuple(sorted(x.id for x in harming)), paths, ctx)
-    # no harm either way: a tension when a single path opposes (flags 2/3: has a +/- path)
-    if not (forward[3 if push > 0 else 2] or (back is not None and back[3 if push > 0 else 2])):
+    g_harms, h_harms = g_on_h < -EPSILON, h_on_g < -EPSILON
+    if g_harms or h_harms:
+        kind, size = "indirect", max(-e for e in (g_on_h, h_on_g) if e < -EPSILON)
+        who = "both" if g_harms and h_harms else "g" if g_harms else "h"
+        ways = (forward if g_harms else None, back if h_harms else None)
+    else:  # no harm either way: a tension when a single path opposes
+        kind, size, who, ways = "tension", None, None, (forward, back)
+    paths = _opposing(ways, push, EPSILON) or _opposing(ways, push, 0.0)
+    if not paths:
         return None
-    paths = _opposing(g, h, forward) + _opposing(h, g, back)
-    size = max(strength for _, _, (strength, _) in paths)
-    return _with_paths(first, second, "tension", g.weight * h.weight * size, (), paths, ctx)
-
-
-def _with_paths(g, h, kind, severity, harms, paths, ctx) -> Finding:
-    """paths: (mover, moved, (strength, path)); strongest first, explained by the strongest."""
+    if size is None:
+        size = max(strength for strength, _ in paths)
     if len(paths) > 1:
-        paths.sort(key=lambda item: (-item[2][0], item[2][1]))
-    mover, moved, (_, strongest) = paths[0]
-    text = _explain(mover, moved, strongest, ctx)
-    return Finding(g.id, h.id, kind, severity, harms, tuple(p for _, _, (_, p) in paths), text)
+        paths.sort(key=lambda item: (-item[0], item[1]))
+    return kind, size, who, tuple(path for _, path in paths)
+
+
+def _opposing(entries, push: int, floor: float) -> list[tuple[float, tuple]]:
+    """(strength, path) of the single paths in the reach entries (None: none) along which the push
+    works against by more than floor."""
+    return [(abs(entry[i]), entry[i + 1]) for entry in entries if entry is not None
+            for i in range(1, len(entry), 2) if push * entry[i] < -floor]
 
 
 def _observed(goals: Sequence[Goal], scenario: Scenario, taken: set) -> list[Finding]:
@@ -255,10 +402,16 @@ def _observed(goals: Sequence[Goal], scenario: Scenario, taken: set) -> list[Fin
         rho = spearman(_progress(series[g.metric], periods, g.direction),
                        _progress(series[h.metric], periods, h.direction))
         if rho is not None and rho <= OBSERVED_RHO + EPSILON:
-            text = (f"Measured over {len(periods)} periods, when {_label(g)} moved its way {_label(h)} moved "
-                    f"the other way (Spearman ρ = {rho:.2f}), whether or not a link explains it.")
-            found.append(Finding(g.id, h.id, "observed", g.weight * h.weight * abs(rho), (g.id, h.id), (), text, rho))
+            found.append(Finding(g.id, h.id, "observed", g.weight * h.weight * abs(rho), (g.id, h.id), (),
+                                 observed_sentence(_label(g), _label(h), periods, rho, scenario.period_word), rho))
     return found
+
+
+def observed_sentence(first: str, second: str, periods: Sequence[str], rho: float, word: str = "period") -> str:
+    """What was measured: the changes from one period to the next, not the levels."""
+    return (f"Measured over {len(periods)} {word}s ({periods[0]} to {periods[-1]}): in the {word}s when {first} "
+            f"moved most the way it should, {second} moved least that way or against it (Spearman ρ = {rho:.2f} "
+            f"between their {word}-to-{word} changes), whether or not a link explains it.")
 
 
 def _progress(values: Mapping[str, float], periods: Sequence[str], direction: int) -> list[float]:

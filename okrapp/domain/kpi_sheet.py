@@ -1,22 +1,34 @@
-"""Reading a legacy KPI / bonus sheet (CSV) before anything is saved.
+"""Reading a legacy KPI / bonus sheet before anything is saved.
 
-Columns: unit, KPI name, metric key, direction, weight, target. Semicolon or comma separated,
-UTF-8 (with or without BOM). With semicolons, decimal commas are accepted (0,4), as Finnish
-spreadsheets write them; a weight may also be a percentage (40 %)."""
-import csv
-import io
-import re
+Columns (English or Finnish headers, any order): unit, KPI name, metric key, direction, weight,
+target (optional). CSV in UTF-8 (with or without BOM) or Windows-1252, comma, semicolon or tab
+separated, or an .xlsx workbook (first sheet); see domain.sheets. Numbers go through
+domain.numbers (decimal commas, thousands spaces); a weight is a share (0,4) or a percentage (40 %).
+
+Every problem of every row is reported with its line number (the header is line 1), and so are
+the things a sheet can only get wrong as a whole: a unit's bonus shares adding up to more than
+100 % together with its active incentives, and one metric rewarded twice in one unit."""
+from collections import defaultdict
 from dataclasses import dataclass
 
+from .numbers import NumberError, parse_number
+from .sheets import MAX_BYTES, MAX_ROWS, SheetError, Table, header_index, read_table
+
 COLUMNS = {
-    "unit": ("unit", "yksikkö"),
-    "name": ("kpi name", "kpi", "name", "kpi_name"),
-    "metric": ("metric key", "metric", "metric_key"),
-    "direction": ("direction",),
-    "weight": ("weight",),
-    "target": ("target",),
+    "unit": ("unit", "yksikkö", "yksikko"),
+    "name": ("kpi name", "kpi", "name", "kpi_name", "kpi-nimi", "kpi:n nimi", "nimi", "bonuskriteeri", "kriteeri"),
+    "metric": ("metric key", "metric", "metric_key", "mittari", "mittarin avain", "mittariavain", "avain"),
+    "direction": ("direction", "suunta"),
+    "weight": ("weight", "share", "paino", "painoarvo", "osuus", "bonusosuus"),
+    "target": ("target", "tavoite", "tavoitearvo"),
 }
-DIRECTIONS = {"increase": "increase", "decrease": "decrease", "up": "increase", "down": "decrease"}
+OPTIONAL = {"target"}
+TEMPLATE_HEADER = ("unit", "KPI name", "metric key", "direction", "weight", "target")
+DIRECTIONS = {"increase": "increase", "decrease": "decrease", "up": "increase", "down": "decrease",
+              "kasvu": "increase", "nousu": "increase", "ylös": "increase", "kasvata": "increase",
+              "lasku": "decrease", "alas": "decrease", "pienennä": "decrease", "vähennä": "decrease",
+              "↑": "increase", "↓": "decrease"}
+TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -31,10 +43,36 @@ class SheetRow:
 
 
 @dataclass(frozen=True)
+class Existing:
+    """An active incentive already stored: the sheet adds to it."""
+    unit: str
+    name: str
+    metric: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class UnitTotal:
+    unit: str
+    existing: float  # share already paid by active incentives
+    added: float  # share this sheet adds
+
+    @property
+    def total(self) -> float:
+        return self.existing + self.added
+
+    @property
+    def over(self) -> bool:
+        return self.total > 1 + TOLERANCE
+
+
+@dataclass(frozen=True)
 class SheetReport:
     rows: tuple[SheetRow, ...]
     problems: tuple[tuple[int, str], ...]  # (line, message); line 0 is the file as a whole
     delimiter: str
+    kind: str = "csv"
+    totals: tuple[UnitTotal, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -43,95 +81,132 @@ class SheetReport:
     def problems_for(self, line: int) -> list[str]:
         return [message for at, message in self.problems if at == line]
 
+    @property
+    def bad_lines(self) -> list[int]:
+        """Lines with problems that have no valid row to show them beside."""
+        good = {row.line for row in self.rows}
+        return sorted({line for line, _ in self.problems if line > 0 and line not in good})
 
-def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str]) -> SheetReport:
+
+def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str], existing: tuple[Existing, ...] = (),
+                   max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> SheetReport:
     """Validate every row; units and metrics are the names and keys that exist (units match
     case-insensitively and come back with the existing spelling)."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return SheetReport((), ((0, f"The file is not UTF-8 text (byte {error.start}); save it as “CSV UTF-8” "
-                                    "and try again."),), ",")
-    if not text.strip():
-        return SheetReport((), ((0, "The file is empty."),), ",")
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error as error:
-        return SheetReport((), ((0, f"The CSV is broken: {error}."),), delimiter)
-    header, problems = _header(records[0])
-    if problems:
-        return SheetReport((), tuple((1, p) for p in problems), delimiter)
-    by_lower = {u.lower(): u for u in units}
-    rows, problems, seen = [], [], {}
-    for line, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) != len(records[0]):
-            problems.append((line, f"expected {len(records[0])} fields, found {len(record)}"))
-            continue
-        row, row_problems = _row(line, {k: record[i].strip() for k, i in header.items()}, by_lower, metrics,
-                                 decimal_comma=delimiter == ";")
-        key = (row.unit.lower(), row.name.lower()) if row else None
-        if key in seen:
-            row_problems.append(f"duplicate of line {seen[key]} (same unit and KPI name)")
-        problems += [(line, p) for p in row_problems]
-        if row and not row_problems:
-            seen[key] = line
-            rows.append(row)
+        table = read_table(data, max_bytes=max_bytes, max_rows=max_rows)
+    except SheetError as error:
+        return SheetReport((), ((0, str(error)),), ",")
+    header = header_index(table.rows[0], COLUMNS)
+    missing = [key for key in COLUMNS if key not in header and key not in OPTIONAL]
+    if missing:
+        hint = (f" (the columns are: {', '.join(TEMPLATE_HEADER)}; Finnish headers work too: yksikkö, nimi, "
+                "mittari, suunta, paino, tavoite)")
+        return SheetReport((), tuple((1, f"missing column “{TEMPLATE_HEADER[list(COLUMNS).index(key)]}”{hint}")
+                                     for key in missing), table.delimiter, table.kind)
+    rows, problems = _rows(table, header, {u.lower(): u for u in units}, metrics)
+    problems += _clashes(rows, existing)
+    totals = _totals(rows, existing)
+    problems += [(0, f"{t.unit}: bonus shares add up to {_percent(t.total)} ({_percent(t.existing)} already active + "
+                     f"{_percent(t.added)} in this sheet); at most 100 %.") for t in totals if t.over]
     if not rows and not problems:
         problems.append((0, "The file has a header but no rows."))
-    return SheetReport(tuple(rows), tuple(problems), delimiter)
+    problems.sort(key=lambda p: p[0])
+    return SheetReport(tuple(rows), tuple(problems), table.delimiter, table.kind, totals)
 
 
-def _header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
-    names = [c.strip().lower().lstrip("\ufeff") for c in cells]
-    found, problems = {}, []
-    for key, aliases in COLUMNS.items():
-        positions = [i for i, name in enumerate(names) if name in aliases]
-        if positions:
-            found[key] = positions[0]
-        elif key != "target":
-            problems.append(f"missing column “{aliases[0]}” (the columns are: unit, KPI name, metric key, "
-                            "direction, weight, target)")
-    return found, problems
+def _rows(table: Table, header, units, metrics):
+    rows, problems, seen = [], [], {}
+    width = len(table.rows[0])
+    for line, record in enumerate(table.rows[1:], start=2):
+        if not any(cell not in ("", None) for cell in record):
+            continue
+        if table.kind == "csv" and len(record) != width:
+            problems.append((line, f"expected {width} fields, found {len(record)}"))
+            continue
+        cells = {key: (record[i] if i < len(record) else "") for key, i in header.items()}
+        row, row_problems = _row(line, cells, units, metrics, comma_may_group=not table.decimal_comma_only)
+        key = (str(cells["unit"]).lower(), str(cells["name"]).lower())
+        if key in seen:
+            row_problems.append(f"duplicate of line {seen[key]} (same unit and KPI name)")
+        else:
+            seen[key] = line
+        problems += [(line, p) for p in row_problems]
+        if row and not row_problems:
+            rows.append(row)
+    return rows, problems
 
 
-def _row(line, cells, units, metrics, decimal_comma) -> tuple[SheetRow | None, list[str]]:
+def _row(line, cells, units, metrics, comma_may_group) -> tuple[SheetRow | None, list[str]]:
     problems = []
-    unit = units.get(cells["unit"].lower())
-    if not cells["unit"]:
+    unit_text, name = str(cells["unit"]).strip(), str(cells["name"]).strip()
+    metric, direction_text = str(cells["metric"]).strip(), str(cells["direction"]).strip()
+    unit = units.get(unit_text.lower())
+    if not unit_text:
         problems.append("unit is empty")
     elif unit is None:
-        problems.append(f"unknown unit “{cells['unit']}” (add it under Units first)")
-    if not cells["name"]:
+        problems.append(f"unknown unit “{unit_text}” (add it under Units first)")
+    if not name:
         problems.append("KPI name is empty")
-    if cells["metric"] not in metrics:
-        problems.append(f"unknown metric key “{cells['metric']}”" if cells["metric"] else "metric key is empty")
-    direction = DIRECTIONS.get(cells["direction"].lower())
+    elif len(name) > 200:
+        problems.append("KPI name is longer than 200 characters")
+    if metric not in metrics:
+        problems.append(f"unknown metric key “{metric}” (the keys are listed beside the form)" if metric
+                        else "metric key is empty")
+    direction = DIRECTIONS.get(direction_text.lower())
     if direction is None:
-        problems.append(f"direction must be increase or decrease, not “{cells['direction']}”")
-    weight = _number(cells["weight"], decimal_comma, percent=True)
+        problems.append(f"direction must be increase or decrease (kasvu or lasku), not “{direction_text}”")
+    weight = _number(cells["weight"], percent=True, comma_may_group=comma_may_group)
     if weight is None or not 0 < weight <= 1:
-        problems.append(f"weight must be a number in (0, 1] or a percentage up to 100 %, not “{cells['weight']}”")
+        problems.append(f"weight must be a number in (0, 1] or a percentage up to 100 %, not “{_shown(cells['weight'])}”")
     target = None
-    if cells.get("target"):
-        target = _number(cells["target"], decimal_comma)
+    if cells.get("target") not in (None, ""):
+        target = _number(cells["target"], comma_may_group=comma_may_group)
         if target is None:
-            problems.append(f"target must be a number, not “{cells['target']}”")
+            problems.append(f"target must be a number, not “{_shown(cells['target'])}”")
     if problems:
         return None, problems
-    return SheetRow(line, unit, cells["name"], cells["metric"], direction, weight, target), []
+    return SheetRow(line, unit, name, metric, direction, weight, target), []
 
 
-def _number(text: str, decimal_comma: bool, percent: bool = False) -> float | None:
-    value = text.replace("\u00a0", "").replace(" ", "")
-    is_percent = percent and value.endswith("%")
-    value = value.rstrip("%")
-    if decimal_comma:
-        value = value.replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", value):
+def _number(cell, percent=False, comma_may_group=False) -> float | None:
+    try:
+        return parse_number(cell, percent=percent, comma_may_group=comma_may_group)
+    except NumberError:
         return None
-    number = float(value)
-    return number / 100 if is_percent else number
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100, 1):g} %"
+
+
+def _shown(cell) -> str:
+    return f"{cell:g}" if isinstance(cell, float) else str(cell)
+
+
+def _clashes(rows: list[SheetRow], existing: tuple[Existing, ...]) -> list[tuple[int, str]]:
+    """A KPI that exists already, and one metric rewarded twice in one unit (in the sheet or
+    together with an active incentive): the second would double the push on the same number."""
+    names = {(e.unit.lower(), e.name.lower()) for e in existing}
+    metric_owner = {(e.unit.lower(), e.metric): f"the active incentive “{e.name}”" for e in existing}
+    problems = []
+    for row in rows:
+        if (row.unit.lower(), row.name.lower()) in names:
+            problems.append((row.line, f"{row.unit} already has an active incentive “{row.name}”"))
+        key = (row.unit.lower(), row.metric)
+        if key in metric_owner:
+            problems.append((row.line, f"metric “{row.metric}” is rewarded twice in {row.unit} "
+                                       f"(also by {metric_owner[key]})"))
+        else:
+            metric_owner[key] = f"line {row.line}"
+    return problems
+
+
+def _totals(rows: list[SheetRow], existing: tuple[Existing, ...]) -> tuple[UnitTotal, ...]:
+    added, before = defaultdict(float), defaultdict(float)
+    for row in rows:
+        added[row.unit] += row.weight
+    spelled = {u.lower(): u for u in added}
+    for item in existing:
+        if item.unit.lower() in spelled:
+            before[spelled[item.unit.lower()]] += item.weight
+    return tuple(UnitTotal(unit, before[unit], added[unit]) for unit in sorted(added))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 CADENCES = ("weekly", "biweekly", "monthly", "cron")
+CRON_SAMPLE = 40  # firings checked for "at most one a day"
 
 
 class RecurrenceError(ValueError):
@@ -56,11 +57,29 @@ def validate(rule: Recurrence) -> None:
         raise RecurrenceError(f"cadence must be one of {', '.join(CADENCES)}", "cadence")
     zone(rule.timezone)
     if rule.cadence == "cron":
-        cron_trigger(rule.cron, rule.timezone)
+        _at_most_one_a_day(rule)
     else:
         parse_time(rule.time_of_day)
         if not 0 <= rule.weekday <= 6:
             raise RecurrenceError("weekday runs from 0 (Monday) to 6 (Sunday)", "weekday")
+
+
+def _at_most_one_a_day(rule: Recurrence) -> None:
+    """A review is a meeting of people: a rule that fires twice on one local day (`* * * * *`
+    fires 1,440 times) is a mistake, refused before anything is planned. The first firings
+    show it, because cron rules repeat."""
+    trigger, tz = cron_trigger(rule.cron, rule.timezone), zone(rule.timezone)
+    moment = datetime.combine(rule.anchor_on, time(0), tzinfo=tz)
+    days = set()
+    for _ in range(CRON_SAMPLE):
+        moment = trigger.get_next_fire_time(None, moment)
+        if moment is None:
+            return
+        day = moment.astimezone(tz).date()
+        if day in days:
+            raise RecurrenceError("a cron rule may hold at most one review a day (e.g. 0 9 * * mon)", "cron")
+        days.add(day)
+        moment += timedelta(minutes=1)
 
 
 def occurrences(rule: Recurrence, start: datetime, end: datetime) -> list[datetime]:

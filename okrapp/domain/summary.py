@@ -1,11 +1,21 @@
 """The figures of a board summary, computed once and used by the email, the archive and the
-board's home page, so the numbers agree everywhere."""
-from dataclasses import asdict, dataclass, field
+board's home page, so the numbers agree everywhere.
+
+A summary covers the window (previous summary's end, this summary's end]: half open, so an item
+first seen in the very second a summary ends is counted by that summary and never by the next.
+Every figure is as of the window's end, not as of the day the summary is composed."""
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
 from .scoring import overall_score
 
 TOP_RISKS = 5
+NOTE_MAX = 600  # a covering note is a few sentences, not a second report
+OPEN_LEVELS = ("high", "medium", "low")  # tensions are not counted as open conflicts
+AGE_BANDS = ((30, "under_30"), (90, "30_to_90"), (None, "over_90"))  # days open
+AGE_BAND_LABELS = {"under_30": "under 30 days", "30_to_90": "30–90 days", "over_90": "over 90 days"}
+SETTLEMENT_LABELS = {"confirmed": "confirmed: no longer detected", "still_detected": "decided, but still detected",
+                     "accepted": "accepted as a trade-off", None: "settled"}
 
 
 @dataclass(frozen=True)
@@ -34,13 +44,14 @@ class ObjectiveLine:
 
 
 @dataclass(frozen=True)
-class FindingLine:
+class ConflictLine:
     id: int
     title: str
-    kind: str
+    level: str
     severity: float
     status: str
     decision: str = ""
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,12 +65,33 @@ class PriorityChange:
 
 
 @dataclass(frozen=True)
+class SettledLine:
+    """A conflict item a decision settled, and what the scan says about it since."""
+    title: str
+    level: str
+    settlement: str | None  # "confirmed", "still_detected", "accepted" or None
+
+
+@dataclass(frozen=True)
 class DecisionLine:
     kind: str
-    text: str
+    text: str  # why: the decision's own words
     owner: str
     due_on: date | None
     at: datetime
+    changes: tuple[str, ...] = ()  # what it changed, one sentence each
+    settled: tuple[SettledLine, ...] = ()
+    meeting_on: date | None = None
+    effective_on: date | None = None
+    about: str = ""  # the incentive (unit) or key result it is about
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """A conflict item open at the summary's end, for the count by level and age."""
+    title: str
+    level: str
+    first_seen_at: datetime
 
 
 @dataclass
@@ -70,28 +102,39 @@ class SummaryFigures:
     overall: dict
     objectives: list[dict] = field(default_factory=list)
     top_risks: list[dict] = field(default_factory=list)
+    conflicts_open_by_level: dict = field(default_factory=dict)
     conflicts_opened: list[dict] = field(default_factory=list)
     conflicts_resolved: list[dict] = field(default_factory=list)
     priority_changes: list[dict] = field(default_factory=list)
     decisions: list[dict] = field(default_factory=list)
     partner_results: list[dict] = field(default_factory=list)
     next_focus: dict = field(default_factory=dict)
+    decided: list[dict] = field(default_factory=list)  # "What the leadership decided", first in the mail
+    open_by_age: list[dict] = field(default_factory=list)  # per level: count, age bands, oldest item
+    as_of: str | None = None  # the day the figures are as of (the period's last day, or today if running)
+    note: str = ""  # the executive's covering note, shown at the top
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """Shallow: the fields already hold plain lists and dicts (dataclasses.asdict would deep-copy
+        every key result line again, seconds at 5,000 key results)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def summary_figures(*, title: str, covers_from: datetime | None, covers_to: datetime,
-                    objectives: list[ObjectiveLine], previous: dict | None, opened: list[FindingLine],
-                    resolved: list[FindingLine], rank_changes: list[PriorityChange], decisions: list[DecisionLine],
-                    next_reviews: list[datetime], in_review: list[FindingLine]) -> SummaryFigures:
-    """previous: the figures of the previous summary (for the change of each score)."""
+                    objectives: list[ObjectiveLine], previous: dict | None, opened: list[ConflictLine],
+                    resolved: list[ConflictLine], rank_changes: list[PriorityChange], decisions: list[DecisionLine],
+                    next_reviews: list[datetime], in_review: list[ConflictLine],
+                    open_by_level: dict[str, int] | None = None, open_items: list[OpenItem] | None = None,
+                    as_of: date | None = None, note: str = "") -> SummaryFigures:
+    """previous: the figures of the previous summary (for the change of each score).
+    open_items: the items open at covers_to; their ages are counted at covers_to."""
     before = {o["id"]: o["score"] for o in (previous or {}).get("objectives", [])}
     overall = overall_score(o.score for o in objectives)
     previous_overall = (previous or {}).get("overall", {}).get("score")
-    figures = SummaryFigures(title=title, covers_from=covers_from.isoformat(timespec="minutes") if covers_from else None,
-                             covers_to=covers_to.isoformat(timespec="minutes"),
-                             overall={"score": _r(overall), "change": _change(overall, previous_overall)})
+    figures = SummaryFigures(title=title, covers_from=_instant(covers_from) if covers_from else None,
+                             covers_to=_instant(covers_to),
+                             overall={"score": _r(overall), "change": _change(overall, previous_overall)},
+                             as_of=as_of.isoformat() if as_of else None, note=note)
     for o in sorted(objectives, key=lambda o: o.rank):
         figures.objectives.append({
             "id": o.id, "rank": o.rank, "title": o.title, "score": _r(o.score), "status": o.status,
@@ -99,6 +142,10 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
             "key_results": [_kr(k) for k in o.key_results]})
     risks = [k for o in objectives for k in o.key_results if k.status == "off_track"]
     figures.top_risks = [_kr(k) for k in sorted(risks, key=lambda k: (k.progress, k.id))[:TOP_RISKS]]
+    if open_items is not None:
+        figures.open_by_age = open_by_level_and_age(open_items, covers_to)
+        open_by_level = {line["level"]: line["count"] for line in figures.open_by_age}
+    figures.conflicts_open_by_level = dict(open_by_level or {})
     figures.conflicts_opened = [asdict(f) | {"severity": _r(f.severity)} for f in sorted(opened, key=lambda f: -f.severity)]
     figures.conflicts_resolved = [asdict(f) | {"severity": _r(f.severity)} for f in resolved]
     figures.priority_changes = [{"objective": c.objective, "old_rank": c.old_rank, "new_rank": c.new_rank,
@@ -107,6 +154,7 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
     figures.decisions = [{"kind": d.kind, "text": d.text, "owner": d.owner,
                           "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.date().isoformat()}
                          for d in sorted(decisions, key=lambda d: d.at)]
+    figures.decided = [decided(d) for d in sorted(decisions, key=lambda d: d.at)]
     figures.partner_results = [_kr(k) for o in objectives for k in o.key_results if k.partner_involved]
     focus = [f"Objective {o.rank}: {o.title}" for o in sorted(objectives, key=lambda o: o.rank)
              if o.status in ("off_track", "at_risk")]
@@ -115,8 +163,57 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
     return figures
 
 
+def decided(d: DecisionLine) -> dict:
+    """One decision as the board reads it: what changed, why, and the conflicts it settled."""
+    settled = [{"title": s.title, "level": s.level, "settlement": s.settlement,
+                "label": SETTLEMENT_LABELS.get(s.settlement, SETTLEMENT_LABELS[None])} for s in d.settled]
+    return {"kind": d.kind, "about": d.about, "why": d.text, "changes": list(d.changes), "owner": d.owner,
+            "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.date().isoformat(),
+            "meeting_on": d.meeting_on.isoformat() if d.meeting_on else None,
+            "effective_on": d.effective_on.isoformat() if d.effective_on else None,
+            "settled": settled, "settled_count": len(settled),
+            "confirmed": sum(1 for s in d.settled if s.settlement == "confirmed"),
+            "still_detected": sum(1 for s in d.settled if s.settlement == "still_detected")}
+
+
+def open_by_level_and_age(items: list[OpenItem], at: datetime) -> list[dict]:
+    """Per level (high first): how many are open, how long they have been open (in bands), and
+    the oldest, so the board sees what is being left to age, not just how much is open."""
+    lines = []
+    for level in OPEN_LEVELS:
+        mine = sorted((i for i in items if i.level == level), key=lambda i: (i.first_seen_at, i.title))
+        bands = {name: 0 for _, name in AGE_BANDS}
+        for item in mine:
+            bands[age_band(days_open(item.first_seen_at, at))] += 1
+        oldest = mine[0] if mine else None
+        lines.append({"level": level, "count": len(mine), "ages": bands,
+                      "oldest": {"title": oldest.title, "days": days_open(oldest.first_seen_at, at)} if oldest else None})
+    return lines
+
+
+def days_open(since: datetime, at: datetime) -> int:
+    return max(0, (at - since).days)
+
+
+def age_band(days: int) -> str:
+    for limit, name in AGE_BANDS:
+        if limit is None or days < limit:
+            return name
+    return AGE_BANDS[-1][1]
+
+
+def _instant(value: datetime) -> str:
+    """Full precision: a summary's end must compare exactly with the times of what it counts."""
+    return value.isoformat(timespec="microseconds")
+
+
+KR_FIELDS = tuple(f.name for f in fields(KeyResultLine))
+
+
 def _kr(k: KeyResultLine) -> dict:
-    return asdict(k) | {"progress": _r(k.progress)}
+    line = {name: getattr(k, name) for name in KR_FIELDS}
+    line["progress"] = _r(k.progress)
+    return line
 
 
 def _r(value: float | None) -> float | None:

@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FloatField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, FloatField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..validators import SafeForm
 
-class IncentiveForm(FlaskForm):
+
+class IncentiveForm(SafeForm):
     unit = SelectField("Unit", coerce=int)
     name = StringField("KPI / bonus criterion", validators=[DataRequired(), Length(max=200)])
     metric = SelectField("Metric", coerce=int)
@@ -14,40 +15,59 @@ class IncentiveForm(FlaskForm):
     target = FloatField("Target", validators=[Optional()])
     period = StringField("Period", validators=[Optional(), Length(max=40)], description="e.g. 2026 or 2026 H2")
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.direction.choices = [("increase", "Raising the metric"), ("decrease", "Lowering the metric")]
 
 
-class LinkForm(FlaskForm):
+class LinkForm(SafeForm):
     source = SelectField("Raising this metric…", coerce=int)
     sign = RadioField("…", default="1")
     target = SelectField("…this metric", coerce=int)
     strength = FloatField("Strength (0–1]", default=0.5, validators=[
         InputRequired(), NumberRange(min=0.0001, max=1, message="Strength is above 0 and at most 1.")])
     rationale = TextAreaField("Why we believe this", validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sign.choices = [("1", "raises"), ("-1", "lowers")]
 
 
-class ImportForm(FlaskForm):
-    sheet = FileField("KPI sheet (CSV)", validators=[FileRequired(message="Choose a CSV file.")])
+class ImportForm(SafeForm):
+    sheet = FileField("KPI sheet (.xlsx or CSV)", validators=[FileRequired(message="Choose an .xlsx or CSV file.")])
     period = StringField("Period", validators=[Optional(), Length(max=40)], description="e.g. 2026")
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(SafeForm):
     payload = HiddenField(validators=[DataRequired()])
     period = HiddenField()
 
 
-class ProposalForm(FlaskForm):
-    text = TextAreaField("Proposed change", validators=[DataRequired(message="Describe the change you propose."),
-                                                        Length(max=4000)])
+class ProposalForm(SafeForm):
+    """The same shape as a review's decision to change an incentive."""
+
+    incentive = SelectField("Incentive", coerce=int, validators=[Optional()])
+    change = SelectField("Change", default="other")
+    new_weight = FloatField("New bonus share (0–1)", validators=[Optional(), NumberRange(min=0.0001, max=1)])
+    new_target = FloatField("New target", validators=[Optional()])
+    guard_metric = SelectField("Guardrail metric", coerce=int, validators=[Optional()])
+    guard_comparator = SelectField("Condition", default=">=")
+    guard_threshold = FloatField("Threshold", validators=[Optional()])
+    effective_on = DateField("From", validators=[Optional()])
+    text = TextAreaField("Why", validators=[DataRequired(message="Say why you propose the change."),
+                                            Length(max=4000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from ..services.decisions import INCENTIVE_CHANGES
+        self.change.choices = [(k, v) for k, v in INCENTIVE_CHANGES.items() if k != "reinstate"] + \
+            [("other", "Something else (say what)")]
+        self.guard_comparator.choices = [(">=", "at least (≥)"), ("<=", "at most (≤)")]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SafeForm):
     answer = TextAreaField("Answer", validators=[Optional(), Length(max=4000)])
     decision = HiddenField(validators=[DataRequired()])

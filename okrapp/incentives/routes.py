@@ -1,17 +1,18 @@
 """Incentives per unit, the legacy KPI sheet import, proposals, and influence links."""
 import base64
-import binascii
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
-from ..views import saved
-from ..models import Incentive, IncentiveProposal, Metric, MetricLink, Unit
-from ..services import ServiceError
+from ..services.versioning import parse_version
+from ..views import committed, form_status, previewed_sheet, saved, sheet_download, stale_page
+from ..models import Incentive, IncentiveProposal, IncentiveVersion, Metric, MetricLink, Unit
+from ..services.decisions import COMPARATORS, describe_proposal
+from ..services import ServiceError, StaleEdit
 from ..services import incentives as service
 from . import bp
 from .forms import ConfirmImportForm, DecisionForm, ImportForm, IncentiveForm, LinkForm, ProposalForm
@@ -29,17 +30,20 @@ def incentives():
     visible = [u.id for u in units]
     items = db.session.scalars(
         select(Incentive).where(Incentive.unit_id.in_(visible))
-        .options(joinedload(Incentive.metric), joinedload(Incentive.unit))
+        .options(joinedload(Incentive.metric), joinedload(Incentive.unit), joinedload(Incentive.guard_metric),
+                 selectinload(Incentive.versions).joinedload(IncentiveVersion.changed_by))
         .order_by(Incentive.active.desc(), Incentive.weight.desc())).all()
     proposals = db.session.scalars(
         select(IncentiveProposal).where(IncentiveProposal.unit_id.in_(visible))
-        .options(joinedload(IncentiveProposal.proposed_by), joinedload(IncentiveProposal.unit))
+        .options(joinedload(IncentiveProposal.proposed_by), joinedload(IncentiveProposal.unit),
+                 joinedload(IncentiveProposal.incentive), joinedload(IncentiveProposal.guard_metric))
         .order_by(IncentiveProposal.status != "open", IncentiveProposal.proposed_at.desc())).all()
     by_unit = {u.id: [] for u in units}
     for item in items:
         by_unit[item.unit_id].append(item)
     return render_template("incentives/list.html", units=units, by_unit=by_unit, proposals=proposals,
-                           proposal_form=ProposalForm(), decision_form=DecisionForm())
+                           proposal_form=ProposalForm(), decision_form=DecisionForm(), metrics=_metrics(),
+                           describe=describe_proposal, comparators=COMPARATORS)
 
 
 @bp.route("/incentives/new", methods=["GET", "POST"])
@@ -48,29 +52,43 @@ def incentives():
 def edit_incentive(incentive_id=None):
     incentive = db.get_or_404(Incentive, incentive_id) if incentive_id else None
     form = IncentiveForm(obj=incentive)
-    units = {u.id: u for u in db.session.scalars(select(Unit).order_by(Unit.name))}
-    metrics = {m.id: m for m in _metrics()}
-    form.unit.choices = [(u.id, u.name) for u in units.values()]
-    form.metric.choices = [(m.id, f"{m.name}{' (' + m.unit + ')' if m.unit else ''}") for m in metrics.values()]
+    # the choices as plain rows: 200 units need not become 200 objects on every save
+    form.unit.choices = [(i, name) for i, name in db.session.execute(select(Unit.id, Unit.name).order_by(Unit.name))]
+    form.metric.choices = [(i, f"{name}{' (' + unit + ')' if unit else ''}") for i, name, unit in db.session.execute(
+        select(Metric.id, Metric.name, Metric.unit).order_by(Metric.name))]
     if incentive and request.method == "GET":
         form.unit.data, form.metric.data = incentive.unit_id, incentive.metric_id
     if form.validate_on_submit() and saved(form, lambda: service.save_incentive(
-            incentive, unit=units[form.unit.data], name=form.name.data, metric=metrics[form.metric.data],
+            incentive, unit=db.session.get(Unit, form.unit.data), name=form.name.data,
+            metric=db.session.get(Metric, form.metric.data),
             direction=form.direction.data, weight=form.weight.data, target=form.target.data,
-            period=form.period.data or "", note=form.note.data or "", by=current_user),
-            "Incentive saved; conflicts were re-checked."):
+            period=form.period.data or "", note=form.note.data or "", by=current_user,
+            expected_version=parse_version(form.version.data)),
+            "Incentive saved; conflicts are re-checked in the background."):
         return redirect(url_for("incentives.incentives"))
-    return render_template("incentives/form.html", form=form, incentive=incentive), 422 if form.errors else 200
+    return render_template("incentives/form.html", form=form, incentive=incentive), form_status(form)
 
 
 @bp.post("/incentives/<int:incentive_id>/retire")
 @policy.require(policy.can_manage_incentives)
 def retire_incentive(incentive_id):
     incentive = db.get_or_404(Incentive, incentive_id)
-    service.retire_incentive(incentive, current_user)
+    try:
+        service.retire_incentive(incentive, current_user, parse_version(request.form.get("version")))
+    except StaleEdit as error:
+        db.session.rollback()
+        return stale_page(error, url_for("incentives.incentives"))
     db.session.commit()
-    flash(f"“{incentive.name}” retired; conflicts were re-checked.")
+    flash(f"“{incentive.name}” retired; conflicts are re-checked in the background.")
     return redirect(url_for("incentives.incentives"))
+
+
+def _import_page(form, status=200, **context):
+    metrics = _metrics()
+    units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    return render_template("incentives/import.html", form=form, metrics=metrics, units=units,
+                           max_rows=service.sheet_limits()[1], max_mb=service.sheet_limits()[0] // 1024 // 1024,
+                           **{"report": None, **context}), status
 
 
 @bp.route("/incentives/import", methods=["GET", "POST"])
@@ -78,22 +96,29 @@ def retire_incentive(incentive_id):
 def import_sheet():
     form = ImportForm()
     if not form.validate_on_submit():
-        return render_template("incentives/import.html", form=form, report=None), 422 if form.errors else 200
-    data = form.sheet.data.read()
+        return _import_page(form, 422 if form.errors else 200)
+    max_bytes, _ = service.sheet_limits()
+    data = form.sheet.data.read(max_bytes + 1)  # never more than the limit in memory
+    if len(data) > max_bytes:
+        form.sheet.errors = [f"The file is larger than {max_bytes // 1024 // 1024} MB; split it into smaller files."]
+        return _import_page(form, 413)
     report = service.preview_sheet(data)
     confirm = ConfirmImportForm(payload=base64.b64encode(data).decode(), period=form.period.data or "")
-    return render_template("incentives/import.html", form=form, report=report, confirm=confirm,
-                           filename=form.sheet.data.filename), 200 if report.ok else 422
+    return _import_page(form, 200 if report.ok else 422, report=report, confirm=confirm,
+                        filename=form.sheet.data.filename)
+
+
+@bp.get("/incentives/import/template.<kind>")
+@policy.require(policy.can_manage_incentives)
+def import_template(kind):
+    return sheet_download(kind, service.sheet_template, "okrapp-kpi-sheet")
 
 
 @bp.post("/incentives/import/confirm")
 @policy.require(policy.can_manage_incentives)
 def confirm_import():
     form = ConfirmImportForm()
-    try:
-        data = base64.b64decode(form.payload.data or "", validate=True)
-    except (binascii.Error, ValueError):
-        data = b""
+    data = previewed_sheet(form)
     if not form.validate_on_submit() or not data:
         flash("The import could not be read; upload the sheet again.", "error")
         return redirect(url_for("incentives.import_sheet"))
@@ -104,8 +129,8 @@ def confirm_import():
         flash(error.message, "error")
         return redirect(url_for("incentives.import_sheet"))
     db.session.commit()
-    flash(f"Imported {len(created)} incentive(s). See the conflicts they cause below.")
-    return redirect(url_for("conflicts.findings"))
+    flash(f"Imported {created} incentive(s). See the conflicts they cause below.")
+    return redirect(url_for("conflicts.items"))
 
 
 @bp.post("/units/<int:unit_id>/proposals")
@@ -114,13 +139,27 @@ def propose(unit_id):
     unit = db.get_or_404(Unit, unit_id)
     policy.ensure(policy.can_propose_incentive_change(current_user, unit))
     form = ProposalForm()
-    if form.validate_on_submit():
-        service.propose(unit, form.text.data, current_user)
-        db.session.commit()
-        flash("Proposal sent to the leadership team.")
-    else:
-        flash("Describe the change you propose.", "error")
-    return redirect(url_for("incentives.incentives") + f"#unit-{unit.id}")
+    own = {i.id: i for i in db.session.scalars(select(Incentive).where(Incentive.unit_id == unit.id,
+                                                                          Incentive.active.is_(True)))}
+    form.incentive.choices = [(0, "—")] + [(i.id, i.name) for i in own.values()]
+    metrics = {m.id: m for m in _metrics()}
+    form.guard_metric.choices = [(0, "—")] + [(m.id, m.name) for m in metrics.values()]
+    if not form.validate_on_submit():
+        messages = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
+        flash(" ".join(messages) or "Check the proposal.", "error")
+        return redirect(url_for("incentives.incentives") + f"#unit-{unit.id}")
+    try:
+        service.propose(unit, form.text.data, current_user, own.get(form.incentive.data), change=form.change.data,
+                        new_weight=form.new_weight.data, new_target=form.new_target.data,
+                        guard_metric=metrics.get(form.guard_metric.data),
+                        guard_comparator=form.guard_comparator.data, guard_threshold=form.guard_threshold.data,
+                        effective_on=form.effective_on.data)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("incentives.incentives") + f"#unit-{unit.id}")
+    return committed("Proposal sent to the leadership team; it is on the next priority review's agenda.",
+                     "incentives.incentives", _anchor=f"unit-{unit.id}")
 
 
 @bp.post("/proposals/<int:proposal_id>/decide")
@@ -136,7 +175,7 @@ def decide(proposal_id):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("Proposal " + ("accepted." if form.decision.data == "accept" else "declined."))
+        flash("Proposal declined.")
     return redirect(url_for("incentives.incentives"))
 
 
@@ -170,15 +209,20 @@ def edit_link(link_id=None):
     if form.validate_on_submit() and saved(form, lambda: service.save_link(
             link, source=db.session.get(Metric, form.source.data), target=db.session.get(Metric, form.target.data),
             sign=int(form.sign.data), strength=form.strength.data, rationale=form.rationale.data or "",
-            by=current_user), "Influence link saved; conflicts were re-checked."):
+            by=current_user, expected_version=parse_version(form.version.data)),
+            "Influence link saved; conflicts are re-checked in the background."):
         return redirect(url_for("incentives.links"))
-    return render_template("incentives/link_form.html", form=form, link=link), 422 if form.errors else 200
+    return render_template("incentives/link_form.html", form=form, link=link), form_status(form)
 
 
 @bp.post("/influence-links/<int:link_id>/delete")
 @policy.require(policy.can_edit_links)
 def delete_link(link_id):
-    service.delete_link(db.get_or_404(MetricLink, link_id), current_user)
+    try:
+        service.delete_link(db.get_or_404(MetricLink, link_id), current_user, parse_version(request.form.get("version")))
+    except StaleEdit as error:
+        db.session.rollback()
+        return stale_page(error, url_for("incentives.links"))
     db.session.commit()
-    flash("Influence link removed; conflicts were re-checked.")
+    flash("Influence link removed; conflicts are re-checked in the background.")
     return redirect(url_for("incentives.links"))

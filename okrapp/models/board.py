@@ -4,6 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .versioned import Versioned
 
 
 class SummarySchedule(db.Model):
@@ -20,7 +21,7 @@ class SummarySchedule(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class SummaryRecipient(db.Model):
+class SummaryRecipient(Versioned, db.Model):
     """An extra address, or a board member's pause switch (user_id set)."""
 
     __tablename__ = "summary_recipients"
@@ -73,3 +74,21 @@ class SummaryDelivery(db.Model):
     outbox = relationship("OutboxMessage")
     user = relationship("User", foreign_keys=[user_id])
     created_by = relationship("User", foreign_keys=[created_by_id])
+
+
+class SummaryNote(db.Model):
+    """An executive's covering note for one period's summary, written before it is sent and shown
+    at its top; once the summary is made, the note is part of its snapshot and no longer edited."""
+
+    __tablename__ = "summary_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    updated_at = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    updated_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,16 +1,17 @@
-"""What units are rewarded for, how metrics influence each other, and the conflicts found."""
-from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Integer, String, Table, Text,
+"""What units are rewarded for and how metrics influence each other."""
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .versioned import Versioned
 
 DIRECTIONS = ("increase", "decrease")
 SOURCES = ("manual", "import")
 
 
-class Incentive(db.Model):
+class Incentive(Versioned, db.Model):
     """A bonus criterion or legacy KPI of one unit."""
 
     __tablename__ = "incentives"
@@ -34,14 +35,48 @@ class Incentive(db.Model):
     created_at = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     retired_at = mapped_column(DateTime, nullable=True)
+    # a guardrail: the bonus counts only while this counter-metric stays on the right side
+    guard_metric_id: Mapped[int | None] = mapped_column(ForeignKey("metrics.id"), nullable=True)
+    guard_comparator: Mapped[str] = mapped_column(String(2), default="")  # ">=" or "<="
+    guard_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     unit = relationship("Unit")
-    metric = relationship("Metric")
+    metric = relationship("Metric", foreign_keys=[metric_id])
+    guard_metric = relationship("Metric", foreign_keys=[guard_metric_id])
     created_by = relationship("User")
+    versions = relationship("IncentiveVersion", back_populates="incentive", order_by="IncentiveVersion.id.desc()",
+                            cascade="all, delete-orphan")
+
+    @property
+    def criterion(self) -> str:
+        """"<metric key>:+" — the same bonus criterion, whichever unit carries it."""
+        return f"{self.metric.key}:{'+' if self.direction == 'increase' else '-'}"
 
     @property
     def goal_id(self) -> str:
         return f"INC-{self.id}"
+
+
+class IncentiveVersion(db.Model):
+    """An incentive's state from a date on: who changed what, when, under which decision. A change
+    whose date has not come yet waits here and is applied by the daily job."""
+
+    __tablename__ = "incentive_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incentive_id: Mapped[int] = mapped_column(ForeignKey("incentives.id", ondelete="CASCADE"), index=True)
+    effective_on = mapped_column(Date, nullable=False)
+    applied_at = mapped_column(DateTime, nullable=True)  # None: waiting for its date
+    what: Mapped[str] = mapped_column(Text)  # one sentence: "retired", "bonus share 50 % → 30 %"
+    state: Mapped[str] = mapped_column(Text)  # JSON: the fields the change sets
+    changed_at = mapped_column(DateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("review_decisions.id", ondelete="SET NULL",
+                                                               use_alter=True), nullable=True)
+
+    incentive = relationship("Incentive", back_populates="versions")
+    changed_by = relationship("User")
+    decision = relationship("ReviewDecision")
 
 
 class IncentiveProposal(db.Model):
@@ -60,8 +95,17 @@ class IncentiveProposal(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     decided_at = mapped_column(DateTime, nullable=True)
     answer: Mapped[str] = mapped_column(Text, default="")
+    # the change proposed, structured like a decision to change an incentive
+    change: Mapped[str] = mapped_column(String(12), default="")  # retire, weight, target, guardrail
+    new_weight: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_target: Mapped[float | None] = mapped_column(Float, nullable=True)
+    guard_metric_id: Mapped[int | None] = mapped_column(ForeignKey("metrics.id"), nullable=True)
+    guard_comparator: Mapped[str] = mapped_column(String(2), default="")
+    guard_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    effective_on = mapped_column(Date, nullable=True)
 
     unit = relationship("Unit")
+    guard_metric = relationship("Metric", foreign_keys=[guard_metric_id])
     incentive = relationship("Incentive")
     proposed_by = relationship("User", foreign_keys=[proposed_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
@@ -86,76 +130,16 @@ class MetricLink(db.Model):
     rationale: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see models/versioned.py
 
     source = relationship("Metric", foreign_keys=[source_id])
     target = relationship("Metric", foreign_keys=[target_id])
     updated_by = relationship("User")
 
-
-FINDING_KINDS = ("direct", "indirect", "observed", "tension")
-FINDING_STATUSES = ("open", "acknowledged", "in_review", "accepted", "resolved", "resolved_by_change")
-FINDING_STATUS_LABELS = {"open": "Open", "acknowledged": "Acknowledged", "in_review": "Sent to review",
-                         "accepted": "Accepted trade-off", "resolved": "Resolved", "resolved_by_change": "Resolved by change"}
-OPEN_STATUSES = ("open", "acknowledged", "in_review")
-
-finding_units = Table(
-    "finding_units",
-    db.metadata,
-    Column("finding_id", ForeignKey("conflict_findings.id", ondelete="CASCADE"), primary_key=True),
-    Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
-class ConflictFinding(db.Model):
-    """One pair of goals that pull against each other, kept across scans with its history."""
-
-    __tablename__ = "conflict_findings"
-    __table_args__ = (
-        CheckConstraint(f"kind IN {FINDING_KINDS!r}", name="kind_known"),
-        CheckConstraint(f"status IN {FINDING_STATUSES!r}", name="status_known"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    pair_key: Mapped[str] = mapped_column(String(80), unique=True)  # "<goal a>|<goal b>", a < b
-    goal_a: Mapped[str] = mapped_column(String(40))
-    goal_b: Mapped[str] = mapped_column(String(40))
-    label_a: Mapped[str] = mapped_column(String(300))
-    label_b: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(10))
-    severity: Mapped[float] = mapped_column(Float, index=True)
-    harms: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of goal ids
-    paths: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of metric-key lists
-    path_signs: Mapped[str] = mapped_column(Text, default="[]")  # JSON: per path, the link signs
-    explanation: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
-    present: Mapped[bool] = mapped_column(Boolean, default=True)
-    note: Mapped[str] = mapped_column(Text, default="")  # the latest decision or reason
-    first_seen_at = mapped_column(DateTime, default=utcnow, index=True)
-    last_seen_at = mapped_column(DateTime, default=utcnow)
-    resolved_at = mapped_column(DateTime, nullable=True)
-
-    units = relationship("Unit", secondary=finding_units, order_by="Unit.name")
-    events = relationship("FindingEvent", back_populates="finding", order_by="FindingEvent.id.desc()",
-                          cascade="all, delete-orphan")
+    @property
+    def updated_by_name(self) -> str:
+        return self.updated_by.name if self.updated_by else ""
 
     @property
-    def status_label(self) -> str:
-        return FINDING_STATUS_LABELS[self.status]
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-
-class FindingEvent(db.Model):
-    __tablename__ = "finding_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    finding_id: Mapped[int] = mapped_column(ForeignKey("conflict_findings.id", ondelete="CASCADE"), index=True)
-    at = mapped_column(DateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    action: Mapped[str] = mapped_column(String(30))
-    note: Mapped[str] = mapped_column(Text, default="")
-
-    finding = relationship("ConflictFinding", back_populates="events")
-    actor = relationship("User")
+    def title(self) -> str:
+        return f"{self.source.name} → {self.target.name}"

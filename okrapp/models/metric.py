@@ -1,8 +1,10 @@
 """The metric catalogue: built-in customer metrics (seeded by the first migration) and custom ones."""
-from sqlalchemy import Boolean, CheckConstraint, Float, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..timeutil import utcnow
 
 METRIC_KINDS = ("numeric", "milestone")
 
@@ -35,3 +37,34 @@ class Metric(db.Model):
 
     def __repr__(self) -> str:
         return f"<Metric {self.key}>"
+
+
+class MetricWeek(db.Model):
+    """A metric's measured values summed per week (Monday, UTC): what the observed-conflict rule
+    reads, kept as values arrive instead of averaging the whole check-in history on every scan."""
+
+    __tablename__ = "metric_weeks"
+
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"), primary_key=True)
+    week_start = mapped_column(Date, primary_key=True)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricValue(db.Model):
+    """A measurement of a metric pushed by another system (survey tool, CRM, logistics), one per
+    (metric, time, source): pushing the same point again changes nothing."""
+
+    __tablename__ = "metric_values"
+    __table_args__ = (UniqueConstraint("metric_id", "observed_at", "source", name="uq_metric_values_point"),
+                      Index("ix_metric_values_metric_observed", "metric_id", "observed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    observed_at = mapped_column(DateTime, nullable=False)  # naive UTC, like every stored time
+    source: Mapped[str] = mapped_column(String(80))
+    value: Mapped[float] = mapped_column(Float)
+    received_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    pushed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+    metric = relationship("Metric")

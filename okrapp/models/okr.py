@@ -5,11 +5,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .versioned import Versioned
 
 COMMITMENTS = ("committed", "aspirational")
 
 
-class Cycle(db.Model):
+class Cycle(Versioned, db.Model):
     __tablename__ = "cycles"
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_ordered"),)
 
@@ -22,7 +23,7 @@ class Cycle(db.Model):
         return f"<Cycle {self.name}>"
 
 
-class Objective(db.Model):
+class Objective(Versioned, db.Model):
     __tablename__ = "objectives"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +84,8 @@ class KeyResult(db.Model):
     accountable_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     commitment: Mapped[str] = mapped_column(String(20), default="committed")
+    # When set, values of this result's metric pushed through the API by this source become its check-ins.
+    value_source: Mapped[str | None] = mapped_column(String(80), nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at = mapped_column(DateTime, default=utcnow)
@@ -107,7 +110,9 @@ class KeyResult(db.Model):
 
 
 class CheckIn(db.Model):
-    """Append-only: a check-in is never edited; a correction is a new check-in."""
+    """Append-only: a check-in is never edited. A correction is a new check-in at the same point
+    in time (created_at) that names the one it corrects; the corrected one gets superseded_at and
+    stays in the history. Figures, charts and forecasts read only effective check-ins."""
 
     __tablename__ = "check_ins"
     __table_args__ = (
@@ -121,10 +126,41 @@ class CheckIn(db.Model):
     confidence: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False)  # the moment the value describes
+    recorded_at = mapped_column(DateTime, default=utcnow, nullable=True)  # when it was written down
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id", ondelete="SET NULL"), nullable=True,
+                                                    unique=True)
+    superseded_at = mapped_column(DateTime, nullable=True)
+    # Where the value came from: "" typed by a person, else the source that pushed it (the API's metric values).
+    source: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     key_result = relationship("KeyResult", back_populates="check_ins")
     author = relationship("User")
+    corrects = relationship("CheckIn", remote_side=[id], foreign_keys=[corrects_id],
+                            backref=db.backref("correction", uselist=False))
+
+    @property
+    def effective(self) -> bool:
+        return self.superseded_at is None
+
+
+class TargetChange(db.Model):
+    """A key result's target, changed: the history is kept and drawn on its chart."""
+
+    __tablename__ = "target_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_results.id", ondelete="CASCADE"), index=True)
+    old_target: Mapped[float] = mapped_column(Float)
+    new_target: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_at = mapped_column(DateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("review_decisions.id", ondelete="SET NULL",
+                                                               use_alter=True), nullable=True)
+
+    changed_by = relationship("User")
+    decision = relationship("ReviewDecision")
 
 
 class RankChange(db.Model):
@@ -140,10 +176,13 @@ class RankChange(db.Model):
     changed_at = mapped_column(DateTime, default=utcnow, index=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("review_meetings.id"), nullable=True, index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("review_decisions.id", ondelete="SET NULL",
+                                                               use_alter=True), nullable=True)
 
     objective = relationship("Objective", back_populates="rank_changes")
     changed_by = relationship("User")
     meeting = relationship("ReviewMeeting")
+    decision = relationship("ReviewDecision")
 
 
 class ObjectiveWeek(db.Model):

@@ -1,4 +1,5 @@
-"""Operational records: job runs claimed once per period, the mail outbox, APScheduler's job store."""
+"""Operational records: job runs leased once per period, the mail outbox, the scheduler's heartbeat,
+APScheduler's job store."""
 from sqlalchemy import Column, DateTime, Float, Integer, LargeBinary, String, Table, Text, Unicode, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -6,9 +7,15 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 
+JOB_STATUSES = ("running", "done", "retrying", "failed")
+
+
 class JobRun(db.Model):
-    """Claimed before the work starts: the unique (job, period) makes a second claim fail,
-    so a period's work happens once however many schedulers run."""
+    """Claimed before the work starts: the unique (job, period) makes a second claim fail, so a
+    period's work happens once however many schedulers run. The claim is a lease: its holder renews
+    `lease_until` while it works, so a holder that died (kill -9, out of memory, a deploy) lets the
+    lease run out and another process takes the period over. A failed attempt waits until
+    `next_attempt_at` (backoff); after the last allowed attempt the run is `failed` and admins are told."""
 
     __tablename__ = "job_runs"
     __table_args__ = (UniqueConstraint("job", "period", name="uq_job_runs_job_period"),)
@@ -16,11 +23,15 @@ class JobRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(60))
     period: Mapped[str] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(10), default="running")  # running, done, failed
+    status: Mapped[str] = mapped_column(String(10), default="running")  # JOB_STATUSES
     detail: Mapped[str] = mapped_column(Text, default="")
     started_at = mapped_column(DateTime, default=utcnow)
     finished_at = mapped_column(DateTime, nullable=True)
     claimed_by: Mapped[str] = mapped_column(String(120), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lease_until = mapped_column(DateTime, nullable=True)
+    next_attempt_at = mapped_column(DateTime, nullable=True)
+    alerted_at = mapped_column(DateTime, nullable=True)  # when admins were told it gave up
 
 
 class OutboxMessage(db.Model):
@@ -39,12 +50,28 @@ class OutboxMessage(db.Model):
     ics: Mapped[str] = mapped_column(Text, default="")
     ics_method: Mapped[str] = mapped_column(String(10), default="")
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending, sending, sent, failed
+    # a `sending` message whose lease ran out (its sender died) goes back to the queue
+    lease_until = mapped_column(DateTime, nullable=True)
+    headers: Mapped[str] = mapped_column(Text, default="", server_default="")  # JSON: extra mail headers
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at = mapped_column(DateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at = mapped_column(DateTime, default=utcnow)
     sent_at = mapped_column(DateTime, nullable=True)
+    # fixed when queued and kept across attempts, so a rare double send reads as one message
     message_id: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SchedulerState(db.Model):
+    """One row per election name: which scheduler process is active and when it last said so.
+    /healthz reports the heartbeat's age."""
+
+    __tablename__ = "scheduler_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120), default="")
+    started_at = mapped_column(DateTime, default=utcnow)
+    heartbeat_at = mapped_column(DateTime, default=utcnow)
 
 
 # APScheduler's SQLAlchemyJobStore table, declared here so the migrations own it.

@@ -3,6 +3,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .versioned import Versioned
 
 UNIT_KINDS = ("business_unit", "function", "partner")
 UNIT_KIND_LABELS = {"business_unit": "Business unit", "function": "Function", "partner": "Partner"}
@@ -15,7 +16,7 @@ unit_leaders = Table(
 )
 
 
-class Unit(db.Model):
+class Unit(Versioned, db.Model):
     __tablename__ = "units"
     __table_args__ = (CheckConstraint(f"kind IN {UNIT_KINDS!r}", name="kind_known"),)
 

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .versioned import Versioned
 
 ROLES = ("admin", "executive", "unit_leader", "board")
 ROLE_LABELS = {"admin": "Admin", "executive": "Executive", "unit_leader": "Unit leader", "board": "Board member"}
@@ -23,7 +24,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Versioned, db.Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
 
@@ -36,8 +37,8 @@ class User(UserMixin, db.Model):
     # Flask-Login's alternative token: the cookie holds this, not the id, so rotating it
     # ends every session of the user on the server.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until = mapped_column(DateTime, nullable=True)
+    # The secret in the personal calendar feed's URL; None until the user asks for a feed.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     created_at = mapped_column(DateTime, default=utcnow)
 
     units = relationship("Unit", secondary="unit_leaders", back_populates="leaders", order_by="Unit.name")
@@ -79,3 +80,38 @@ class AuthEvent(db.Model):
     reason: Mapped[str] = mapped_column(String(40))
     remote_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class ApiToken(db.Model):
+    """A personal API token: it acts as its user, with the user's role. Only a hash is stored;
+    the token itself is shown once, when it is created."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # the first characters, so people can tell tokens apart
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    last_used_at = mapped_column(DateTime, nullable=True)
+    revoked_at = mapped_column(DateTime, nullable=True)
+
+    user = relationship("User")
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class LoginThrottle(db.Model):
+    """One counter per throttled key (an account, a client address, the pair of both, a known
+    device), hashed so no address or email is kept here. The login service locks the row with an
+    UPDATE before it reads it, so parallel attempts in any number of processes queue on it."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until = mapped_column(DateTime, nullable=True)
+    updated_at = mapped_column(DateTime, default=utcnow)

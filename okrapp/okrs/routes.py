@@ -1,4 +1,6 @@
 """Objectives, key results and check-ins."""
+import base64
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -6,18 +8,23 @@ from sqlalchemy import select
 from .. import policy
 from ..extensions import db
 from ..forms import show_service_error
-from ..models import Cycle, KeyResult, Metric, Objective, Unit
-from ..services import ServiceError, StaleEdit
+from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, Unit
+from ..services import NeedsConfirmation, ServiceError, StaleEdit
 from ..services import admin as admin_service
+from ..services import check_in_import
 from ..services import okrs as okr_service
+from ..services.incentives import sheet_limits
 from ..services import scoreboard
 from ..timeutil import local_today
 from ..pagination import requested_page
 from ..urls import safe_path
+from ..services.versioning import parse_version
+from ..views import form_status, previewed_sheet, saved, sheet_download
 
 OBJECTIVES_PER_PAGE = 25
 from . import bp
-from .forms import CarryForm, CheckInForm, KeyResultForm, MetricForm, ObjectiveForm, RankForm, int_or_none
+from .forms import (CarryForm, CheckInForm, CheckInImportForm, ConfirmCheckInImportForm, CorrectionForm, KeyResultForm, MetricForm, ObjectiveForm, RankForm,
+                    int_or_none)
 
 
 @bp.get("/")
@@ -77,12 +84,11 @@ def edit_objective(objective_id):
     item = db.get_or_404(Objective, objective_id)
     form = ObjectiveForm(obj=item)
     del form.cycle
-    if form.validate_on_submit():
-        okr_service.update_objective(item, form.title.data, form.description.data or "")
-        db.session.commit()
-        flash("Objective saved.")
+    if form.validate_on_submit() and saved(form, lambda: okr_service.update_objective(
+            item, form.title.data, form.description.data or "", current_user, parse_version(form.version.data)),
+            "Objective saved."):
         return redirect(url_for("okrs.objective", objective_id=item.id))
-    return render_template("okrs/objective_form.html", form=form, objective=item), 422 if form.errors else 200
+    return render_template("okrs/objective_form.html", form=form, objective=item), form_status(form)
 
 
 @bp.post("/objectives/<int:objective_id>/rank")
@@ -144,7 +150,8 @@ def _save_key_result(form, metrics, units, kr, objective):
             kr, objective, title=form.title.data, metric=metric, baseline=form.baseline.data,
             target=form.target.data, accountable_unit=units[form.accountable_unit.data],
             contributors=[units[i] for i in form.contributors.data], weight=form.weight.data,
-            commitment=form.commitment.data, by=current_user, expected_version=int_or_none(form.version.data))
+            commitment=form.commitment.data, by=current_user, expected_version=int_or_none(form.version.data),
+            value_source=form.value_source.data or None)
     except StaleEdit as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -197,11 +204,12 @@ def check_in(kr_id):
     form = CheckInForm()
     if request.method == "GET":
         form.version.data = kr.version
-    status = 200
+    status, needs_confirmation = 200, False
     if form.validate_on_submit():
         try:
             okr_service.record_check_in(kr, form.value.data, form.confidence.data, form.comment.data or "",
-                                        current_user, expected_version=int_or_none(form.version.data))
+                                        current_user, expected_version=int_or_none(form.version.data),
+                                        confirmed=form.confirm.data)
         except StaleEdit as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -211,6 +219,7 @@ def check_in(kr_id):
         except ServiceError as error:
             db.session.rollback()
             show_service_error(form, error)
+            needs_confirmation = isinstance(error, NeedsConfirmation)
             status = 422
         else:
             db.session.commit()
@@ -218,8 +227,45 @@ def check_in(kr_id):
             return redirect(safe_path(request.form.get("back"), url_for("okrs.objective", objective_id=kr.objective_id)))
     elif form.errors:
         status = 422
-    return render_template("okrs/check_in.html", kr=kr, form=form,
+    return render_template("okrs/check_in.html", kr=kr, form=form, needs_confirmation=needs_confirmation,
+                           back=safe_path(request.form.get("back"), ""),
                            can_check_in=policy.can_check_in(current_user, kr)), status
+
+
+@bp.route("/check-ins/<int:check_in_id>/correct", methods=["GET", "POST"])
+@policy.require(policy.can_view)
+def correct_check_in(check_in_id):
+    """Owner or executive replaces a wrong value; the history keeps both, with who, when and why."""
+    original = db.get_or_404(CheckIn, check_in_id)
+    kr = original.key_result
+    policy.ensure(policy.can_correct_check_in(current_user, kr))
+    form = CorrectionForm()
+    if request.method == "GET":
+        form.version.data = kr.version
+    status, needs_confirmation = 200, False
+    if form.validate_on_submit():
+        try:
+            okr_service.correct_check_in(original, form.value.data, form.reason.data, current_user,
+                                         confirmed=form.confirm.data, expected_version=int_or_none(form.version.data))
+        except StaleEdit as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            kr = db.get_or_404(CheckIn, check_in_id).key_result
+            form.version.data = kr.version
+            status = 409
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            needs_confirmation = isinstance(error, NeedsConfirmation)
+            status = 422
+        else:
+            db.session.commit()
+            flash(f"Check-in corrected for “{kr.title}”; the history keeps both values.")
+            return redirect(url_for("dashboard.key_result", kr_id=kr.id))
+    elif form.errors:
+        status = 422
+    return render_template("okrs/correct_check_in.html", kr=kr, original=original, form=form,
+                           needs_confirmation=needs_confirmation), status
 
 
 @bp.get("/my/key-results")
@@ -254,3 +300,46 @@ def new_metric():
             flash("Metric added to the catalogue.")
             return redirect(url_for("okrs.metrics"))
     return render_template("okrs/metric_form.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/check-ins/import", methods=["GET", "POST"])
+@policy.require(policy.can_import_check_ins)
+def import_check_ins():
+    """A sheet of check-ins (.xlsx or CSV): every row checked and shown before anything is saved."""
+    form = CheckInImportForm()
+    if not form.validate_on_submit():
+        return render_template("okrs/import_check_ins.html", form=form, report=None), 422 if form.errors else 200
+    max_bytes, max_rows = sheet_limits()
+    data = form.sheet.data.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        form.sheet.errors = [f"The file is larger than {max_bytes // 1024 // 1024} MB; split it into smaller files."]
+        return render_template("okrs/import_check_ins.html", form=form, report=None), 413
+    report = check_in_import.preview(data, current_user)
+    confirm = ConfirmCheckInImportForm(payload=base64.b64encode(data).decode())
+    return render_template("okrs/import_check_ins.html", form=form, report=report, confirm=confirm,
+                           filename=form.sheet.data.filename), 200 if report.ok else 422
+
+
+@bp.get("/check-ins/import/template.<kind>")
+@policy.require(policy.can_import_check_ins)
+def check_in_template(kind):
+    return sheet_download(kind, check_in_import.template, "okrapp-check-ins")
+
+
+@bp.post("/check-ins/import/confirm")
+@policy.require(policy.can_import_check_ins)
+def confirm_check_in_import():
+    form = ConfirmCheckInImportForm()
+    data = previewed_sheet(form)
+    if not form.validate_on_submit() or not data:
+        flash("The import could not be read; upload the sheet again.", "error")
+        return redirect(url_for("okrs.import_check_ins"))
+    try:
+        count = check_in_import.import_check_ins(data, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("okrs.import_check_ins"))
+    db.session.commit()
+    flash(f"Imported {count} check-in(s).")
+    return redirect(url_for("okrs.home"))

@@ -1,14 +1,15 @@
-from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+                     TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import MultiCheckboxField
 from ..models.review import CADENCE_LABELS, DECISION_KINDS
+from ..validators import SafeForm
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(SafeForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)], default="Priority review")
     cadence = SelectField("Cadence", default="biweekly")
     weekday = SelectField("Weekday", coerce=int, default=3)
@@ -22,6 +23,7 @@ class ScheduleForm(FlaskForm):
     anchor_on = DateField("First possible date", validators=[DataRequired(message="Enter a date (YYYY-MM-DD).")])
     chair = SelectField("Chair", coerce=int)
     participants = MultiCheckboxField("Participants (the leadership team)", coerce=int)
+    version = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,25 +31,60 @@ class ScheduleForm(FlaskForm):
         self.weekday.choices = list(enumerate(WEEKDAYS))
 
 
-class RankForm(FlaskForm):
+class RankForm(SafeForm):
     objective = HiddenField(validators=[DataRequired()])
     rank = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SafeForm):
+    """Every decision kind's fields; the review page shows each kind as a form of its own, and the
+    decisions service checks what that kind needs."""
+
     kind = SelectField("Decision", default="note")
-    text = TextAreaField("What was decided", validators=[DataRequired(message="Write the decision down."),
-                                                         Length(max=4000)])
+    text = TextAreaField("What was decided, and why", validators=[
+        DataRequired(message="Write the decision down: what was decided and why."), Length(max=4000)])
     objective = SelectField("Objective", coerce=int, validators=[Optional()])
-    finding = SelectField("Conflict", coerce=int, validators=[Optional()])
-    owner = SelectField("Owner (actions)", coerce=int, validators=[Optional()])
-    due_on = DateField("Due (actions)", validators=[Optional()])
+    items = MultiCheckboxField("Conflicts it settles", coerce=int, validators=[Optional()])
+    incentive = SelectField("Incentive", coerce=int, validators=[Optional()])
+    criterion = SelectField("…or the criterion in every unit that carries it", validators=[Optional()])
+    change = SelectField("Change", validators=[Optional()])
+    new_weight = FloatField("New bonus share (0–1)", validators=[Optional(), NumberRange(
+        min=0.0001, max=1, message="The new bonus share is above 0 and at most 1 (e.g. 0.3 for 30 %%).")])
+    new_target = FloatField("New target", validators=[Optional()])
+    guard_metric = SelectField("Guardrail: counter-metric", coerce=int, validators=[Optional()])
+    guard_comparator = SelectField("Condition", validators=[Optional()])
+    guard_threshold = FloatField("Threshold", validators=[Optional()])
+    effective_on = DateField("Takes effect on", validators=[Optional()])
+    key_result = SelectField("Key result", coerce=int, validators=[Optional()])
+    title = StringField("Pilot name", validators=[Optional(), Length(max=200)])
+    hypothesis = TextAreaField("Hypothesis", validators=[Optional(), Length(max=4000)])
+    success_criterion = TextAreaField("Success criterion", validators=[Optional(), Length(max=4000)])
+    starts_on = DateField("Starts", validators=[Optional()])
+    ends_on = DateField("Ends", validators=[Optional()])
+    units = MultiCheckboxField("Owner units", coerce=int, validators=[Optional()])
+    key_results = MultiCheckboxField("Key results it should move", coerce=int, validators=[Optional()])
+    pilot = SelectField("Pilot", coerce=int, validators=[Optional()])
+    outcome = SelectField("Outcome", validators=[Optional()])
+    proposal = SelectField("Proposal", coerce=int, validators=[Optional()])
+    accept = SelectField("Answer", validators=[Optional()])
+    re_review_on = DateField("Re-review on", validators=[Optional()], description="Default: in 90 days")
+    owner = SelectField("Owner", coerce=int, validators=[Optional()])
+    due_on = DateField("Due", validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from ..services.decisions import INCENTIVE_CHANGES, PILOT_OUTCOMES
         self.kind.choices = list(DECISION_KINDS.items())
+        self.change.choices = list(INCENTIVE_CHANGES.items())
+        self.outcome.choices = list(PILOT_OUTCOMES.items())
+        self.guard_comparator.choices = [(">=", "at least (≥)"), ("<=", "at most (≤)")]
+        self.accept.choices = [("accept", "Accept and apply it"), ("decline", "Decline")]
 
 
-class MoveForm(FlaskForm):
+class CloseForm(SafeForm):
+    early_reason = TextAreaField("Why close before the meeting's start", validators=[Optional(), Length(max=2000)])
+
+
+class MoveForm(SafeForm):
     day = DateField("New date", validators=[DataRequired(message="Enter a date (YYYY-MM-DD).")])
     at = TimeField("New time", validators=[DataRequired(message="Enter a time (HH:MM).")])

@@ -11,21 +11,28 @@ from .. import policy
 from ..domain.recurrence import local
 from ..extensions import db
 from ..forms import show_service_error
-from ..views import committed
-from ..models import (ConflictFinding, Objective, RankChange, ReviewDecision, ReviewMeeting, ReviewSchedule, User)
-from ..models.incentive import OPEN_STATUSES
-from ..services import ServiceError
+from ..views import committed, form_status, stale_form
+from ..models import (ConflictItem, Incentive, IncentiveProposal, KeyResult, Metric, Objective, Pilot, RankChange,
+                      ReviewDecision, ReviewMeeting, ReviewSchedule, Unit, User)
+from ..services.decisions import describe_proposal
+from ..timeutil import utcnow
+from ..domain.conflict_items import LEVELS
+from ..services.conflicts import visible_item_ids
+from ..services import ServiceError, StaleEdit
+from ..services.versioning import parse_version
 from ..services import reviews as service
 from ..services.scoreboard import current_cycle
 from ..timeutil import local_today
+from ..validators import bounded_int
 from . import bp
-from .forms import DecisionForm, MoveForm, RankForm, ScheduleForm
+from .forms import CloseForm, DecisionForm, MoveForm, RankForm, ScheduleForm
 
 
 def _meeting(meeting_id) -> ReviewMeeting:
     return db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.id == meeting_id).options(
         joinedload(ReviewMeeting.schedule).selectinload(ReviewSchedule.participants),
-        selectinload(ReviewMeeting.decisions))) or abort(404)
+        selectinload(ReviewMeeting.decisions).options(selectinload(ReviewDecision.settles),
+                                                      joinedload(ReviewDecision.owner)))) or abort(404)
 
 
 @bp.get("/reviews")
@@ -65,37 +72,103 @@ def edit_schedule(schedule_id=None):
                                   cron=form.cron.data or "", duration_minutes=form.duration_minutes.data,
                                   reminder_days=form.reminder_days.data, chair=people.get(form.chair.data),
                                   participants=[people[i] for i in form.participants.data],
-                                  anchor_on=form.anchor_on.data)
+                                  anchor_on=form.anchor_on.data, by=current_user,
+                                  expected_version=parse_version(form.version.data))
             service.plan_meetings()
+        except StaleEdit as error:
+            db.session.rollback()
+            stale_form(form, error)
         except ServiceError as error:
             db.session.rollback()
             show_service_error(form, error)
         else:
             return committed("Schedule saved; upcoming reviews planned and participants invited.", "reviews.meetings")
-    return render_template("reviews/schedule_form.html", form=form, schedule=schedule), 422 if form.errors else 200
+    return render_template("reviews/schedule_form.html", form=form, schedule=schedule), form_status(form)
+
+
+KR_CHOICES = 500  # a review picks among the current cycle's key results, highest priorities first
 
 
 def _review_forms(meeting):
+    """The decision form with its choices, each list loaded in one query."""
     decision = DecisionForm()
-    cycle = current_cycle(local_today())
+    today = local_today()
+    cycle = current_cycle(today)
     objectives = db.session.scalars(select(Objective).where(Objective.cycle_id == cycle.id).order_by(Objective.rank)
                                     ).all() if cycle else []
-    findings = db.session.scalars(select(ConflictFinding).where(ConflictFinding.status.in_(OPEN_STATUSES))
-                                  .order_by(ConflictFinding.severity.desc())).all()
+    items = db.session.scalars(select(ConflictItem).where(service.needs_attention(today))
+                               .order_by(ConflictItem.severity.desc())).all()
+    incentives = db.session.scalars(select(Incentive).options(joinedload(Incentive.unit), joinedload(Incentive.metric))
+                                    .order_by(Incentive.active.desc(), Incentive.name)).all()
+    key_results = db.session.scalars(select(KeyResult).join(Objective).where(
+        Objective.cycle_id == (cycle.id if cycle else None)).order_by(Objective.rank, KeyResult.id)
+        .limit(KR_CHOICES)).all()
     people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+    units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    metrics = db.session.scalars(select(Metric).order_by(Metric.name)).all()
+    pilots = db.session.scalars(select(Pilot).where(Pilot.status.in_(("running", "extended")))
+                                .order_by(Pilot.ends_on)).all()
+    proposals = db.session.scalars(select(IncentiveProposal).where(IncentiveProposal.status == "open")
+                                   .options(joinedload(IncentiveProposal.unit), joinedload(IncentiveProposal.incentive),
+                                            joinedload(IncentiveProposal.guard_metric))).all()
     decision.objective.choices = [(0, "—")] + [(o.id, f"{o.rank}. {o.title}") for o in objectives]
-    decision.finding.choices = [(0, "—")] + [(f.id, f"{f.label_a} ↔ {f.label_b}") for f in findings]
+    decision.items.choices = [(i.id, f"{i.title} ({i.level})") for i in items]
+    decision.incentive.choices = [(0, "—")] + [
+        (i.id, f"{i.unit.name}: {i.name}{'' if i.active else ' (retired)'}") for i in incentives]
+    criteria = {}
+    for i in incentives:
+        if i.active:
+            criteria.setdefault((i.criterion, i.metric.name, i.direction), set()).add(i.unit_id)
+    decision.criterion.choices = [("", "—")] + [
+        (key, f"{name} {'↑' if direction == 'increase' else '↓'} — in {len(u)} unit{'s' if len(u) != 1 else ''}")
+        for (key, name, direction), u in sorted(criteria.items(), key=lambda c: c[0][1])]
+    decision.key_result.choices = [(0, "—")] + [(k.id, k.title) for k in key_results]
+    decision.key_results.choices = [(k.id, k.title) for k in key_results]
+    decision.guard_metric.choices = [(0, "—")] + [(m.id, m.name) for m in metrics]
+    decision.units.choices = [(u.id, u.name) for u in units]
+    decision.pilot.choices = [(0, "—")] + [(p.id, p.title) for p in pilots]
+    decision.proposal.choices = [(0, "—")] + [(p.id, f"{p.unit.name}: {describe_proposal(p)}") for p in proposals]
     decision.owner.choices = [(0, "—")] + [(u.id, u.name) for u in people]
     return decision
 
 
+def _decision_fields(form) -> dict:
+    """The form's ids as the objects the decisions service works on."""
+    def get(model, value):
+        return db.session.get(model, value) if value else None
+
+    def many(model, ids):
+        return list(db.session.scalars(select(model).where(model.id.in_(ids or [])))) if ids else []
+    return dict(
+        objective=get(Objective, form.objective.data), items=many(ConflictItem, form.items.data),
+        incentive=get(Incentive, form.incentive.data), criterion=form.criterion.data or "",
+        change=form.change.data or "", new_weight=form.new_weight.data, new_target=form.new_target.data,
+        guard_metric=get(Metric, form.guard_metric.data), guard_comparator=form.guard_comparator.data or "",
+        guard_threshold=form.guard_threshold.data, effective_on=form.effective_on.data,
+        key_result=get(KeyResult, form.key_result.data), title=form.title.data or "",
+        hypothesis=form.hypothesis.data or "", success_criterion=form.success_criterion.data or "",
+        starts_on=form.starts_on.data, ends_on=form.ends_on.data, units=many(Unit, form.units.data),
+        key_results=many(KeyResult, form.key_results.data), pilot=get(Pilot, form.pilot.data),
+        outcome=form.outcome.data or "", proposal=get(IncentiveProposal, form.proposal.data),
+        accept=None if not form.accept.data else form.accept.data == "accept",
+        re_review_on=form.re_review_on.data, owner=get(User, form.owner.data), due_on=form.due_on.data)
+
+
 @bp.route("/reviews/<int:meeting_id>", methods=["GET"])
 @policy.require(policy.can_view)
-def meeting(meeting_id, decision_form=None, status=200):
+def meeting(meeting_id, decision_form=None, status=200, close_form=None):
     item = _meeting(meeting_id)
     agenda = service.generate_agenda(item, persist=False) if item.status == "scheduled" else json.loads(item.agenda or "{}")
-    decision_form = decision_form or _review_forms(item)
-    return render_template("reviews/meeting.html", meeting=item, agenda=agenda, local=local,
+    scope = policy.conflict_unit_scope(current_user)
+    if item.status == "scheduled":
+        agenda = service.scoped_conflicts(agenda, item, scope)
+    running = item.status == "scheduled" and policy.can_run_reviews(current_user)
+    decision_form = decision_form or (_review_forms(item) if running else DecisionForm())
+    shown = [c["id"] for key in ("sent_to_review", "conflicts") for c in agenda.get(key, [])]
+    shown += [i.id for d in item.decisions for i in d.settles]
+    return render_template("reviews/meeting.html", meeting=item, agenda=agenda, local=local, levels=LEVELS,
+                           close_form=close_form or CloseForm(), now=utcnow(), today=local_today(),
+                           visible_conflicts=visible_item_ids(scope, shown),
                            decision_form=decision_form, move_form=MoveForm(), rank_form=RankForm(),
                            open_actions=service.open_actions()), status
 
@@ -105,7 +178,8 @@ def meeting(meeting_id, decision_form=None, status=200):
 def rank(meeting_id):
     item = _meeting(meeting_id)
     form = RankForm()
-    objective = db.session.get(Objective, int(form.objective.data or 0)) if form.validate_on_submit() else None
+    objective_id = bounded_int(form.objective.data) if form.validate_on_submit() else None
+    objective = db.session.get(Objective, objective_id) if objective_id else None
     if objective is None:
         abort(400)
     try:
@@ -125,14 +199,13 @@ def decide(meeting_id):
     if form.validate_on_submit():
         try:
             service.add_decision(item, kind=form.kind.data, text=form.text.data, by=current_user,
-                                 objective=db.session.get(Objective, form.objective.data or 0),
-                                 finding=db.session.get(ConflictFinding, form.finding.data or 0),
-                                 owner=db.session.get(User, form.owner.data or 0), due_on=form.due_on.data)
+                                 **_decision_fields(form))
         except ServiceError as error:
             db.session.rollback()
             show_service_error(form, error)
         else:
-            return committed("Decision recorded.", "reviews.meeting", meeting_id=item.id)
+            return committed("Decision recorded and applied.", "reviews.meeting", meeting_id=item.id,
+                             _anchor="decisions")
     return meeting(meeting_id, decision_form=form, status=422)
 
 
@@ -152,11 +225,15 @@ def action_done(meeting_id, decision_id):
 @policy.require(policy.can_run_reviews)
 def close(meeting_id):
     item = _meeting(meeting_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        abort(400)
     try:
-        count = service.close_meeting(item, current_user)
+        count = service.close_meeting(item, current_user, form.early_reason.data or "")
     except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("reviews.meeting", meeting_id=item.id))
+        db.session.rollback()
+        form.early_reason.errors = [error.message]
+        return meeting(meeting_id, status=422, close_form=form)
     return committed(f"Review closed; minutes sent to {count} participant(s).", "reviews.meeting", meeting_id=item.id)
 
 

@@ -12,3 +12,7 @@ class ServiceError(Exception):
 
 class StaleEdit(ServiceError):
     """Someone else saved the same record since the form was loaded."""
+
+
+class NeedsConfirmation(ServiceError):
+    """The input is allowed but looks like a mistake: the user must confirm it once more."""

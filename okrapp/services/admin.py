@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Cycle, Metric, Unit, User
-from . import ServiceError
+from . import ServiceError, versioning
 
 
 def _taken(model, column, value, exclude_id=None) -> bool:
@@ -27,7 +27,9 @@ def create_user(email: str, name: str, role: str, password: str, units=()) -> Us
     return user
 
 
-def update_user(user: User, name: str, role: str, active: bool, units=(), password: str | None = None) -> None:
+def update_user(user: User, name: str, role: str, active: bool, units=(), password: str | None = None, by=None,
+                expected_version: int | None = None) -> None:
+    versioning.claim(user, expected_version, by)
     user.name = name.strip()
     if user.role != role or (user.active and not active):
         user.end_sessions()  # a demoted or deactivated user must not keep old rights
@@ -39,7 +41,10 @@ def update_user(user: User, name: str, role: str, active: bool, units=(), passwo
     db.session.flush()
 
 
-def save_unit(unit: Unit | None, name: str, kind: str, description: str, leaders=()) -> Unit:
+def save_unit(unit: Unit | None, name: str, kind: str, description: str, leaders=(), by=None,
+              expected_version: int | None = None) -> Unit:
+    if unit is not None:
+        versioning.claim(unit, expected_version, by)
     name = name.strip()
     if _taken(Unit, Unit.name, name, unit.id if unit else None):
         raise ServiceError(f"A unit named {name} already exists.", field="name")
@@ -51,7 +56,10 @@ def save_unit(unit: Unit | None, name: str, kind: str, description: str, leaders
     return unit
 
 
-def save_cycle(cycle: Cycle | None, name: str, starts_on, ends_on) -> Cycle:
+def save_cycle(cycle: Cycle | None, name: str, starts_on, ends_on, by=None,
+               expected_version: int | None = None) -> Cycle:
+    if cycle is not None:
+        versioning.claim(cycle, expected_version, by)
     name = name.strip()
     if ends_on < starts_on:
         raise ServiceError("The cycle must end on or after its start.", field="ends_on")

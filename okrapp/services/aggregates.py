@@ -11,14 +11,15 @@ from ..domain.scoring import objective_figures, progress, weighted_mean
 from ..extensions import db
 from ..models import CheckIn, Cycle, KeyResult, Objective, ObjectiveWeek
 from ..timeutil import local_today
-from . import scoreboard
+from . import metric_weeks, scoreboard
 
 
 def key_result_changed(kr: KeyResult) -> None:
     """After a check-in or an edit: this result's figures, then its objective's."""
     cycle = kr.objective.cycle
     history = db.session.execute(select(CheckIn.created_at, CheckIn.value).where(
-        CheckIn.key_result_id == kr.id, CheckIn.created_at >= datetime.combine(cycle.starts_on, time()))).all()
+        CheckIn.key_result_id == kr.id, CheckIn.superseded_at.is_(None),
+        CheckIn.created_at >= datetime.combine(cycle.starts_on, time()))).all()
     _update_key_result(kr, history, cycle)
     objective_changed(kr.objective)
 
@@ -61,11 +62,17 @@ def rebuild(cycle: Cycle) -> int:
     Returns the number of weekly scores written."""
     objectives = db.session.scalars(select(Objective).where(Objective.cycle_id == cycle.id).options(
         selectinload(Objective.key_results).selectinload(KeyResult.metric))).all()
+    return rebuild_objectives(objectives, cycle)
+
+
+def rebuild_objectives(objectives: list[Objective], cycle: Cycle) -> int:
+    """The figures and weekly scores of some objectives of one cycle, from their effective history:
+    after a correction changed a past point, the past weeks change too."""
     krs = [kr for o in objectives for kr in o.key_results]
     history = defaultdict(list)
     for kr_id, at, value in db.session.execute(
             select(CheckIn.key_result_id, CheckIn.created_at, CheckIn.value)
-            .where(CheckIn.key_result_id.in_([k.id for k in krs]))
+            .where(CheckIn.key_result_id.in_([k.id for k in krs]), CheckIn.superseded_at.is_(None))
             .order_by(CheckIn.key_result_id, CheckIn.created_at, CheckIn.id)):
         history[kr_id].append((at, value))
     last_week = week_of(min(local_today(), cycle.ends_on))
@@ -90,6 +97,7 @@ def rebuild(cycle: Cycle) -> int:
     if rows:
         db.session.execute(ObjectiveWeek.__table__.insert(), rows)
     db.session.flush()
+    metric_weeks.rebuild()
     return len(rows)
 
 

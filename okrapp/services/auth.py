@@ -1,21 +1,28 @@
 """Authentication with a per-account failure counter kept in the database."""
 import logging
-from datetime import timedelta
 from functools import lru_cache
 
-from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import AuthEvent, User
 from ..models.user import password_method
 from ..timeutil import utcnow
-from . import ServiceError
+from . import ServiceError, throttle
 
 log = logging.getLogger("okrapp.auth")
 
-LOGIN_FAILED = "Wrong email or password. After repeated failures an account is locked for a while."
+LOGIN_FAILED = "Wrong email or password."
+LOGIN_THROTTLED = "Too many failed attempts. Wait {seconds} seconds, then try again."
+
+
+class LoginThrottled(ServiceError):
+    """Refused before any password check: the attempt came too soon after failures."""
+
+    def __init__(self, seconds: int):
+        super().__init__(LOGIN_THROTTLED.format(seconds=seconds), field="password")
+        self.retry_after = seconds
 
 
 @lru_cache(maxsize=4)
@@ -28,34 +35,25 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def authenticate(email: str, password: str, remote_addr: str | None = None) -> User:
-    """Return the user or raise ServiceError(LOGIN_FAILED); the caller commits either way."""
-    now = utcnow()
+def authenticate(email: str, password: str, remote_addr: str | None = None, device_cookie: str | None = None) -> User:
+    """Return the user, or raise LoginThrottled or ServiceError(LOGIN_FAILED); the caller commits
+    either way (the audit row). The throttle's reservation is committed before the password check."""
+    buckets = throttle.buckets_for(email, remote_addr, throttle.device_for(device_cookie, email))
+    verdict = throttle.reserve(buckets, utcnow())
     user = find_user(email)
+    if not verdict.allowed:
+        _record(email, user, False, "throttled", remote_addr)
+        raise LoginThrottled(verdict.retry_after)
     if user is None:
         check_password_hash(_dummy_hash(password_method()), password)
         return _fail(email, None, "unknown_account", remote_addr)
-    if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_dummy_hash(password_method()), password)
-        return _fail(email, user, "locked", remote_addr)
     if not user.check_password(password):
-        _count_failure(user, now)
         return _fail(email, user, "bad_password", remote_addr)
     if not user.active:
         return _fail(email, user, "inactive", remote_addr)
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.forgive(buckets)
     _record(email, user, True, "ok", remote_addr)
     return user
-
-
-def _count_failure(user: User, now) -> None:
-    """Increment in SQL, not in Python, so concurrent processes cannot lose a failure."""
-    db.session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
-    db.session.refresh(user, ["failed_logins"])
-    if user.failed_logins >= current_app.config["OKRAPP_LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + timedelta(minutes=current_app.config["OKRAPP_LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
 
 
 def _fail(email, user, reason, remote_addr):

@@ -1,26 +1,27 @@
 """Board summaries: what the board receives, to whom, when, and exactly once."""
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import mail
 from ..domain import summary as rules
 from ..domain.recurrence import RecurrenceError, first_weekday_of_month, parse_time, zone
 from ..extensions import db
-from ..models import (BoardSummary, ConflictFinding, Cycle, RankChange, ReviewDecision,
-                      ReviewMeeting, SummaryDelivery, SummaryRecipient, SummarySchedule, User)
-from ..models.review import DECISION_KINDS
-from ..timeutil import local_today, utcnow
-from . import ServiceError
-from .scoreboard import current_cycle, scoreboard
+from ..models import (BoardSummary, Cycle, ReviewMeeting, SummaryDelivery, SummaryNote, SummaryRecipient,
+                      SummarySchedule, User)
+from ..timeutil import utcnow
+from . import ServiceError, StaleEdit, versioning
+from . import board_figures as loaders
 
 ACK_SALT = "board-summary-ack"
 ACK_MAX_AGE = timedelta(days=90)
+PAUSE_SALT = "board-summary-pause"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 
@@ -54,11 +55,12 @@ def recipients(include_paused: bool = False) -> list[dict]:
     people = []
     for user in db.session.scalars(select(User).where(User.role == "board", User.active.is_(True)).order_by(User.name)):
         paused = bool(switches.get(user.id) and switches[user.id].paused)
-        people.append({"email": user.email, "name": user.name, "user_id": user.id, "paused": paused, "extra": False})
+        people.append({"email": user.email, "name": user.name, "user_id": user.id, "paused": paused, "extra": False,
+                       "version": switches[user.id].version if user.id in switches else None})
     for extra in db.session.scalars(select(SummaryRecipient).where(SummaryRecipient.user_id.is_(None))
                                     .order_by(SummaryRecipient.email)):
         people.append({"email": extra.email, "name": extra.name, "user_id": None, "paused": extra.paused,
-                       "extra": True, "id": extra.id})
+                       "extra": True, "id": extra.id, "version": extra.version})
     return people if include_paused else [p for p in people if not p["paused"]]
 
 
@@ -74,7 +76,7 @@ def add_recipient(email: str, name: str) -> SummaryRecipient:
     return recipient
 
 
-def set_paused(email: str, paused: bool) -> None:
+def set_paused(email: str, paused: bool, by=None, expected_version: int | None = None) -> None:
     user = db.session.scalar(select(User).where(User.email == email, User.role == "board"))
     row = db.session.scalar(select(SummaryRecipient).where(
         SummaryRecipient.user_id == user.id if user else SummaryRecipient.email == email))
@@ -83,6 +85,8 @@ def set_paused(email: str, paused: bool) -> None:
             raise ServiceError(f"{email} is not a recipient.")
         row = SummaryRecipient(email=user.email, name=user.name, user_id=user.id)
         db.session.add(row)
+    else:
+        versioning.claim(row, expected_version, by)
     row.paused = paused
     db.session.flush()
 
@@ -117,15 +121,18 @@ def default_period(now: datetime) -> str:
 
 def period_title(period: str) -> str:
     if period.startswith("cycle-"):
-        cycle = db.session.get(Cycle, int(period.removeprefix("cycle-")))
+        number = period.removeprefix("cycle-")
+        cycle = db.session.get(Cycle, int(number)) if number.isdigit() and len(number) < 10 else None
         if cycle is None:
             raise ServiceError(f"No cycle for period {period}.")
         return f"end of {cycle.name}"
     try:
         year, month = (int(x) for x in period.split("-"))
-        return f"{MONTHS[month - 1]} {year}"
-    except (ValueError, IndexError):
-        raise ServiceError(f"A period looks like 2026-10 (or cycle-ID), not {period!r}.") from None
+    except ValueError:
+        year = month = 0
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise ServiceError(f"A period looks like 2026-10 (or cycle-ID), not {period!r}.")
+    return f"{MONTHS[month - 1]} {year}"
 
 
 def subject_for(period: str) -> str:
@@ -134,25 +141,59 @@ def subject_for(period: str) -> str:
 
 # -- building ----------------------------------------------------------------------------------
 
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """Start and end (exclusive) of a period in UTC: a month in the schedule's zone, or a cycle's days."""
+    tz = zone(schedule().timezone)
+    if period.startswith("cycle-"):
+        period_title(period)  # refuses an unknown cycle
+        cycle = db.session.get(Cycle, int(period.removeprefix("cycle-")))
+        first, after = cycle.starts_on, cycle.ends_on + timedelta(days=1)
+    else:
+        period_title(period)  # refuses a malformed month
+        year, month = (int(x) for x in period.split("-"))
+        first = date(year, month, 1)
+        after = date(year + month // 12, month % 12 + 1, 1)
+    return _utc(first, tz), _utc(after, tz)
+
+
+def _utc(day: date, tz) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+
+
+def is_running(period: str, now: datetime | None = None) -> bool:
+    """Still under way: sending it now would report a month (or cycle) that has not ended."""
+    return period_bounds(period)[1] > (now or utcnow())
+
+
+def window(period: str) -> tuple[BoardSummary | None, datetime, datetime]:
+    """(previous summary, start, end) of what period's summary covers: (start, end], where end is the
+    period's end (now, for a running period) at full precision and start the end of the summary
+    before it (else the period's start). So consecutive summaries never count the same moment twice."""
+    first, after = period_bounds(period)
+    now = utcnow()
+    if first > now:
+        raise ServiceError(f"{period_title(period)} has not begun yet.")
+    end = min(after, now)
+    previous = db.session.scalar(select(BoardSummary).where(BoardSummary.period != period, BoardSummary.covers_to < end)
+                                 .order_by(BoardSummary.covers_to.desc(), BoardSummary.id.desc()))
+    return previous, (previous.covers_to if previous else first), end
+
+
 def compose(period: str) -> tuple[dict, str, str]:
-    """Figures, text and HTML of the summary for period, as of now (nothing is saved)."""
-    now, today = utcnow(), local_today()
-    title = period_title(period)
-    previous = db.session.scalar(select(BoardSummary).where(BoardSummary.period != period)
-                                 .order_by(BoardSummary.created_at.desc()))
-    covers_from = previous.covers_to if previous else None
-    window_start = covers_from or now - timedelta(days=31)
+    """Figures, text and HTML of the summary for period, as of the period's end (nothing is saved)."""
+    previous, start, end = window(period)
+    as_of = (end - timedelta(microseconds=1)).replace(tzinfo=UTC).astimezone(zone(schedule().timezone)).date()
+    now = utcnow()
     figures = rules.summary_figures(
-        title=title, covers_from=covers_from, covers_to=now, objectives=_objectives(today),
-        previous=json.loads(previous.figures) if previous else None,
-        opened=_findings(ConflictFinding.first_seen_at >= window_start, ConflictFinding.kind != "tension"),
-        resolved=_findings(ConflictFinding.resolved_at >= window_start,
-                           ConflictFinding.status.in_(("resolved", "resolved_by_change", "accepted"))),
-        rank_changes=_rank_changes(window_start), decisions=_decisions(window_start),
+        title=period_title(period), covers_from=previous.covers_to if previous else None, covers_to=end,
+        objectives=loaders.objectives(end, as_of), previous=json.loads(previous.figures) if previous else None,
+        opened=loaders.opened(start, end), resolved=loaders.resolved(start, end),
+        rank_changes=loaders.rank_changes(start, end), decisions=loaders.decisions(start, end),
         next_reviews=[m.starts_at for m in db.session.scalars(select(ReviewMeeting).where(
             ReviewMeeting.status == "scheduled", ReviewMeeting.starts_at > now,
             ReviewMeeting.starts_at <= now + timedelta(days=35)).order_by(ReviewMeeting.starts_at))],
-        in_review=_findings(ConflictFinding.status == "in_review")).as_dict()
+        in_review=loaders.in_review(), open_items=loaders.open_items(end), as_of=as_of,
+        note=note_for(period)).as_dict()
     text, html = render(figures, period, ack_url=None)
     return figures, text, html
 
@@ -162,42 +203,53 @@ def render(figures: dict, period: str, ack_url: str | None) -> tuple[str, str]:
                        timezone=current_app.config["OKRAPP_TIMEZONE"])
 
 
-def _objectives(today) -> list[rules.ObjectiveLine]:
-    cycle = current_cycle(today)
-    if cycle is None:
-        return []
-    views = scoreboard(cycle, today)
-    return [rules.ObjectiveLine(v.objective.id, v.objective.rank, v.objective.title,
-                                v.score.progress if v.score else None, v.score.status if v.score else None,
-                                tuple(_kr_line(k) for k in v.key_results)) for v in views]
+# -- the covering note -------------------------------------------------------------------------
+
+def note_for(period: str) -> str:
+    note = note_record(period)
+    return note.text if note else ""
 
 
-def _kr_line(view) -> rules.KeyResultLine:
-    kr = view.kr
-    partner = kr.accountable_unit.kind == "partner" or any(u.kind == "partner" for u in kr.contributors)
-    return rules.KeyResultLine(kr.id, kr.title, kr.accountable_unit.name, kr.accountable_unit.kind, kr.metric.unit,
-                               kr.baseline, kr.target, kr.current_value, view.score.progress, view.score.status,
-                               partner)
+def note_record(period: str) -> SummaryNote | None:
+    return db.session.scalar(select(SummaryNote).where(SummaryNote.period == period))
 
 
-def _findings(*conditions) -> list[rules.FindingLine]:
-    return [rules.FindingLine(f.id, f"{f.label_a} ↔ {f.label_b}", f.kind, f.severity, f.status, f.note)
-            for f in db.session.scalars(select(ConflictFinding).where(*conditions)
-                                        .order_by(ConflictFinding.severity.desc()))]
+def save_note(period: str, text: str, *, by, version: int | None) -> SummaryNote:
+    """The executive's few words above the figures. Refused once the period's summary is made
+    (it is then part of what was sent) and when someone saved the note since it was loaded:
+    version is the one the writer saw (0: there was no note yet; None: do not check)."""
+    period_title(period)
+    text = text.strip().replace("\r\n", "\n")
+    if len(text) > rules.NOTE_MAX:
+        raise ServiceError(f"Keep the note to {rules.NOTE_MAX} characters; this one has {len(text)}.", field="text")
+    if db.session.scalar(select(BoardSummary.id).where(BoardSummary.period == period)):
+        raise ServiceError(f"The summary for {period_title(period)} has been made already; its note cannot change.",
+                           field="text")
+    note = note_record(period)
+    if note is not None and version is not None and note.version != version:
+        who = note.updated_by.name if note.updated_by else "someone"
+        raise StaleEdit(f"{who} changed this note meanwhile. Nothing of yours was saved; read it and try again.",
+                        field="text")
+    if note is None:
+        note = SummaryNote(period=period)
+        db.session.add(note)
+    note.text, note.updated_by_id, note.updated_at = text, by.id if by else None, utcnow()
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise StaleEdit("Someone changed this note meanwhile. Nothing of yours was saved; try again.",
+                        field="text") from None
+    return note
 
 
-def _rank_changes(since) -> list[rules.PriorityChange]:
-    changes = db.session.scalars(select(RankChange).where(RankChange.changed_at >= since, RankChange.old_rank.is_not(None))
-                                 .options(joinedload(RankChange.objective), joinedload(RankChange.changed_by))).all()
-    return [rules.PriorityChange(c.objective.title, c.old_rank, c.new_rank, c.changed_by.name if c.changed_by else "",
-                                 c.changed_at, c.meeting_id is not None) for c in changes]
-
-
-def _decisions(since) -> list[rules.DecisionLine]:
-    rows = db.session.scalars(select(ReviewDecision).where(ReviewDecision.created_at >= since)
-                              .options(joinedload(ReviewDecision.owner))).all()
-    return [rules.DecisionLine(DECISION_KINDS.get(d.kind, d.kind), d.text, d.owner.name if d.owner else "", d.due_on,
-                               d.created_at) for d in rows]
+def next_period(now: datetime) -> str:
+    """What "the next summary" is: last month's until it is made, then the running month's."""
+    last = default_period(now)
+    if db.session.scalar(select(BoardSummary.id).where(BoardSummary.period == last)) is None:
+        return last
+    local_now = now.replace(tzinfo=UTC).astimezone(zone(schedule().timezone))
+    return f"{local_now:%Y-%m}"
 
 
 # -- sending -----------------------------------------------------------------------------------
@@ -208,6 +260,7 @@ def snapshot(period: str) -> BoardSummary:
     if existing:
         return existing
     figures, text, html = compose(period)
+    # the instants at full precision, as compose used them: the next summary's window starts exactly here
     summary = BoardSummary(period=period, title=period_title(period), subject=subject_for(period),
                            covers_from=datetime.fromisoformat(figures["covers_from"]) if figures["covers_from"] else None,
                            covers_to=datetime.fromisoformat(figures["covers_to"]), figures=json.dumps(figures),
@@ -220,8 +273,24 @@ def snapshot(period: str) -> BoardSummary:
     return summary
 
 
-def send(period: str) -> int:
-    """Send period's summary to every recipient who has not had it: exactly once per recipient."""
+def needs_early_yes(period: str) -> bool:
+    """A running period whose summary is not made yet (once made, sending again only reaches those
+    who have not had it, and there is nothing left to confirm)."""
+    made = db.session.scalar(select(BoardSummary.id).where(BoardSummary.period == period)) is not None
+    return not made and is_running(period)
+
+
+class EarlySend(ServiceError):
+    """Sending a period that has not ended needs an explicit yes."""
+
+
+def send(period: str, *, early: bool = False) -> int:
+    """Send period's summary to every recipient who has not had it: exactly once per recipient.
+    A running month (or cycle) goes out only with early=True: its figures would stop at today and
+    its summary, once made, is the one the board keeps for that month."""
+    if not early and needs_early_yes(period):
+        raise EarlySend(f"{period_title(period)} is still running: its summary would stop at today and be "
+                        "the one kept for the whole period. Confirm to send it early.", field="early")
     summary = snapshot(period)
     count = 0
     for person in recipients():
@@ -255,7 +324,8 @@ def _deliver(summary, person, kind, resend_no=0, by=None) -> SummaryDelivery | N
     except IntegrityError:
         return None
     text, html = render(json.loads(summary.figures), summary.period, ack_url=ack_url(delivery))
-    message = mail.queue(key, person["email"], summary.subject, text, html, category="board_summary")
+    message = mail.queue(key, person["email"], summary.subject, text, html, category="board_summary",
+                         headers=unsubscribe_headers(person["email"]))
     delivery.outbox = message
     db.session.flush()
     return delivery
@@ -264,6 +334,28 @@ def _deliver(summary, person, kind, resend_no=0, by=None) -> SummaryDelivery | N
 def ack_url(delivery: SummaryDelivery) -> str:
     token = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=ACK_SALT).dumps({"d": delivery.id})
     return current_app.config["OKRAPP_BASE_URL"].rstrip("/") + f"/board/ack/{token}"
+
+
+def unsubscribe_headers(email: str) -> dict:
+    """RFC 2369 / RFC 8058: mail clients show an unsubscribe button that POSTs to the link."""
+    return {"List-Unsubscribe": f"<{pause_url(email)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def pause_url(email: str) -> str:
+    """A link that can pause the summaries of this one address and do nothing else. It does not
+    expire: an unsubscribe link in an old mail must still work."""
+    token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=PAUSE_SALT).dumps({"e": email})
+    return current_app.config["OKRAPP_BASE_URL"].rstrip("/") + f"/board/pause/{token}"
+
+
+def email_for_pause_token(token: str) -> str:
+    try:
+        data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=PAUSE_SALT).loads(token)
+    except BadSignature:
+        raise ServiceError("This link is not valid.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+        raise ServiceError("This link is not valid.")
+    return data["e"]
 
 
 def delivery_for_token(token: str) -> SummaryDelivery:

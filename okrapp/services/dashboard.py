@@ -12,9 +12,10 @@ from ..domain.forecast import forecast_progress
 from ..domain.scoring import (ASPIRATIONAL_GOAL, ObjectiveFigures, Score, elapsed_share, score_from_figures,
                               score_key_result)
 from ..extensions import db
-from ..models import (CheckIn, ConflictFinding, Cycle, Incentive, KeyResult, Objective, ObjectiveWeek, ReviewMeeting,
-                      Unit, finding_units, kr_contributors)
-from ..models.incentive import OPEN_STATUSES
+from ..models import (CheckIn, ConflictItem, Cycle, Incentive, KeyResult, Objective, ObjectiveWeek, Pilot,
+                      ReviewMeeting, TargetChange, Unit, kr_contributors)
+from ..models.conflict import OPEN_STATUSES
+from .conflicts import current_scan_state, visible_items_clause
 from ..timeutil import utcnow
 from .scoreboard import figures
 
@@ -47,10 +48,13 @@ class Home:
     objectives: list[ObjectiveRow] = field(default_factory=list)
     matrix: list = field(default_factory=list)  # [(unit, [(css class, mark, label) or None per objective])]
     at_risk: list[RiskRow] = field(default_factory=list)
-    conflicts: list[ConflictFinding] = field(default_factory=list)
+    conflicts: list[ConflictItem] = field(default_factory=list)
     open_conflicts: int = 0
+    open_by_level: dict = field(default_factory=dict)
     meeting: ReviewMeeting | None = None
     agenda: dict | None = None
+    pilots: list[Pilot] = field(default_factory=list)
+    scan: object = None  # when the conflict items were last brought up to date
 
 
 def objective_score(objective: Objective, elapsed: float) -> Score | None:
@@ -80,14 +84,19 @@ def executive_home(cycle: Cycle | None, today: date) -> Home:
     home.objectives = [ObjectiveRow(o, objective_score(o, elapsed), weeks[o.id]) for o in objectives]
     home.matrix = cross_section(objectives, elapsed)
     home.at_risk = at_risk(cycle, elapsed)
-    home.conflicts = db.session.scalars(
-        select(ConflictFinding).where(ConflictFinding.status.in_(OPEN_STATUSES), ConflictFinding.kind != "tension")
-        .order_by(ConflictFinding.severity.desc()).limit(TOP_CONFLICTS).options(selectinload(ConflictFinding.units))).all()
-    home.open_conflicts = db.session.scalar(select(func.count(ConflictFinding.id)).where(
-        ConflictFinding.status.in_(OPEN_STATUSES), ConflictFinding.kind != "tension"))
+    open_items = (ConflictItem.status.in_(OPEN_STATUSES), ConflictItem.level != "tension")
+    home.conflicts = db.session.scalars(select(ConflictItem).where(*open_items)
+                                        .order_by(ConflictItem.severity.desc()).limit(TOP_CONFLICTS)).all()
+    home.open_by_level = dict(db.session.execute(select(ConflictItem.level, func.count(ConflictItem.id))
+                                                 .where(*open_items).group_by(ConflictItem.level)).all())
+    home.open_conflicts = sum(home.open_by_level.values())
+    home.scan = current_scan_state()
     home.meeting = db.session.scalar(select(ReviewMeeting).where(
         ReviewMeeting.status == "scheduled", ReviewMeeting.starts_at > utcnow()).order_by(ReviewMeeting.starts_at))
     home.agenda = json.loads(home.meeting.agenda) if home.meeting and home.meeting.agenda else None
+    home.pilots = db.session.scalars(select(Pilot).where(Pilot.status.in_(("running", "extended")))
+                                     .options(selectinload(Pilot.units), selectinload(Pilot.key_results))
+                                     .order_by(Pilot.ends_on).limit(TOP_CONFLICTS)).all()
     return home
 
 
@@ -165,9 +174,8 @@ def unit_page(unit: Unit, cycle: Cycle | None, today: date, show_incentives: boo
                                              .options(joinedload(Incentive.metric))
                                              .order_by(Incentive.active.desc(), Incentive.weight.desc())).all()
     page.conflicts = db.session.scalars(
-        select(ConflictFinding).join(finding_units, finding_units.c.finding_id == ConflictFinding.id)
-        .where(finding_units.c.unit_id == unit.id, ConflictFinding.status.in_(OPEN_STATUSES))
-        .order_by(ConflictFinding.severity.desc()).limit(20).options(selectinload(ConflictFinding.units))).all()
+        select(ConflictItem).where(visible_items_clause([unit.id]), ConflictItem.status.in_(OPEN_STATUSES))
+        .order_by(ConflictItem.level == "tension", ConflictItem.severity.desc()).limit(20)).all()
     return page
 
 
@@ -182,3 +190,10 @@ def key_result_page(kr_id: int, today: date):
                                  .order_by(CheckIn.created_at, CheckIn.id).options(joinedload(CheckIn.author))).all()
     score = score_key_result(figures(kr), elapsed_share(cycle.starts_on, cycle.ends_on, today))
     return kr, cycle, history, score
+
+
+def target_history(kr_id: int) -> list[TargetChange]:
+    """Every change of a key result's target, oldest first, with who and why."""
+    return db.session.scalars(select(TargetChange).where(TargetChange.key_result_id == kr_id)
+                              .options(joinedload(TargetChange.changed_by))
+                              .order_by(TargetChange.changed_at, TargetChange.id)).all()

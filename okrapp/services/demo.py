@@ -11,7 +11,7 @@ from ..models import CheckIn, KeyResult, Metric, Objective, RankChange, User
 from ..timeutil import local_today
 from .admin import create_metric, create_user, save_cycle, save_unit
 from .aggregates import rebuild
-from .conflicts import refresh_findings
+from .conflicts import refresh_items
 from .demo_incentives import load_incentives
 
 DEMO_PASSWORD = "okrapp-demo"
@@ -99,7 +99,7 @@ def load_demo() -> bool:
     for cycle in (previous, current):
         rebuild(cycle)  # check-ins were written in bulk: compute the dashboard's figures once
     load_incentives(units, ceo)
-    refresh_findings(ceo)
+    refresh_items(ceo)
     _reviews(users, current, start)
     return True
 
@@ -131,10 +131,10 @@ def _reviews(users, cycle, start) -> None:
             add_decision(meeting, kind="reprioritise", by=users["ceo"],
                          text="Retention above recommendation until the churn spike in service contracts is understood."),
             add_decision(meeting, kind="action", by=users["ceo"], owner=users["service.lead"],
-                         due_on=start + timedelta(days=70),
+                         due_on=max(start + timedelta(days=70), local_today() + timedelta(days=14)),
                          text="Call the ten largest customers who did not renew and report why."),
-            add_decision(meeting, kind="pilot", by=users["ceo"],
-                         text="Pilot one contact person for customers who buy from three units (Customer Care).")]
+            add_decision(meeting, kind="pilot", by=users["ceo"], **_pilot(cycle, held),
+                         text="Customers who buy from three units should not have to explain themselves three times.")]
         for decision in decisions:
             decision.created_at = held + timedelta(minutes=80)
         meeting.status, meeting.closed_at, meeting.closed_by = "closed", held + timedelta(minutes=90), users["ceo"]
@@ -142,6 +142,19 @@ def _reviews(users, cycle, start) -> None:
         _rerank(cycle, users["ceo"], utcnow() - timedelta(days=1), None)
     plan_meetings()
     _board(users)
+
+
+def _pilot(cycle, held) -> dict:
+    """The small step the last review started: one contact person for multi-unit customers."""
+    from ..models import KeyResult, Unit
+    care = db.session.scalar(select(Unit).where(Unit.name == "Customer Care"))
+    krs = db.session.scalars(select(KeyResult).join(Objective).where(
+        Objective.cycle_id == cycle.id, KeyResult.title.in_(["Customer Effort Score for orders", "Support CSAT"]))).all()
+    return dict(title="One contact person for customers of three units", units=[care], key_results=krs,
+                hypothesis="A named contact person in Customer Care for customers who buy from three units cuts "
+                           "their effort and raises satisfaction.",
+                success_criterion="Customer Effort Score of the pilot customers at 3.5 or better by the end.",
+                starts_on=held.date(), ends_on=held.date() + timedelta(days=60))
 
 
 def _board(users) -> None:

@@ -67,14 +67,21 @@ LEGACY_INCENTIVES = [
 
 
 def load_incentives(units: dict, by) -> None:
+    metrics = load_starter_links(by)
+    for unit, name, key, direction, weight, target in LEGACY_INCENTIVES:
+        db.session.add(Incentive(unit=units[unit], name=name, metric=metrics[key], direction=direction, weight=weight,
+                                 target=target, period="2026", source="import", created_by=by,
+                                 note="Annual bonus criterion from the 2026 KPI sheet."))
+    db.session.flush()
+
+
+def load_starter_links(by) -> dict:
+    """The operational metrics and the starter links between them and the customer metrics."""
     for name, unit, low, high in OPERATIONAL_METRICS:
         create_metric(name, unit, low, high)
     metrics = {m.key: m for m in db.session.scalars(select(Metric))}
     for source, target, sign, strength, why in STARTER_LINKS:
         db.session.add(MetricLink(source=metrics[source], target=metrics[target], sign=sign, strength=strength,
                                   rationale=why, updated_by=by))
-    for unit, name, key, direction, weight, target in LEGACY_INCENTIVES:
-        db.session.add(Incentive(unit=units[unit], name=name, metric=metrics[key], direction=direction, weight=weight,
-                                 target=target, period="2026", source="import", created_by=by,
-                                 note="Annual bonus criterion from the 2026 KPI sheet."))
     db.session.flush()
+    return metrics

@@ -1,70 +1,110 @@
-"""Incentives, influence links and proposals. Every change refreshes the conflict findings."""
-from sqlalchemy import select
+"""Incentives, influence links and proposals. A change asks for a conflict refresh; the scheduler does it."""
+from flask import current_app
+from sqlalchemy import insert, select
 
-from ..domain.kpi_sheet import SheetReport, read_kpi_sheet
+from ..domain.kpi_sheet import TEMPLATE_HEADER, Existing, SheetReport, read_kpi_sheet
+from ..domain.sheets import MAX_BYTES, MAX_ROWS
+from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
 from ..models import Incentive, IncentiveProposal, Metric, MetricLink, Unit
 from ..timeutil import utcnow
-from . import ServiceError
-from .conflicts import refresh_findings
+from . import ServiceError, versioning
+from .conflicts import request_refresh
 
 
 def save_incentive(incentive: Incentive | None, *, unit: Unit, name: str, metric: Metric, direction: str,
-                   weight: float, target: float | None, period: str, note: str, by, source="manual") -> Incentive:
+                   weight: float, target: float | None, period: str, note: str, by, source="manual",
+                   expected_version: int | None = None) -> Incentive:
     if not 0 < weight <= 1:
         raise ServiceError("The weight is a share of the bonus: a number above 0 and at most 1.", field="weight")
     if direction not in ("increase", "decrease"):
         raise ServiceError("Choose increase or decrease.", field="direction")
+    if incentive is not None:
+        versioning.claim(incentive, expected_version, by)
+    what = _edit_sentence(incentive, name=name.strip(), weight=weight, target=target, direction=direction,
+                          metric=metric) if incentive is not None else ""
     incentive = incentive or Incentive(created_by=by, source=source)
     incentive.unit, incentive.name, incentive.metric = unit, name.strip(), metric
     incentive.direction, incentive.weight, incentive.target = direction, weight, target
     incentive.period, incentive.note = period.strip(), note.strip()
     db.session.add(incentive)
     db.session.flush()
-    refresh_findings(by)
+    from .decisions import note_incentive_edit
+    note_incentive_edit(incentive, what, by)
+    request_refresh()
     return incentive
 
 
-def retire_incentive(incentive: Incentive, by) -> None:
+def retire_incentive(incentive: Incentive, by, expected_version: int | None = None) -> None:
+    versioning.claim(incentive, expected_version, by)
+    from .decisions import note_incentive_edit
     incentive.active, incentive.retired_at = False, utcnow()
+    note_incentive_edit(incentive, "retired on the Incentives page", by)
     db.session.flush()
-    refresh_findings(by)
+    request_refresh()
+
+
+def _edit_sentence(incentive: Incentive, *, name, weight, target, direction, metric) -> str:
+    from .. import formatting as fmt
+    parts = []
+    if name != incentive.name:
+        parts.append(f"renamed “{incentive.name}” → “{name}”")
+    if metric.id != incentive.metric_id or direction != incentive.direction:
+        parts.append(f"rewards {'raising' if direction == 'increase' else 'lowering'} {metric.name}")
+    if weight != incentive.weight:
+        parts.append(f"bonus share {fmt.percent(incentive.weight)} → {fmt.percent(weight)}")
+    if target != incentive.target:
+        parts.append(f"target {fmt.number(incentive.target)} → {fmt.number(target)}")
+    return "edited: " + "; ".join(parts) if parts else ""
 
 
 def preview_sheet(data: bytes) -> SheetReport:
+    """Every problem of every row, and each unit's bonus total with its active incentives."""
     units = set(db.session.scalars(select(Unit.name)))
     metrics = set(db.session.scalars(select(Metric.key)))
-    report = read_kpi_sheet(data, units, metrics)
-    existing = {(u.lower(), n.lower()) for u, n in db.session.execute(
-        select(Unit.name, Incentive.name).join(Incentive.unit).where(Incentive.active.is_(True)))}
-    clashes = tuple((row.line, f"{row.unit} already has an active incentive “{row.name}”")
-                    for row in report.rows if (row.unit.lower(), row.name.lower()) in existing)
-    if clashes:
-        return SheetReport(report.rows, report.problems + clashes, report.delimiter)
-    return report
+    existing = tuple(Existing(unit, name, metric, weight) for unit, name, metric, weight in db.session.execute(
+        select(Unit.name, Incentive.name, Metric.key, Incentive.weight).join(Incentive.unit).join(Incentive.metric)
+        .where(Incentive.active.is_(True))))
+    max_bytes, max_rows = sheet_limits()
+    return read_kpi_sheet(data, units, metrics, existing, max_bytes=max_bytes, max_rows=max_rows)
 
 
-def import_sheet(data: bytes, by, period: str = "") -> list[Incentive]:
-    """All rows or none: the sheet is validated again, as it may have changed since the preview."""
+def sheet_limits() -> tuple[int, int]:
+    """Bytes and rows an uploaded sheet may have (OKRAPP_IMPORT_MAX_BYTES / _ROWS override)."""
+    return (current_app.config.get("OKRAPP_IMPORT_MAX_BYTES", MAX_BYTES),
+            current_app.config.get("OKRAPP_IMPORT_MAX_ROWS", MAX_ROWS))
+
+
+def import_sheet(data: bytes, by, period: str = "") -> int:
+    """All rows or none: the sheet is validated again, as it may have changed since the preview.
+    One bulk INSERT however long the sheet, then one refresh of the findings. Returns the count."""
     report = preview_sheet(data)
     if not report.ok:
         raise ServiceError(f"The sheet has {len(report.problems)} problem(s); nothing was imported.")
-    units = {u.name: u for u in db.session.scalars(select(Unit))}
-    metrics = {m.key: m for m in db.session.scalars(select(Metric))}
-    created = []
-    for row in report.rows:
-        incentive = Incentive(unit=units[row.unit], name=row.name, metric=metrics[row.metric], direction=row.direction,
-                              weight=row.weight, target=row.target, period=period, source="import", created_by=by,
-                              note=f"Imported from a KPI sheet, line {row.line}.")
-        db.session.add(incentive)
-        created.append(incentive)
+    units = dict(db.session.execute(select(Unit.name, Unit.id)).all())
+    metrics = dict(db.session.execute(select(Metric.key, Metric.id)).all())
+    now = utcnow()
+    db.session.execute(insert(Incentive), [
+        {"unit_id": units[row.unit], "name": row.name, "metric_id": metrics[row.metric], "direction": row.direction,
+         "weight": row.weight, "target": row.target, "period": period.strip(), "source": "import",
+         "created_by_id": by.id if by else None, "created_at": now, "active": True,
+         "note": f"Imported from a KPI sheet, line {row.line}."} for row in report.rows])
     db.session.flush()
-    refresh_findings(by)
-    return created
+    request_refresh()
+    return len(report.rows)
+
+
+def sheet_template(kind: str) -> bytes:
+    """An example sheet to fill in: the columns, two rows, UTF-8 with BOM (Excel opens it right)."""
+    rows = [list(TEMPLATE_HEADER), ["Equipment Sales", "Orders per sales rep", "revenue", "increase", "40 %", "1 200"],
+            ["Customer Service", "Handling time", "csat", "decrease", "0,25", ""]]
+    if kind == "xlsx":
+        return xlsx_bytes(rows, "KPIs")
+    return csv_bytes(rows, delimiter=";")
 
 
 def save_link(link: MetricLink | None, *, source: Metric, target: Metric, sign: int, strength: float,
-              rationale: str, by) -> MetricLink:
+              rationale: str, by, expected_version: int | None = None) -> MetricLink:
     if source.id == target.id:
         raise ServiceError("A metric cannot influence itself.", field="target")
     if not 0 < strength <= 1:
@@ -74,34 +114,63 @@ def save_link(link: MetricLink | None, *, source: Metric, target: Metric, sign: 
     if clash is not None and clash is not link:
         raise ServiceError(f"There is already a link from {source.name} to {target.name}; edit that one.",
                            field="target")
+    if link is not None:
+        versioning.claim(link, expected_version, by)
     link = link or MetricLink()
     link.source, link.target, link.sign, link.strength = source, target, sign, strength
     link.rationale, link.updated_by, link.updated_at = rationale.strip(), by, utcnow()
     db.session.add(link)
     db.session.flush()
-    refresh_findings(by)
+    request_refresh()
     return link
 
 
-def delete_link(link: MetricLink, by) -> None:
+def delete_link(link: MetricLink, by, expected_version: int | None = None) -> None:
+    versioning.claim(link, expected_version, by)
     db.session.delete(link)
     db.session.flush()
-    refresh_findings(by)
+    request_refresh()
 
 
-def propose(unit: Unit, text: str, by, incentive: Incentive | None = None) -> IncentiveProposal:
+def propose(unit: Unit, text: str, by, incentive: Incentive | None = None, *, change: str = "other",
+            new_weight=None, new_target=None, guard_metric=None, guard_comparator="", guard_threshold=None,
+            effective_on=None) -> IncentiveProposal:
+    """A unit leader's proposal: checked like the decision it asks for, mailed to the executives,
+    and put on the next review's agenda."""
+    from . import decisions
     if not text.strip():
-        raise ServiceError("Describe the change you propose.", field="text")
+        raise ServiceError("Say why you propose the change.", field="text")
+    if change != "other":
+        if incentive is None or incentive.unit_id != unit.id:
+            raise ServiceError(f"Choose one of {unit.name}'s incentives.", field="incentive")
+        decisions.check_incentive_change(change, new_weight, new_target, guard_metric, guard_comparator, guard_threshold)
+        effective_on = decisions.check_effective_date(effective_on)
     proposal = IncentiveProposal(unit=unit, incentive=incentive, text=text.strip(), proposed_by=by,
-                                 proposed_at=utcnow())
+                                 proposed_at=utcnow(), change="" if change == "other" else change,
+                                 new_weight=new_weight if change == "weight" else None,
+                                 new_target=new_target if change == "target" else None,
+                                 guard_metric_id=guard_metric.id if change == "guardrail" else None,
+                                 guard_comparator=guard_comparator if change == "guardrail" else "",
+                                 guard_threshold=guard_threshold if change == "guardrail" else None,
+                                 effective_on=effective_on if change != "other" else None)
     db.session.add(proposal)
     db.session.flush()
+    decisions.notify_executives_of_proposal(proposal)
     return proposal
 
 
 def decide_proposal(proposal: IncentiveProposal, accepted: bool, answer: str, by) -> None:
+    """Outside a review a proposal can only be declined: accepting one changes an incentive, which
+    is a decision of the priority review, recorded there."""
     if proposal.status != "open":
         raise ServiceError("This proposal has already been decided.")
-    proposal.status = "accepted" if accepted else "declined"
+    if accepted:
+        raise ServiceError("Accept a proposal in a priority review: it is on the next agenda, and accepting it "
+                           "there applies the change.")
+    proposal.status = "declined"
+    from .decisions import _tell
+    _tell(proposal.proposed_by, f"proposal:{proposal.id}:declined", "Your proposal was declined",
+          [f"Your proposal for {proposal.unit.name} was declined.", f"Why: {answer.strip() or '—'}"],
+          f"/incentives#unit-{proposal.unit_id}")
     proposal.answer, proposal.decided_by, proposal.decided_at = answer.strip(), by, utcnow()
     db.session.flush()

@@ -3,13 +3,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain import metrics as metric_rules
+from ..domain.check_ins import Path, implausible
 from ..domain.scoring import progress
 from ..extensions import db
-from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, RankChange, User
-from ..timeutil import to_local, utcnow
-from . import ServiceError, StaleEdit
-from . import aggregates
-from .conflicts import refresh_findings
+from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, RankChange, TargetChange, User
+from ..timeutil import utcnow
+from . import NeedsConfirmation, ServiceError, StaleEdit
+from . import aggregates, metric_weeks, versioning
+from .conflicts import request_refresh
 
 
 def create_objective(cycle: Cycle, title: str, description: str, by: User) -> Objective:
@@ -22,7 +23,9 @@ def create_objective(cycle: Cycle, title: str, description: str, by: User) -> Ob
     return objective
 
 
-def update_objective(objective: Objective, title: str, description: str) -> None:
+def update_objective(objective: Objective, title: str, description: str, by: User | None = None,
+                     expected_version: int | None = None) -> None:
+    versioning.claim(objective, expected_version, by)
     objective.title, objective.description = title.strip(), description.strip()
     db.session.flush()
 
@@ -69,7 +72,7 @@ def carry_forward(objective: Objective, cycle: Cycle, by: User) -> tuple[Objecti
             progress=0.0))
     db.session.flush()
     aggregates.objective_changed(copy)
-    refresh_findings(by)
+    request_refresh()
     return copy, left_behind
 
 
@@ -86,7 +89,8 @@ def check_metric_values(metric: Metric, **values: float) -> None:
 
 def save_key_result(kr: KeyResult | None, objective: Objective, *, title, metric: Metric, baseline, target,
                     accountable_unit, contributors, weight, commitment, by: User,
-                    expected_version: int | None = None) -> KeyResult:
+                    expected_version: int | None = None, value_source=...) -> KeyResult:
+    """value_source (when given): the source whose pushed values of this metric become check-ins."""
     if metric.is_milestone:
         baseline, target = 0.0, 1.0
     if baseline == target:
@@ -103,39 +107,106 @@ def save_key_result(kr: KeyResult | None, objective: Objective, *, title, metric
                                field="metric")
         if not has_history:
             kr.current_value = baseline  # nothing measured yet: the value is still the baseline
+    if kr.id is not None and kr.target != target:
+        db.session.add(TargetChange(key_result_id=kr.id, old_target=kr.target, new_target=target,
+                                    reason="Edited on the key result's page.", changed_at=utcnow(), changed_by_id=by.id))
     kr.title, kr.metric, kr.baseline, kr.target = title.strip(), metric, baseline, target
     kr.accountable_unit = accountable_unit
     kr.contributors = [u for u in contributors if u.id != accountable_unit.id]
     kr.weight, kr.commitment = weight, commitment
+    if value_source is not ...:
+        kr.value_source = (value_source or "").strip()[:80] or None
     kr.updated_by, kr.updated_at = by, utcnow()
     _flush(kr)
     aggregates.key_result_changed(kr)
-    refresh_findings(by)
+    request_refresh()
     return kr
 
 
 def record_check_in(kr: KeyResult, value: float, confidence: int, comment: str, author: User,
-                    expected_version: int | None = None) -> CheckIn:
+                    expected_version: int | None = None, confirmed: bool = False, at=None,
+                    source: str = "") -> CheckIn:
+    """A new point in the key result's history. A value far off its path needs confirmed=True
+    (NeedsConfirmation otherwise), so a typo does not become history unnoticed."""
     _ensure_fresh(kr, expected_version)
     if not 0 <= confidence <= 10:
         raise ServiceError("Confidence must be between 0 and 10.", field="confidence")
     check_metric_values(kr.metric, value=value)
+    if not confirmed:
+        _ask_if_implausible(kr, value)
     now = utcnow()
     check_in = CheckIn(key_result=kr, value=value, confidence=confidence, comment=comment.strip(),
-                       author=author, created_at=now)
+                       author=author, created_at=at or now, recorded_at=now, source=source)
     db.session.add(check_in)
-    kr.current_value, kr.current_confidence, kr.last_check_in_at = value, confidence, now
+    db.session.flush()
     kr.updated_by, kr.updated_at = author, now
+    refresh_current(kr)
     _flush(kr)
     aggregates.key_result_changed(kr)
+    if not source:  # a pushed value is counted once, as a metric value (services.metric_values)
+        metric_weeks.note_value(kr.metric_id, at or now, value)
     return check_in
 
 
+def _ask_if_implausible(kr: KeyResult, value: float, current: float | None = None) -> None:
+    reason = implausible(value, Path(kr.baseline, kr.target, kr.current_value if current is None else current,
+                                     kr.metric.min_value, kr.metric.max_value))
+    if reason:
+        raise NeedsConfirmation(f"Please check the value: {reason} Confirm if it is right.", field="value")
+
+
+def correct_check_in(original: CheckIn, value: float, reason: str, by: User, confirmed: bool = False,
+                     expected_version: int | None = None) -> CheckIn:
+    """Replace a check-in's value at the same point in time. Both stay in the history: the
+    original marked superseded, the correction with who, when and why. Progress, forecast and
+    the weekly scores are recomputed from the corrected history."""
+    kr = original.key_result
+    _ensure_fresh(kr, expected_version)
+    if original.superseded_at is not None:
+        raise ServiceError("This check-in was corrected already; correct the correction instead.")
+    if not reason.strip():
+        raise ServiceError("Say why the value is corrected.", field="reason")
+    check_metric_values(kr.metric, value=value)
+    if not confirmed:
+        _ask_if_implausible(kr, value, current=_value_before(original))
+    now = utcnow()
+    original.superseded_at = now
+    correction = CheckIn(key_result=kr, value=value, confidence=original.confidence, comment=reason.strip(),
+                         author=by, created_at=original.created_at, recorded_at=now, corrects=original,
+                         source=original.source)
+    db.session.add(correction)
+    db.session.flush()
+    kr.updated_by, kr.updated_at = by, now
+    refresh_current(kr)
+    _flush(kr)
+    aggregates.key_result_changed(kr)
+    aggregates.rebuild_objectives([kr.objective], kr.objective.cycle)
+    if not original.source:
+        metric_weeks.replace_value(kr.metric_id, original.created_at, original.value, value)
+    return correction
+
+
+def _value_before(check_in: CheckIn) -> float:
+    """What the key result stood at before check_in: the wrong value is no yardstick for its fix."""
+    previous = db.session.scalar(select(CheckIn.value).where(
+        CheckIn.key_result_id == check_in.key_result_id, CheckIn.superseded_at.is_(None), CheckIn.id != check_in.id,
+        CheckIn.created_at <= check_in.created_at).order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1))
+    return check_in.key_result.baseline if previous is None else previous
+
+
+def refresh_current(kr: KeyResult) -> None:
+    """The row's current value is the latest effective check-in (a correction may change it)."""
+    latest = db.session.scalar(select(CheckIn).where(CheckIn.key_result_id == kr.id, CheckIn.superseded_at.is_(None))
+                               .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1))
+    if latest is None:
+        kr.current_value, kr.current_confidence, kr.last_check_in_at = kr.baseline, None, None
+    else:
+        kr.current_value, kr.current_confidence, kr.last_check_in_at = (latest.value, latest.confidence,
+                                                                        latest.created_at)
+
+
 def stale_message(kr: KeyResult) -> str:
-    who = kr.updated_by.name if kr.updated_by else "someone"
-    when = to_local(kr.updated_at).strftime("%H:%M") if kr.updated_at else "just now"
-    return (f"“{kr.title}” was changed by {who} meanwhile (at {when}). Nothing of yours was saved; "
-            "look at the current values and try again.")
+    return versioning.stale_message(kr.title, kr.updated_by.name if kr.updated_by else None, kr.updated_at)
 
 
 def _ensure_fresh(kr: KeyResult, expected_version: int | None) -> None:

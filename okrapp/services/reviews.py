@@ -3,7 +3,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import mail
@@ -11,17 +11,17 @@ from ..domain import agenda as agenda_rules
 from ..domain import recurrence
 from ..extensions import db
 from ..ics import meeting_calendar
-from ..models import (CheckIn, ConflictFinding, KeyResult, Objective, ReviewDecision, ReviewMeeting, ReviewSchedule,
-                      User, kr_contributors)
-from ..models.incentive import OPEN_STATUSES
-from ..models.review import DECISION_KINDS
+from ..models import (CheckIn, ConflictItem, IncentiveProposal, KeyResult, Objective, Pilot, ReviewDecision,
+                      ReviewMeeting, ReviewSchedule, User, kr_contributors)
+from ..models.conflict import OPEN_STATUSES
 from ..timeutil import local_today, utcnow
-from . import ServiceError
-from .conflicts import act_on_finding
+from .. import policy
+from . import ServiceError, decisions, planning, versioning
+from .conflicts import visible_item_ids, visible_items_clause
+from .planning import PLAN_AHEAD
 from .okrs import move_objective
 from .scoreboard import current_cycle, scoreboard
 
-PLAN_AHEAD = timedelta(weeks=8)
 AGENDA_LEAD = timedelta(days=1)
 
 
@@ -31,13 +31,16 @@ def rule_of(schedule: ReviewSchedule) -> recurrence.Recurrence:
 
 
 def save_schedule(schedule: ReviewSchedule | None, *, name, cadence, weekday, time_of_day, timezone, cron,
-                  duration_minutes, reminder_days, chair, participants, anchor_on) -> ReviewSchedule:
+                  duration_minutes, reminder_days, chair, participants, anchor_on, by=None,
+                  expected_version: int | None = None) -> ReviewSchedule:
     try:
         recurrence.validate(recurrence.Recurrence(cadence, weekday, time_of_day, timezone, anchor_on, cron))
     except recurrence.RecurrenceError as error:
         raise ServiceError(str(error).capitalize() + ".", field=error.field) from None
     if not 5 <= duration_minutes <= 480:
         raise ServiceError("A review lasts between 5 minutes and 8 hours.", field="duration_minutes")
+    if schedule is not None:
+        versioning.claim(schedule, expected_version, by)
     schedule = schedule or ReviewSchedule()
     schedule.name, schedule.cadence, schedule.weekday = name.strip(), cadence, weekday
     schedule.time_of_day, schedule.timezone, schedule.cron = time_of_day, timezone, cron.strip()
@@ -49,24 +52,14 @@ def save_schedule(schedule: ReviewSchedule | None, *, name, cadence, weekday, ti
 
 
 def plan_meetings(horizon: timedelta = PLAN_AHEAD) -> list[ReviewMeeting]:
-    """Create the meetings of every active schedule up to horizon ahead; invite their participants.
-    Safe to run twice: a meeting's slot is unique."""
+    """Bring every schedule's planned meetings in line with it (services.planning): create the
+    missing ones, move or cancel those an edit changed, invite and uninvite people. Safe to run
+    twice: a meeting's slot is unique and an unchanged schedule changes nothing."""
     now = utcnow()
     created = []
-    schedules = db.session.scalars(select(ReviewSchedule).where(ReviewSchedule.active.is_(True))
-                                   .options(selectinload(ReviewSchedule.participants))).all()
+    schedules = db.session.scalars(select(ReviewSchedule).options(selectinload(ReviewSchedule.participants))).all()
     for schedule in schedules:
-        for starts_at in recurrence.occurrences(rule_of(schedule), now, now + horizon):
-            slot = f"{schedule.id}@{starts_at.isoformat(timespec='minutes')}"
-            if db.session.scalar(select(ReviewMeeting.id).where(ReviewMeeting.slot == slot)):
-                continue
-            meeting = ReviewMeeting(schedule=schedule, slot=slot, starts_at=starts_at, timezone=schedule.timezone,
-                                    ends_at=starts_at + timedelta(minutes=schedule.duration_minutes),
-                                    uid=f"review-{schedule.id}-{starts_at:%Y%m%dT%H%M}@okrapp")
-            db.session.add(meeting)
-            db.session.flush()
-            queue_invitations(meeting)
-            created.append(meeting)
+        created += planning.plan_schedule(schedule, now, horizon, queue_invitations)
     return created
 
 
@@ -74,17 +67,21 @@ def participants_of(meeting: ReviewMeeting) -> list[User]:
     return [u for u in meeting.schedule.participants if u.active] if meeting.schedule else []
 
 
-def queue_invitations(meeting: ReviewMeeting) -> int:
-    """One message per participant and meeting version (SEQUENCE); cancellations use the same UID."""
+def queue_invitations(meeting: ReviewMeeting, people: list[User] | None = None, cancelled: bool = False) -> int:
+    """The meeting's current version (SEQUENCE) to people, by default everyone invited to it; a
+    cancellation when the meeting is cancelled, or with cancelled=True for people taken off it.
+    One message per person and version; the UID stays the same."""
     schedule = meeting.schedule
-    cancelled = meeting.status == "cancelled"
-    chair = schedule.chair or (participants_of(meeting) or [None])[0]
+    cancelled = cancelled or meeting.status == "cancelled"
+    invited = list(meeting.attendees)
+    people = invited if people is None else people
+    chair = schedule.chair or (invited or [None])[0]
     organizer = (chair.email, chair.name) if chair else (current_app.config["OKRAPP_MAIL_SENDER"], "okrapp")
-    people = participants_of(meeting)
+    listed = people if cancelled and meeting.status != "cancelled" else invited
     ics = meeting_calendar(uid=meeting.uid, sequence=meeting.sequence, starts_at=meeting.starts_at,
                            ends_at=meeting.ends_at, timezone=meeting.timezone, summary=schedule.name,
                            description="Priority review: re-rank the shared customer objectives.",
-                           organizer=organizer, attendees=[(u.email, u.name) for u in people], cancelled=cancelled,
+                           organizer=organizer, attendees=[(u.email, u.name) for u in listed], cancelled=cancelled,
                            stamp=utcnow(), url=meeting_url(meeting))
     local = recurrence.local(meeting.starts_at, meeting.timezone)
     verb = "Cancelled" if cancelled else "Updated" if meeting.sequence else "Invitation"
@@ -93,8 +90,9 @@ def queue_invitations(meeting: ReviewMeeting) -> int:
     for user in people:
         text, html = mail.render("invitation", meeting=meeting, schedule=schedule, user=user, local=local,
                                  cancelled=cancelled, url=meeting_url(meeting))
-        if mail.queue(f"invite:{meeting.uid}:{meeting.sequence}:{user.id}", user.email, subject, text, html,
-                      category="invitation", ics=ics, ics_method="CANCEL" if cancelled else "REQUEST"):
+        key = f"{'cancel' if cancelled else 'invite'}:{meeting.uid}:{meeting.sequence}:{user.id}"
+        if mail.queue(key, user.email, subject, text, html, category="invitation", ics=ics,
+                      ics_method="CANCEL" if cancelled else "REQUEST"):
             count += 1
     return count
 
@@ -122,6 +120,7 @@ def cancel_meeting(meeting: ReviewMeeting, by) -> None:
         raise ServiceError("Only a scheduled review can be cancelled.")
     meeting.status = "cancelled"
     meeting.sequence += 1
+    carry_over(meeting, by)
     db.session.flush()
     queue_invitations(meeting)
 
@@ -216,17 +215,81 @@ def generate_agenda(meeting: ReviewMeeting, persist: bool = True) -> dict:
         k.kr.id, k.kr.title, v.objective.title, k.kr.accountable_unit.name, k.score.status, k.score.progress,
         k.kr.last_check_in_at, k.kr.current_confidence, prior_confidence.get(k.kr.id))
         for v in views for k in v.key_results]
-    findings = [agenda_rules.FindingState(f.id, f"{f.label_a} ↔ {f.label_b}", f.kind, f.severity, f.status,
-                                          f.first_seen_at)
-                for f in db.session.scalars(select(ConflictFinding).where(
-                    ConflictFinding.status.in_(OPEN_STATUSES), ConflictFinding.kind != "tension"))]
+    conflicts = _conflict_states(meeting, today)
+    pilots = [agenda_rules.PilotState(p.id, p.title, ", ".join(u.name for u in p.units), p.starts_on, p.ends_on,
+                                      p.status)
+              for p in db.session.scalars(select(Pilot).where(Pilot.status.in_(("running", "extended")))
+                                          .options(selectinload(Pilot.units)))]
+    proposals = [agenda_rules.ProposalState(p.id, p.unit.name, decisions.describe_proposal(p), p.text,
+                                            p.proposed_by.name if p.proposed_by else "")
+                 for p in db.session.scalars(select(IncentiveProposal).where(IncentiveProposal.status == "open")
+                                             .options(joinedload(IncentiveProposal.unit),
+                                                      joinedload(IncentiveProposal.incentive),
+                                                      joinedload(IncentiveProposal.proposed_by)))]
     actions = [agenda_rules.ActionState(d.id, d.text, d.owner.name if d.owner else "", d.due_on)
                for d in open_actions()]
-    result = agenda_rules.build_agenda(objectives, key_results, findings, actions, since, now, today).as_dict()
+    meeting_day = recurrence.local(meeting.starts_at, meeting.timezone).date()
+    result = agenda_rules.build_agenda(objectives, key_results, conflicts, actions, since, now, today, pilots,
+                                       proposals, meeting_day).as_dict()
     if persist:
         meeting.agenda, meeting.agenda_at = json.dumps(result), now
         db.session.flush()
     return result
+
+
+def _conflict_states(meeting: ReviewMeeting, today, clause=None) -> list:
+    query = select(ConflictItem).where(needs_attention(today))
+    if clause is not None:
+        query = query.where(clause)
+    return [agenda_rules.ConflictState(i.id, i.title, i.summary, i.level, i.severity, i.status, i.first_seen_at,
+                                       _sent_to(i, meeting), _flag(i)) for i in db.session.scalars(query)]
+
+
+def scoped_conflicts(agenda: dict, meeting: ReviewMeeting, unit_ids: list[int] | None) -> dict:
+    """The agenda's conflict sections for someone who sees only some items: chosen among those,
+    so a unit leader's own items are not hidden behind "N more" they cannot open."""
+    if unit_ids is None:
+        return agenda
+    since = datetime.fromisoformat(agenda["since"]) if agenda.get("since") else None
+    states = _conflict_states(meeting, local_today(), visible_items_clause(unit_ids))
+    sent, shown, more = agenda_rules.conflict_sections(states, since, local_today())
+    return {**agenda, "sent_to_review": sent, "conflicts": shown, "more_conflicts": more}
+
+
+def needs_attention(today):
+    """Open items; accepted trade-offs whose re-review date has come; decided ones still detected."""
+    return or_(ConflictItem.status.in_(OPEN_STATUSES),
+               and_(ConflictItem.status == "accepted", ConflictItem.re_review_on <= today),
+               and_(ConflictItem.status == "resolved", ConflictItem.present.is_(True),
+                    ConflictItem.settled_by_id.is_not(None)))
+
+
+def _flag(item: ConflictItem) -> str:
+    if item.status == "accepted":
+        return "trade_off_due"
+    if item.status == "resolved":
+        return "still_detected"
+    return ""
+
+
+def _sent_to(item: ConflictItem, meeting: ReviewMeeting) -> bool:
+    return item.status == "in_review" and item.review_meeting_id == meeting.id
+
+
+def carry_over(meeting: ReviewMeeting, by=None) -> int:
+    """Conflicts sent to a review that closed or was cancelled without deciding them go to the next one."""
+    from ..models import ConflictItemEvent
+    following = db.session.scalar(select(ReviewMeeting).where(
+        ReviewMeeting.status == "scheduled", ReviewMeeting.id != meeting.id,
+        ReviewMeeting.starts_at > meeting.starts_at).order_by(ReviewMeeting.starts_at).limit(1))
+    undecided = db.session.scalars(select(ConflictItem).where(ConflictItem.review_meeting_id == meeting.id,
+                                                              ConflictItem.status == "in_review")).all()
+    for item in undecided:
+        item.review_meeting = following
+        item.events.append(ConflictItemEvent(at=utcnow(), actor=by, action="carried_over",
+                                             note="Not decided in its review; sent to the next one." if following
+                                             else "Not decided in its review; no later review is planned yet."))
+    return len(undecided)
 
 
 def _previous_confidences(kr_ids: list[int]) -> dict[int, int]:
@@ -235,7 +298,7 @@ def _previous_confidences(kr_ids: list[int]) -> dict[int, int]:
         return {}
     ranked = select(CheckIn.key_result_id, CheckIn.confidence, func.row_number().over(
         partition_by=CheckIn.key_result_id, order_by=(CheckIn.created_at.desc(), CheckIn.id.desc())).label("n")
-    ).where(CheckIn.key_result_id.in_(kr_ids)).subquery()
+    ).where(CheckIn.key_result_id.in_(kr_ids), CheckIn.superseded_at.is_(None)).subquery()
     return dict(db.session.execute(select(ranked.c.key_result_id, ranked.c.confidence).where(ranked.c.n == 2)).all())
 
 
@@ -255,24 +318,9 @@ def rerank(meeting: ReviewMeeting, objective: Objective, new_rank: int, by) -> N
     db.session.flush()
 
 
-def add_decision(meeting: ReviewMeeting, *, kind, text, by, objective=None, finding=None, owner=None,
-                 due_on=None) -> ReviewDecision:
-    _ensure_open(meeting)
-    if kind not in DECISION_KINDS:
-        raise ServiceError("Choose what kind of decision this is.", field="kind")
-    if not text.strip():
-        raise ServiceError("Write the decision down.", field="text")
-    if kind == "action" and owner is None:
-        raise ServiceError("An action needs an owner.", field="owner")
-    if kind == "resolve_conflict":
-        if finding is None:
-            raise ServiceError("Choose the conflict this resolves.", field="finding")
-        act_on_finding(finding, "resolve", by, text)
-    decision = ReviewDecision(meeting=meeting, kind=kind, text=text.strip(), objective=objective, finding=finding,
-                              owner=owner, due_on=due_on, created_by=by, created_at=utcnow())
-    db.session.add(decision)
-    db.session.flush()
-    return decision
+def add_decision(meeting: ReviewMeeting, *, kind, text, by, **fields) -> ReviewDecision:
+    """Record and apply a decision (okrapp.services.decisions holds what each kind does)."""
+    return decisions.record(meeting, kind, text, by, **fields)
 
 
 def complete_action(decision: ReviewDecision, by) -> None:
@@ -282,17 +330,25 @@ def complete_action(decision: ReviewDecision, by) -> None:
     db.session.flush()
 
 
-def close_meeting(meeting: ReviewMeeting, by) -> int:
-    """Close the review, keep the scores it saw, and send the minutes to every participant."""
+def close_meeting(meeting: ReviewMeeting, by, early_reason: str = "") -> int:
+    """Close the review, keep the scores it saw, and send the minutes to every participant.
+    Before the meeting's start this needs an explicit reason: minutes go out at once."""
     _ensure_open(meeting)
+    early_reason = (early_reason or "").strip()
+    if utcnow() < meeting.starts_at and not early_reason:
+        raise ServiceError("This review has not started yet. To close it early, say why.", field="early_reason")
     agenda = generate_agenda(meeting)
+    meeting.closed_early_reason = early_reason if utcnow() < meeting.starts_at else ""
     meeting.status, meeting.closed_at, meeting.closed_by = "closed", utcnow(), by
+    carry_over(meeting, by)
     meeting.scores = json.dumps({p["id"]: p["score"] for p in agenda["priorities"]})
     db.session.flush()
     local = recurrence.local(meeting.starts_at, meeting.timezone)
     count = 0
+    settled = [i.id for d in meeting.decisions for i in d.settles]
     for user in participants_of(meeting):
-        text, html = mail.render("minutes", meeting=meeting, agenda=agenda, user=user, local=local,
+        visible = visible_item_ids(policy.conflict_unit_scope(user), settled)
+        text, html = mail.render("minutes", meeting=meeting, agenda=agenda, user=user, local=local, visible=visible,
                                  decisions=meeting.decisions, url=meeting_url(meeting))
         if mail.queue(f"minutes:{meeting.uid}:{user.id}", user.email,
                       f"Minutes: {meeting.schedule.name if meeting.schedule else 'Priority review'}, {local:%d %b %Y}",

@@ -88,7 +88,7 @@ def recent_check_ins(kr_ids: list[int], limit: int = RECENT_CHECK_INS) -> dict[i
         return {}
     ranked = select(CheckIn.id, func.row_number().over(
         partition_by=CheckIn.key_result_id, order_by=(CheckIn.created_at.desc(), CheckIn.id.desc())).label("n")
-    ).where(CheckIn.key_result_id.in_(kr_ids)).subquery()
+    ).where(CheckIn.key_result_id.in_(kr_ids), CheckIn.superseded_at.is_(None)).subquery()
     rows = db.session.scalars(select(CheckIn).join(ranked, ranked.c.id == CheckIn.id).where(ranked.c.n <= limit)
                               .options(joinedload(CheckIn.author))
                               .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())).all()

@@ -35,9 +35,16 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
+    """A fresh page; any Content-Security-Policy violation it logs (an inline style or script the
+    policy blocked, so something looks or works wrong) fails the test."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    yield context.new_page()
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    yield page
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture

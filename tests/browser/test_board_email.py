@@ -17,3 +17,14 @@ def test_board_summary_html_renders(runner, page, screenshot):
     assert page.locator("h2").count() >= 6
     path = screenshot(page, "board-summary-email")
     assert path.stat().st_size > 10_000
+
+
+def test_running_month_summary_leads_with_the_decisions(runner, page, screenshot):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["board-summary", "send", "--period", "2026-11", "--yes"]).exit_code == 0
+    summary = db.session.scalar(select(BoardSummary).where(BoardSummary.period == "2026-11"))
+    page.set_content(summary.html_body)
+    headings = page.locator("h2").all_inner_texts()
+    assert headings[:2] == ["What the leadership decided", "Open conflicts by level and age"]
+    assert page.get_by_text("Why: Retention above recommendation").is_visible()
+    screenshot(page, "board-summary-email-decisions")

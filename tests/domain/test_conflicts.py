@@ -68,6 +68,34 @@ def test_direct_conflict_has_severity_of_weights():
     assert finding.explanation == "Finance is rewarded for lowering D; Sales (up) needs it raised."
 
 
+def test_a_single_opposing_path_weaker_than_epsilon_is_still_a_tension():
+    # a -> b -> c -> d -> e at strength 0.001 each: 1e-12, within 1e-9 of zero, so no harm; but it opposes
+    chain = [("a", "b", -1, 0.001), ("b", "c", 1, 0.001), ("c", "d", 1, 0.001), ("d", "e", 1, 0.001)]
+    goals = [Goal("g", "a", 1, 1.0, "U"), Goal("h", "e", 1, 1.0)]
+    for links in (chain, [*chain, ("a", "e", 1, 0.5)]):  # alone, and beside a path that helps
+        result = scan(build(["a", "b", "c", "d", "e"], links, goals))
+        [tension] = result.tensions
+        assert result.conflicts == () and tension.paths == (("a", "b", "c", "d", "e"),)
+        assert tension.severity == pytest.approx(1e-12, rel=1e-9)
+
+
+def test_a_harm_summed_from_paths_each_weaker_than_epsilon_lists_them_all():
+    # three paths of -5e-10 each: none counts alone, together -1.5e-9 is a harm
+    links = [("a", x, -1, 2.5e-5) for x in "xyz"] + [(x, "e", 1, 2e-5) for x in "xyz"]
+    [finding] = scan(build(["a", "e", "x", "y", "z"], links, [Goal("g", "a", 1, 1.0, "U"), Goal("h", "e", 1, 1.0)])).conflicts
+    assert (finding.kind, finding.harms) == ("indirect", ("g",))
+    assert finding.paths == (("a", "x", "e"), ("a", "y", "e"), ("a", "z", "e"))
+    assert finding.severity == pytest.approx(1.5e-9, rel=1e-6)
+
+
+def test_findings_of_goals_on_the_same_metrics_share_their_paths():
+    scenario = build(["x", "y"], [("x", "y", -1, 0.9)],
+                     [Goal("KR-a", "x", 1, 1), Goal("KR-b", "y", 1, 1), Goal("inc", "x", 1, 0.5, "Sales")])
+    first, second = sorted(scan(scenario).conflicts, key=lambda f: f.a)
+    assert first.paths == second.paths == (("x", "y"),) and first.paths is second.paths
+    assert second.explanation == "Sales is rewarded for raising X, which lowers Y; KR-b needs it raised."
+
+
 def test_same_metric_same_direction_is_no_conflict():
     scenario = build(["d"], goals=[Goal("a", "d", 1, 1, "X"), Goal("b", "d", 1, 1, "Y")])
     assert scan(scenario).conflicts == () and scan(scenario).tensions == ()
@@ -169,3 +197,50 @@ def test_every_problem_is_reported_at_once():
         load_scenario(json.dumps({"metrics": [{"key": "a"}], "links": [{"from": "a", "to": "zz", "sign": "?"}],
                                   "key_results": [{"id": "k", "metric": "q", "direction": "increase"}]}))
     assert len(caught.value.problems) == 3
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_shared_scenario_severities_are_pinned(name):
+    result = scan(load_scenario((SCENARIOS / f"{name}.json").read_text()))
+    expected = json.loads((SCENARIOS / f"{name}.expected.json").read_text())["severities"]
+    found = {"|".join(sorted((f.a, f.b))): f.severity for f in (*result.conflicts, *result.tensions)}
+    assert found == pytest.approx(expected, abs=1e-6)
+
+
+def test_indirect_severity_takes_the_largest_harmful_effect_and_both_weights():
+    """g harms h at strength 0.8, h harms g back at 0.3: the pair is as bad as the worse direction,
+    scaled by the weights of both goals."""
+    scenario = build(["a", "b"], [("a", "b", 1, 0.8), ("b", "a", 1, 0.3)],
+                     [Goal("g", "a", 1, 0.5, "Sales"), Goal("h", "b", -1, 0.4, "Delivery")])
+    [finding] = scan(scenario).conflicts
+    assert finding.kind == "indirect" and finding.harms == ("g", "h")
+    assert finding.severity == pytest.approx(0.5 * 0.4 * 0.8)
+
+
+def test_severity_counts_the_harmed_goals_weight():
+    light = build(["a", "b"], [("a", "b", -1, 0.5)], [Goal("g", "a", 1, 0.6, "Sales"), Goal("h", "b", 1, 0.25)])
+    heavy = build(["a", "b"], [("a", "b", -1, 0.5)], [Goal("g", "a", 1, 0.6, "Sales"), Goal("h", "b", 1, 1.0)])
+    assert scan(light).conflicts[0].severity == pytest.approx(0.6 * 0.25 * 0.5)
+    assert scan(heavy).conflicts[0].severity == pytest.approx(0.6 * 1.0 * 0.5)
+
+
+def series(metric, changes):
+    values, total = [0.0], 0.0
+    for change in changes:
+        total += change
+        values.append(total)
+    return [Observation(metric, f"2026-0{i + 1}", v) for i, v in enumerate(values)]
+
+
+@pytest.mark.parametrize("other, found", [
+    ([3, 5, 4, 1, 2], True),   # Σd² = 32: ρ = -0.6 exactly, which counts
+    ([3, 4, 5, 1, 2], False),  # Σd² = 30: ρ = -0.5, not enough
+])
+def test_observed_rho_boundary(other, found):
+    goals = [Goal("g", "a", 1, 1.0, "Sales"), Goal("h", "b", 1, 1.0)]
+    scenario = build(["a", "b"], (), goals, series("a", [1, 2, 3, 4, 5]) + series("b", other))
+    result = scan(scenario)
+    assert bool(result.conflicts) is found
+    if found:
+        assert result.conflicts[0].rho == pytest.approx(-0.6)
+        assert result.conflicts[0].as_dict()["rho"] == pytest.approx(-0.6)

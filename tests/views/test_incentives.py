@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from okrapp.extensions import db
-from okrapp.models import ConflictFinding, Incentive, IncentiveProposal, MetricLink
+from okrapp.models import ConflictItem, Incentive, IncentiveProposal, MetricLink
+from okrapp.services.conflicts import refresh_items
 
 from ..factories import make_unit, make_user, metric
 
@@ -47,9 +48,9 @@ def test_preview_then_import_a_finnish_semicolon_sheet(login, executive):
     assert rows == {"Tilauksia per myyjä": ("Myynti Häme", "increase", 0.6, 14, "import", "2026"),
                     "Käsittelyaika": ("Asiakaspalvelu Åland", "decrease", 0.4, 6.5, "import", "2026"),
                     "Asiakastyytyväisyys": ("Myynti Häme", "increase", 0.2, None, "import", "2026")}
-    [finding] = db.session.scalars(select(ConflictFinding)).all()  # the import shows where the KPIs collide
-    assert finding.kind == "direct"
-    assert {finding.label_a, finding.label_b} == {"Asiakaspalvelu Åland: Käsittelyaika", "Myynti Häme: Asiakastyytyväisyys"}
+    refresh_items()
+    items = db.session.scalars(select(ConflictItem)).all()  # the import shows where the KPIs collide
+    assert {(i.title, i.kinds) for i in items} == {("Asiakastyytyväisyys ↑", "direct"), ("Käsittelyaika ↓", "direct")}
 
 
 @pytest.mark.parametrize("sheet, problem", [
@@ -61,8 +62,8 @@ def test_preview_then_import_a_finnish_semicolon_sheet(login, executive):
     (b"unit,KPI name,metric key,direction,weight,target\nMyynti H\xc3\xa4me,X,csat,increase,0.5,\nMyynti H\xc3\xa4me,x,csat,increase,0.5,\n", "duplicate of line 2"),
     (b"unit,KPI name,metric key,direction,weight,target\nMyynti H\xc3\xa4me,X,csat\n", "expected 6 fields, found 3"),
     (b"unit;name;weight\n", "missing column “metric key”"),
-    ("unit;KPI name;metric key;direction;weight;target\nMyynti Häme;Käsittelyaika;csat;increase;0,5;\n".encode("latin-1"),
-     "The file is not UTF-8 text"),
+        (b"unit;KPI name;metric key;direction;weight;target\nMyynti H\x81me;K\x8fsittelyaika;csat;increase;0,5;\n",
+         "The file is neither UTF-8 nor Windows-1252 text"),
     (b'unit,KPI name,metric key,direction,weight,target\n"Myynti,X,csat,increase,0.5,\n', "The CSV is broken"),
     (b"", "The file is empty."),
 ])
@@ -150,7 +151,10 @@ def test_unit_leader_sees_own_units_incentives_and_proposes_a_change(login):
     assert (proposal.unit.name, proposal.text, proposal.status) == ("Sales", "Share KR Delivery CSAT", "open")
     client.post(f"/proposals/{proposal.id}/decide", data={"decision": "accept", "answer": "From Q1"})
     db.session.refresh(proposal)
-    assert (proposal.status, proposal.answer, proposal.decided_by_id) == ("accepted", "From Q1", executive.id)
+    assert proposal.status == "open"  # accepting changes an incentive: that is a review's decision
+    client.post(f"/proposals/{proposal.id}/decide", data={"decision": "decline", "answer": "Not now"})
+    db.session.refresh(proposal)
+    assert (proposal.status, proposal.answer, proposal.decided_by_id) == ("declined", "Not now", executive.id)
 
 
 def test_cli_import_checks_and_imports(runner, executive, tmp_path):

@@ -102,7 +102,7 @@ def test_check_in_appends_history_and_sets_current_value(login, clock):
     ({"value": 50, "confidence": 11}, "Confidence must be between 0 and 10."),
     ({"value": 50, "confidence": -1}, "Confidence must be between 0 and 10."),
     ({"value": "", "confidence": 5}, "Enter the measured value."),
-    ({"value": "lots", "confidence": 5}, "Not a valid float value."),
+    ({"value": "lots", "confidence": 5}, "is not a number"),
 ])
 def test_check_in_rejects_bad_input_and_keeps_what_was_saved(login, data, message):
     leader = make_user("unit_leader")

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from okrapp.extensions import db
-from okrapp.models import ConflictFinding
+from okrapp.models import ConflictItem
+from okrapp.services.conflicts import refresh_items
 from okrapp.services import incentives
 
 from ..factories import make_cycle, make_key_result, make_objective, make_unit, make_user, metric
@@ -32,7 +33,9 @@ def world():
                                 by=executive)
     proposal = incentives.propose(unit_a, "Share the CSAT result instead", leader_a)
     db.session.commit()
-    finding = db.session.scalar(select(ConflictFinding))
+    refresh_items()
+    db.session.commit()
+    finding = db.session.scalar(select(ConflictItem))
     return dict(users=users, unit=unit_a, cycle=cycle, other_cycle=other_cycle, objective=objective, kr=kr,
                 target_user=make_user("executive"), incentive=incentive, link=link, proposal=proposal,
                 finding=finding)
@@ -70,7 +73,7 @@ def write_routes(w):
                            {"admin", "executive"}),
         "retire incentive": (f"/incentives/{w['incentive'].id}/retire", {}, {"admin", "executive"}),
         "import sheet": ("/incentives/import/confirm", {"payload": base64.b64encode(
-            b"unit,KPI name,metric key,direction,weight,target\nUnit A,Calls,csat,increase,0.5,\n").decode()},
+            b"unit,KPI name,metric key,direction,weight,target\nUnit A,Calls,nps,increase,0.4,\n").decode()},
                          {"admin", "executive"}),
         "propose change": (f"/units/{u}/proposals", {"text": "Please"}, {"unit_leader"}),
         "decide proposal": (f"/proposals/{w['proposal'].id}/decide", {"decision": "decline"}, {"admin", "executive"}),
@@ -132,7 +135,7 @@ def test_get_requests_change_nothing(world, login):
              "/objectives/new", "/account/password", "/admin/units", "/admin/cycles", "/incentives",
              "/incentives/new", f"/incentives/{w['incentive'].id}/edit", "/incentives/import", "/influence-links",
              "/influence-links/new", f"/influence-links/{w['link'].id}/edit", "/conflicts",
-             f"/conflicts/{w['finding'].id}", "/conflicts?status=all&kind=direct"]
+             f"/conflicts/{w['finding'].id}", "/conflicts?status=all&level=all"]
     for page in pages:
         assert client.get(page).status_code == 200, page
     for page in ["/admin/users", "/admin/users/new", f"/admin/users/{w['target_user'].id}/edit", "/admin/units/new",

@@ -1,0 +1,184 @@
+"""Conflicts at the size of a real company, through the running app.
+
+Builds the demo's units and legacy incentives repeated to 200 units, 5,000 key results over 1,000
+objectives on customer metrics in their natural direction, the demo's starter links and 500,000
+check-ins, in a SQLite file (or a fresh database on the PostgreSQL server OKRAPP_DATABASE_URL
+names). Then: a full refresh of the conflict items; 30 incentive edits posted through a real WSGI
+server; the conflicts page; the next review's agenda; the rows the conflict tables hold.
+
+Targets: items <= 30, full_refresh_s <= 5, save_incentive_p95_ms <= 200, conflicts_page_p95_ms <= 150,
+agenda_items <= 12, stored_rows <= 50 x items. The last line printed is a JSON object.
+
+Usage: python bench/conflicts_org.py [--small] [--saves N] [--requests N]"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from dashboard import SERVER, Session, build, database_url, percentile  # noqa: E402
+
+
+def add_incentives(users) -> dict:
+    """The demo's metrics, starter links and legacy incentives, the demo's units repeated over all
+    units; and a weekly review to build agendas for."""
+    from sqlalchemy import insert, select
+
+    from okrapp.extensions import db
+    from okrapp.models import Incentive, Metric, Unit
+    from okrapp.services import admin, reviews
+    from okrapp.services.demo_incentives import LEGACY_INCENTIVES, load_starter_links
+    admin.create_metric("On-time delivery", "%", 0, 100)  # the demo's own customer metrics
+    admin.create_metric("Invoice disputes", "per month", 0, None)
+    load_starter_links(users["executive"])
+    metrics = dict(db.session.execute(select(Metric.key, Metric.id)).all())
+    demo_units = sorted({row[0] for row in LEGACY_INCENTIVES})
+    unit_ids = list(db.session.scalars(select(Unit.id).order_by(Unit.id)))
+    rows = [{"unit_id": unit_id, "name": name, "metric_id": metrics[key], "direction": direction, "weight": weight,
+             "target": target, "period": "2026", "note": "", "source": "import", "active": True}
+            for i, unit_id in enumerate(unit_ids)
+            for unit, name, key, direction, weight, target in LEGACY_INCENTIVES
+            if unit == demo_units[i % len(demo_units)]]
+    db.session.execute(insert(Incentive.__table__), rows)
+    reviews.save_schedule(None, name="Leadership review", cadence="weekly", weekday=0, time_of_day="09:00",
+                          timezone="Europe/Helsinki", cron="", duration_minutes=60, reminder_days=2,
+                          chair=users["executive"], participants=[users["executive"]], anchor_on=date.today())
+    reviews.plan_meetings()
+    return {"incentives": len(rows),
+            "incentive_id": db.session.scalar(select(Incentive.id).order_by(Incentive.id))}
+
+
+def app_for(url: str, workdir: Path):
+    from config import DevConfig
+    from okrapp import create_app
+    os.environ["OKRAPP_INSTANCE_PATH"] = str(workdir)
+    return create_app(type("BenchConfig", (DevConfig,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"}))
+
+
+def refresh(app) -> dict:
+    """A full refresh from nothing, then one more over the stored items (the steady state)."""
+    from okrapp.extensions import db
+    from okrapp.services.conflicts import refresh_items, scan_state
+    times = []
+    with app.app_context():
+        for _ in range(2):
+            started = time.perf_counter()
+            refresh_items()
+            db.session.commit()
+            times.append(time.perf_counter() - started)
+        state = scan_state()
+        figures = {"full_refresh_s": round(max(times), 3), "first_refresh_s": round(times[0], 3),
+                   "steady_refresh_s": round(times[1], 3), "pairs": state.pairs, "tension_pairs": state.tension_pairs}
+        db.session.remove()
+    return figures
+
+
+def counts(app) -> dict:
+    from sqlalchemy import func, select
+
+    from okrapp.extensions import db
+    from okrapp.models import ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState, ReviewMeeting
+    from okrapp.models.conflict import OPEN_STATUSES
+    from okrapp.services.reviews import generate_agenda
+    with app.app_context():
+        rows = sum(db.session.scalar(select(func.count()).select_from(model)) for model in
+                   (ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState))
+        items = db.session.scalar(select(func.count(ConflictItem.id)).where(ConflictItem.status.in_(OPEN_STATUSES)))
+        by_level = dict(db.session.execute(select(ConflictItem.level, func.count(ConflictItem.id))
+                                           .group_by(ConflictItem.level)).all())
+        meeting = db.session.scalar(select(ReviewMeeting).order_by(ReviewMeeting.starts_at))
+        started = time.perf_counter()
+        agenda = generate_agenda(meeting, persist=False)
+        agenda_s = time.perf_counter() - started
+        db.session.remove()
+    return {"items": items, "levels": by_level, "stored_rows": rows,
+            "agenda_items": len(agenda["sent_to_review"]) + len(agenda["conflicts"]),
+            "agenda_more": agenda["more_conflicts"], "agenda_ms": round(agenda_s * 1000, 1)}
+
+
+def form_fields(page: bytes) -> dict:
+    """The values a browser would post back from the incentive form."""
+    text = page.decode()
+    fields = dict(re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', text))
+    for name in ("unit", "metric"):
+        select_ = re.search(rf'<select[^>]*name="{name}".*?</select>', text, re.S).group(0)
+        fields[name] = re.search(r'<option selected value="([^"]+)"|<option value="([^"]+)" selected', select_).group(
+            0).split('value="')[1].split('"')[0]
+    for tag in re.findall(r"<input[^>]*checked[^>]*>", text):
+        fields[re.search(r'name="([^"]+)"', tag).group(1)] = re.search(r'value="([^"]*)"', tag).group(1)
+    fields["note"] = ""
+    return fields
+
+
+def save_incentives(port: int, incentive_id: int, n: int) -> list[float]:
+    session = Session(port)
+    session.login("executive@bench.okrapp")
+    times = []
+    for i in range(n):
+        _, page = session.request("GET", f"/incentives/{incentive_id}/edit")
+        fields = form_fields(page)
+        fields["weight"] = f"{0.3 + (i % 5) * 0.05:.2f}"
+        started = time.perf_counter()
+        response, data = session.request("POST", f"/incentives/{incentive_id}/edit", urlencode(fields))
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status == 302, (response.status, data[:2000])
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", action="store_true", help="a tenth of the size, for a quick look")
+    parser.add_argument("--saves", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    sizes = dict(units=200, objectives=1000, krs_per_objective=5, check_ins_per_kr=100)
+    if args.small:
+        sizes = dict(units=20, objectives=100, krs_per_objective=5, check_ins_per_kr=10)
+    workdir = Path(tempfile.mkdtemp(prefix="okrapp-bench-"))
+    url, drop = database_url(workdir)
+    server = None
+    try:
+        built = build(url, workdir, sizes, then=add_incentives, natural_directions=True)
+        incentive_id, app = built.pop("incentive_id"), app_for(url, workdir)
+        print(f"built {built}", file=sys.stderr)
+        figures = refresh(app)
+        print(f"refresh {figures}", file=sys.stderr)
+        figures |= counts(app)
+        code = SERVER.format(root=str(ROOT), instance=str(workdir), url=url)
+        server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        port = int(server.stdout.readline())
+        saves = save_incentives(port, incentive_id, args.saves)
+        reader = Session(port)
+        reader.login("executive@bench.okrapp")
+        reader.timed("/conflicts", 3)
+        page_times, size, queries = reader.timed("/conflicts", args.requests)
+        leader = Session(port)
+        leader.login("unit_leader@bench.okrapp")
+        leader_times, _, _ = leader.timed("/conflicts", args.requests)
+        figures |= {"save_incentive_p50_ms": round(statistics.median(saves), 1),
+                    "save_incentive_p95_ms": round(percentile(saves, 95), 1),
+                    "conflicts_page_p50_ms": round(statistics.median(page_times), 1),
+                    "conflicts_page_p95_ms": round(percentile(page_times, 95), 1),
+                    "conflicts_page_queries": queries, "conflicts_page_bytes": size,
+                    "conflicts_page_unit_leader_p95_ms": round(percentile(leader_times, 95), 1)}
+        print(json.dumps({"database": url.split(":")[0], "sizes": built, **figures}))
+    finally:
+        if server:
+            server.terminate()
+            server.wait(10)
+        drop()
+
+
+if __name__ == "__main__":
+    main()

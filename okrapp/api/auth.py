@@ -1,0 +1,70 @@
+"""Bearer-token authentication for the API, and its JSON errors.
+
+The API never reads the session cookie: a browser's cookies cannot act through it, so its write
+views need no CSRF token (they are exempt from Flask-WTF's check for that reason alone)."""
+from functools import wraps
+
+from flask import g, jsonify, make_response, request
+from werkzeug.exceptions import HTTPException
+
+from ..services import api_tokens
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Send a personal API token: Authorization: Bearer okr_…",
+    403: "Your role does not allow this.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that method.",
+    409: "The record was changed meanwhile.",
+    413: "The request is too large.",
+    422: "The request is not valid.",
+    429: "Too many failed token attempts from your address; wait a few minutes.",
+}
+
+
+class ApiError(HTTPException):
+    """An error with a message for the caller, rendered as {"error": ..., "details": [...]}."""
+
+    def __init__(self, code: int, message: str | None = None, details: list[str] | None = None, headers=None):
+        super().__init__(message or MESSAGES.get(code, "Error."))
+        self.code, self.message, self.details, self.extra_headers = code, message or MESSAGES.get(code), details, headers
+
+    def get_response(self, environ=None, scope=None):
+        return json_error(self.code, self.message, self.details, self.extra_headers)
+
+
+def json_error(code: int, message: str | None = None, details=None, headers=None):
+    body = {"error": message or MESSAGES.get(code, "Error.")}
+    if details:
+        body["details"] = details
+    response = make_response(jsonify(body), code)
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="okrapp"'
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def api_user():
+    return g.api_user
+
+
+def token_required(decision=None):
+    """The caller's token must be valid (else 401; 429 after too many failures from the address)
+    and, when given, decision(user) must hold (else 403): the same policy functions as the pages."""
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if api_tokens.throttled(request.remote_addr):
+                raise ApiError(429, headers={"Retry-After": str(int(api_tokens.FAILURE_WINDOW.total_seconds()))})
+            user = api_tokens.authenticate(token.strip() if scheme.lower() == "bearer" else None, request.remote_addr)
+            if user is None:
+                raise ApiError(401, "The token is missing, unknown or revoked." if header else None)
+            g.api_user = user
+            if decision is not None and not decision(user):
+                raise ApiError(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate

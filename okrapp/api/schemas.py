@@ -1,0 +1,221 @@
+"""What the API accepts and answers: pydantic models, the single source of the OpenAPI document.
+Numbers in are finite and bounded; texts are bounded; times are ISO 8601."""
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ..domain.numbers import LIMIT
+
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-LIMIT, le=LIMIT)]
+# Stored times are naive UTC; answers say so (RFC 3339 needs the offset).
+UtcTime = Annotated[datetime, AfterValidator(lambda d: d.replace(tzinfo=UTC) if d.tzinfo is None else d)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Source = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._:/@-]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    error: str
+    details: list[str] | None = None
+
+
+class Me(BaseModel):
+    id: int
+    name: str
+    email: str
+    role: str
+
+
+class Ref(BaseModel):
+    id: int
+    name: str
+
+
+class CheckInOut(BaseModel):
+    id: int
+    value: float
+    confidence: int
+    comment: str
+    at: UtcTime
+    recorded_at: UtcTime | None
+    author: str | None
+    source: str
+    corrects: int | None
+    superseded_at: UtcTime | None
+
+
+class KeyResultOut(BaseModel):
+    id: int
+    objective_id: int
+    title: str
+    metric: str
+    unit: str
+    baseline: float
+    target: float
+    current_value: float
+    progress: float
+    status: str
+    forecast: float | None
+    confidence: int | None
+    last_check_in_at: UtcTime | None
+    value_source: str | None
+    accountable_unit: Ref
+    weight: float
+    commitment: str
+
+
+class KeyResultDetail(KeyResultOut):
+    check_ins: list[CheckInOut]
+
+
+class CycleOut(BaseModel):
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+class ObjectiveOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    rank: int
+    cycle: CycleOut
+    progress: float | None
+    status: str | None
+    key_results: list[KeyResultOut]
+
+
+class ObjectivePage(BaseModel):
+    items: list[ObjectiveOut]
+    page: int
+    pages: int
+    total: int
+
+
+class ObjectiveQuery(Strict):
+    cycle: Id | None = None
+    page: Annotated[int, Field(ge=1, le=100000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 25
+
+
+class CheckInIn(Strict):
+    value: Number
+    confidence: Annotated[int, Field(ge=0, le=10)] = 7
+    comment: Annotated[str, Field(max_length=2000)] = ""
+    confirm: bool = Field(False, description="Set when a value far off the key result's path is right.")
+
+
+class MetricOut(BaseModel):
+    key: str
+    name: str
+    unit: str
+    min_value: float | None
+    max_value: float | None
+    kind: str
+
+
+class MetricList(BaseModel):
+    items: list[MetricOut]
+
+
+class PointIn(Strict):
+    at: datetime = Field(description="When the value was measured (ISO 8601; without an offset it is UTC).")
+    value: Number
+    source: Source | None = Field(None, description="Overrides the call's source for this point.")
+
+
+class ValuesIn(Strict):
+    source: Source = Field(description="The system that measured, e.g. “surveytool”.")
+    points: Annotated[list[PointIn], Field(min_length=1, max_length=1000)]
+
+
+class PushOut(BaseModel):
+    stored: int
+    unchanged: int
+    changed: int
+    check_ins: int
+
+
+class PointOut(BaseModel):
+    at: UtcTime
+    value: float
+    source: str
+
+
+class ValuesQuery(Strict):
+    since: datetime | None = None
+    source: Source | None = None
+
+
+class SeriesOut(BaseModel):
+    metric: str
+    items: list[PointOut]
+
+
+class IncentiveOut(BaseModel):
+    id: int
+    unit: Ref
+    name: str
+    metric: str
+    direction: str
+    weight: float
+    target: float | None
+    period: str
+    active: bool
+
+
+class IncentiveList(BaseModel):
+    items: list[IncentiveOut]
+
+
+class ConflictItemOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    summary: str
+    level: str
+    severity: float
+    status: str
+    pairs: int
+    present: bool
+
+
+class ConflictItemList(BaseModel):
+    items: list[ConflictItemOut]
+    total: int
+
+
+class ConflictQuery(Strict):
+    status: Annotated[str, Field(pattern=r"^(open|all)$")] = "open"
+    page: Annotated[int, Field(ge=1, le=100000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class DecisionOut(BaseModel):
+    id: int
+    kind: str
+    text: str
+    changes: list[str]
+    settles: list[int]
+
+
+class MeetingOut(BaseModel):
+    id: int
+    name: str
+    starts_at: UtcTime
+    ends_at: UtcTime
+    status: str
+    decisions: list[DecisionOut]
+
+
+class MeetingList(BaseModel):
+    items: list[MeetingOut]
+
+
+class MeetingQuery(Strict):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50

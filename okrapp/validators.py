@@ -1,0 +1,133 @@
+"""What any input must be before it reaches a service or the database, in one place.
+
+Every form derives from SafeForm, which adds these checks to each field by its type, so a new
+form field is covered without anyone remembering to: numbers finite and of a sane size, whole
+numbers within a database integer, dates within DATE_RANGE, text free of NUL and control
+characters (single-line fields also free of CR/LF). Query parameters, path ids and redirect
+targets go through the helpers below; guard_request() refuses NUL anywhere in a request.
+"""
+import math
+import re
+from datetime import date
+
+from flask import abort, request
+from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
+from wtforms import (DateField, DateTimeField, DecimalField, FloatField, IntegerField, StringField, TextAreaField,
+                     TimeField)
+from wtforms.validators import StopValidation
+
+NUMBER_LIMIT = 1e15  # beyond any KPI we measure; floats stay exact to the cent below it
+INT_LIMIT = 2**31 - 1  # what every database's INTEGER holds
+DATE_RANGE = (date(2000, 1, 1), date(2100, 12, 31))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not \t \n \r
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+
+NOT_FINITE = "Enter a number between −1e15 and 1e15."
+NOT_WHOLE = f"Enter a whole number between −{INT_LIMIT} and {INT_LIMIT}."
+OUT_OF_DATES = "Enter a date between 2000-01-01 and 2100-12-31."
+CONTROL_CHARACTERS = "Remove the control characters from this text."
+LINE_BREAKS = "Keep this on one line."
+
+
+def finite_problem(value) -> str | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return NOT_FINITE
+    return None if math.isfinite(number) and abs(number) <= NUMBER_LIMIT else NOT_FINITE
+
+
+def whole_problem(value) -> str | None:
+    return None if value is None or -INT_LIMIT <= value <= INT_LIMIT else NOT_WHOLE
+
+
+def date_problem(value) -> str | None:
+    if value is None:
+        return None
+    day = value.date() if hasattr(value, "date") else value
+    return None if DATE_RANGE[0] <= day <= DATE_RANGE[1] else OUT_OF_DATES
+
+
+def text_problem(value, single_line: bool) -> str | None:
+    if not isinstance(value, str):
+        return None
+    if _CONTROL.search(value):
+        return CONTROL_CHARACTERS
+    if single_line and _LINE_BREAK.search(value):
+        return LINE_BREAKS
+    return None
+
+
+def problem_of(field) -> str | None:
+    """The shared rule for field's type (subclasses first: TextAreaField is a StringField)."""
+    data = field.data
+    if isinstance(field, (FloatField, DecimalField)):
+        return finite_problem(data)
+    if isinstance(field, IntegerField):
+        return whole_problem(data)
+    if isinstance(field, TimeField):
+        return None  # a time of day parses into its own bounded range
+    if isinstance(field, (DateField, DateTimeField)):
+        return date_problem(data)
+    if isinstance(field, TextAreaField):
+        return text_problem(data, single_line=False)
+    if isinstance(field, StringField):  # includes hidden, email and password fields
+        return text_problem(data, single_line=True)
+    return None
+
+
+def _shared_check(form, field):
+    message = problem_of(field)
+    if message:
+        raise StopValidation(message)
+
+
+class SafeForm(FlaskForm):
+    """The base of every form in the app: the field's own validators, then the shared rules."""
+
+    def validate(self, extra_validators=None):
+        extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
+        for name in self._fields:
+            extra.setdefault(name, []).append(_shared_check)
+        return super().validate(extra_validators=extra)
+
+
+def bounded_int(raw, low: int = 0, high: int = INT_LIMIT) -> int | None:
+    """A query or form value as an id or count: None when absent, garbled or out of range."""
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not re.fullmatch(r"[+-]?\d{1,12}", text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def required_int(raw, low: int = 0, high: int = INT_LIMIT) -> int:
+    """Like bounded_int, but a missing or bad value is a 400 (a form the page built itself)."""
+    value = bounded_int(raw, low, high)
+    if value is None:
+        abort(400)
+    return value
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """<int:id> in every route: an id beyond a database integer matches no route (404, not a 500
+    from the database driver)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=INT_LIMIT if max is None else max, signed=signed)
+
+
+def guard_request():
+    """NUL can be stored by nothing and breaks PostgreSQL text: refused in any query or form value.
+    The JSON API validates its own parameters and answers in its documented error shape."""
+    if request.path.startswith("/api/"):
+        return
+    for source in (request.args, request.form):
+        for values in source.listvalues():
+            if any("\x00" in value for value in values):
+                abort(400)
