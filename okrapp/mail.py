@@ -4,15 +4,18 @@ A message is queued in the transaction that causes it, under a key that is uniqu
 says (an invitation for one meeting version to one person, one summary per recipient and
 period), so queueing twice never sends twice. Only the scheduler process delivers (a web request
 never waits on SMTP): it claims each message atomically with a lease, sends it, and on failure
-retries with backoff; a message whose sender died while it was `sending` returns to the queue when
-its lease runs out, with the Message-ID it was given when queued, so a rare double send (the process
-died after the server accepted it) reads as one message. A message that keeps failing stays
+retries with backoff. Within a process one thread sends at a time (the tick and the delivery job
+both call `deliver_pending`), so a process killed mid-send leaves at most the one message it was
+sending. That message returns to the queue when its lease runs out, with the Message-ID it was
+given when queued, so a rare double send (the process died after the server accepted it) reads as
+one message. A message that keeps failing stays
 visible to admins. Every message says it is automatic (Auto-Submitted), so vacation responders
 stay quiet."""
 import json
 import logging
 import smtplib
 import ssl
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -83,7 +86,18 @@ def requeue_stale() -> int:
 
 def deliver_pending(limit: int = 200) -> tuple[int, int]:
     """Send what is due: the scheduler process calls this (never a web request). Returns
-    (sent, failed attempts)."""
+    (sent, failed attempts). A call while another thread of this process is sending returns
+    (0, 0) at once: that thread picks up what is due."""
+    lock = current_app.extensions.setdefault("okrapp.delivery", threading.Lock())
+    if not lock.acquire(blocking=False):
+        return 0, 0
+    try:
+        return _deliver_due(limit)
+    finally:
+        lock.release()
+
+
+def _deliver_due(limit: int) -> tuple[int, int]:
     requeue_stale()
     now = utcnow()
     due = db.session.scalars(select(OutboxMessage.id).where(

@@ -100,3 +100,18 @@ def test_addresses_smtp_would_refuse_are_refused_in_forms_and_never_sent(address
     message = db.session.scalar(select(OutboxMessage))
     assert message.status == "failed" and "Address refused" in message.last_error
 
+
+
+def test_one_thread_of_a_process_sends_at_a_time(app, smtp):
+    """The tick and the delivery job both deliver; while one sends, the other leaves the queue
+    alone, so a process killed mid-send has at most one message in flight."""
+    mail.queue("one:1", "pekka@example.com", "Hello", "Body")
+    db.session.commit()
+    sending = app.extensions["okrapp.delivery"] = threading.Lock()
+    sending.acquire()  # another thread of this process is sending
+    try:
+        assert mail.deliver_pending() == (0, 0) and smtp.messages == []
+        assert db.session.scalar(select(OutboxMessage.status)) == "pending"
+    finally:
+        sending.release()
+    assert mail.deliver_pending() == (1, 0) and len(smtp.to("pekka@example.com")) == 1
