@@ -166,6 +166,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.percent, "pct")
     app.add_template_filter(formatting.number, "num")
     app.add_template_filter(formatting.day, "day")
+    app.add_template_filter(formatting.points, "points")
+    app.add_template_filter(formatting.status_label, "status_label")
 
 
 def _register_errors(app: Flask) -> None:

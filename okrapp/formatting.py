@@ -18,11 +18,30 @@ def percent(value) -> str:
     return "–" if value is None else f"{round(value * 100)} %"
 
 
-def day(value: date | datetime | None) -> str:
-    """1 Jan 2027."""
-    if value is None:
+STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
+
+
+def day(value: date | datetime | str | None) -> str:
+    """1 Jan 2027; an ISO date or time as stored in JSON figures is read first."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def points(change) -> str:
+    """A change of a share in percentage points: +1.2 pts, −0.5 pts, ±0; "new" when there was
+    nothing to compare with."""
+    if change is None:
+        return "new"
+    if abs(change) < 0.0005:
+        return "±0"
+    return f"{'+' if change > 0 else '−'}{abs(change) * 100:.1f} pts"
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_LABELS.get(status, "No data")
 
 
 def direction_arrow(direction: str | int) -> str:

@@ -196,3 +196,24 @@ def test_settings_validate_and_save(login):
     ok = admin.post("/board/settings", data={"weekday": 1, "time_of_day": "07:30", "timezone": "Europe/Helsinki",
                                              "active": "y", "cycle_end": "y"})
     assert ok.status_code == 302 and board.schedule().weekday == 1
+
+
+def test_a_large_company_summary_names_the_first_objectives_and_counts_the_rest(runner, company, smtp, clock):
+    from okrapp.domain.summary import BOARD_OBJECTIVES
+    clock.now, now = OCTOBER, clock.now
+    extra = [make_objective(company["cycle"], title=f"Regional objective {i}", by=company["ceo"])
+             for i in range(BOARD_OBJECTIVES)]  # two listed before them: these make 2 + 10
+    for objective in extra:
+        make_key_result(objective, metric_key="nps", baseline=10, target=40, by=company["ceo"])
+    clock.now = now
+    assert runner.invoke(args=["board-summary", "send", "--period", "2026-10"]).exit_code == 0
+    [message] = received(smtp, "pekka@example.com")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    listed = [o.title for o in extra[:BOARD_OBJECTIVES - 2]]
+    hidden = [o.title for o in extra[BOARD_OBJECTIVES - 2:]]
+    assert all(f"{title} —" in text for title in listed) and not any(f"{t} —" in text for t in hidden)
+    assert "And 2 more objectives: 0 on track, 0 at risk, 2 off track." in text
+    assert "And 2 more objectives: 0 on track, 0 at risk, 2 off track" in html
+    figures = json.loads(db.session.scalar(select(BoardSummary.figures)))
+    assert len(figures["objectives"]) == BOARD_OBJECTIVES and len(figures["scores"]) == BOARD_OBJECTIVES + 2

@@ -124,6 +124,14 @@ def score_from_figures(figures: ObjectiveFigures, elapsed: float) -> Score:
     return Score(figures.progress, expected, status(figures.progress, expected, confidence, figures.goal))
 
 
+def score_from_stored(progress_: float | None, goal: float | None, confidence: float | None,
+                      elapsed: float) -> Score | None:
+    """The same rule from the figures kept on an objective's row (None before it has any)."""
+    if progress_ is None:
+        return None
+    return score_from_figures(ObjectiveFigures(progress_, goal or 1.0, confidence), elapsed)
+
+
 def score_objective(krs: Sequence[KeyResultFigures], elapsed: float) -> Score | None:
     """Weighted mean progress; status against the weighted goal and the weighted confidence."""
     figures = objective_figures(krs)

@@ -3,13 +3,22 @@ board's home page, so the numbers agree everywhere.
 
 A summary covers the window (previous summary's end, this summary's end]: half open, so an item
 first seen in the very second a summary ends is counted by that summary and never by the next.
-Every figure is as of the window's end, not as of the day the summary is composed."""
+Every figure is as of the window's end, not as of the day the summary is composed.
+
+A board reads a page, not a register: at 1,000 objectives the summary names the first
+BOARD_OBJECTIVES by priority in full, counts the rest by status and names those of them falling
+fastest; lists of results and focus items are cut the same way, each with how many were left off
+(`more`). Every objective's score is kept (`scores`), so the next summary's changes are exact."""
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
 from .scoring import overall_score
 
 TOP_RISKS = 5
+BOARD_OBJECTIVES = 10  # objectives shown in full, in priority order
+BOARD_LIST = 10  # partner results and focus items shown
+FALLING = 5  # of the objectives not shown in full, the fastest falling are named
+FALL_FLOOR = -0.0005  # a change of less than 0.05 points is no change
 NOTE_MAX = 600  # a covering note is a few sentences, not a second report
 OPEN_LEVELS = ("high", "medium", "low")  # tensions are not counted as open conflicts
 AGE_BANDS = ((30, "under_30"), (90, "30_to_90"), (None, "over_90"))  # days open
@@ -100,7 +109,11 @@ class SummaryFigures:
     covers_from: str | None
     covers_to: str
     overall: dict
-    objectives: list[dict] = field(default_factory=list)
+    objectives: list[dict] = field(default_factory=list)  # the first BOARD_OBJECTIVES by priority
+    scores: dict = field(default_factory=dict)  # every objective's score by id (str), for the next changes
+    objectives_rest: dict = field(default_factory=dict)  # the others: how many, by status
+    falling: list[dict] = field(default_factory=list)  # the others whose score fell most
+    more: dict = field(default_factory=dict)  # list name -> how many were left off it
     top_risks: list[dict] = field(default_factory=list)
     conflicts_open_by_level: dict = field(default_factory=dict)
     conflicts_opened: list[dict] = field(default_factory=list)
@@ -128,18 +141,26 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
                     as_of: date | None = None, note: str = "") -> SummaryFigures:
     """previous: the figures of the previous summary (for the change of each score).
     open_items: the items open at covers_to; their ages are counted at covers_to."""
-    before = {o["id"]: o["score"] for o in (previous or {}).get("objectives", [])}
+    before = _previous_scores(previous)
     overall = overall_score(o.score for o in objectives)
     previous_overall = (previous or {}).get("overall", {}).get("score")
     figures = SummaryFigures(title=title, covers_from=_instant(covers_from) if covers_from else None,
                              covers_to=_instant(covers_to),
                              overall={"score": _r(overall), "change": _change(overall, previous_overall)},
                              as_of=as_of.isoformat() if as_of else None, note=note)
-    for o in sorted(objectives, key=lambda o: o.rank):
-        figures.objectives.append({
-            "id": o.id, "rank": o.rank, "title": o.title, "score": _r(o.score), "status": o.status,
-            "change": _change(o.score, before.get(o.id)),
-            "key_results": [_kr(k) for k in o.key_results]})
+    by_rank = sorted(objectives, key=lambda o: (o.rank, o.id))
+    lines = [{"id": o.id, "rank": o.rank, "title": o.title, "score": _r(o.score), "status": o.status,
+              "change": _change(o.score, before.get(str(o.id)))} for o in by_rank]
+    figures.scores = {str(o.id): _r(o.score) for o in by_rank}
+    for line, o in zip(lines[:BOARD_OBJECTIVES], by_rank):
+        figures.objectives.append({**line, "key_results": [_kr(k) for k in o.key_results]})
+    rest = lines[BOARD_OBJECTIVES:]
+    figures.objectives_rest = {"count": len(rest), **{name: sum(1 for line in rest if line["status"] == name)
+                                                      for name in ("on_track", "at_risk", "off_track")}}
+    figures.objectives_rest["no_data"] = len(rest) - sum(figures.objectives_rest[n] for n in
+                                                         ("on_track", "at_risk", "off_track"))
+    fell = [line for line in rest if line["change"] is not None and line["change"] < FALL_FLOOR]
+    figures.falling = sorted(fell, key=lambda line: (line["change"], line["rank"]))[:FALLING]
     risks = [k for o in objectives for k in o.key_results if k.status == "off_track"]
     figures.top_risks = [_kr(k) for k in sorted(risks, key=lambda k: (k.progress, k.id))[:TOP_RISKS]]
     if open_items is not None:
@@ -155,12 +176,23 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
                           "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.date().isoformat()}
                          for d in sorted(decisions, key=lambda d: d.at)]
     figures.decided = [decided(d) for d in sorted(decisions, key=lambda d: d.at)]
-    figures.partner_results = [_kr(k) for o in objectives for k in o.key_results if k.partner_involved]
-    focus = [f"Objective {o.rank}: {o.title}" for o in sorted(objectives, key=lambda o: o.rank)
-             if o.status in ("off_track", "at_risk")]
-    focus += [f"Conflict: {f.title}" for f in in_review]
-    figures.next_focus = {"reviews": [r.isoformat(timespec="minutes") for r in next_reviews], "items": focus}
+    partner = [_kr(k) for o in by_rank for k in o.key_results if k.partner_involved]
+    focus = [f"Objective {o.rank}: {o.title}" for o in by_rank if o.status in ("off_track", "at_risk")]
+    focus = [f"Conflict: {f.title}" for f in in_review] + focus  # what was sent to a review comes first
+    figures.partner_results, figures.more["partner_results"] = partner[:BOARD_LIST], max(0, len(partner) - BOARD_LIST)
+    figures.next_focus = {"reviews": [r.isoformat(timespec="minutes") for r in next_reviews],
+                          "items": focus[:BOARD_LIST]}
+    figures.more["focus"] = max(0, len(focus) - BOARD_LIST)
     return figures
+
+
+def _previous_scores(previous: dict | None) -> dict[str, float | None]:
+    """Every objective's score in the previous summary (older summaries kept only the listed ones)."""
+    if not previous:
+        return {}
+    if "scores" in previous:
+        return previous["scores"]
+    return {str(o["id"]): o["score"] for o in previous.get("objectives", [])}
 
 
 def decided(d: DecisionLine) -> dict:

@@ -9,8 +9,7 @@ from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain.forecast import forecast_progress
-from ..domain.scoring import (ASPIRATIONAL_GOAL, ObjectiveFigures, Score, elapsed_share, score_from_figures,
-                              score_key_result)
+from ..domain.scoring import ASPIRATIONAL_GOAL, Score, elapsed_share, score_from_stored, score_key_result
 from ..extensions import db
 from ..models import (CheckIn, ConflictItem, Cycle, Incentive, KeyResult, Objective, ObjectiveWeek, Pilot,
                       ReviewMeeting, TargetChange, Unit, kr_contributors)
@@ -59,9 +58,7 @@ class Home:
 
 def objective_score(objective: Objective, elapsed: float) -> Score | None:
     """The same rule as scoring.score_objective, from the figures stored on the objective."""
-    if objective.score is None:
-        return None
-    return score_from_figures(ObjectiveFigures(objective.score, objective.goal or 1.0, objective.confidence), elapsed)
+    return score_from_stored(objective.score, objective.goal, objective.confidence, elapsed)
 
 
 def executive_home(cycle: Cycle | None, today: date) -> Home:

@@ -9,10 +9,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import mail
 from ..domain import agenda as agenda_rules
 from ..domain import recurrence
+from ..domain.scoring import KeyResultFigures, elapsed_share, score_from_stored, score_key_result
 from ..extensions import db
 from ..ics import meeting_calendar
 from ..models import (CheckIn, ConflictItem, IncentiveProposal, KeyResult, Objective, Pilot, ReviewDecision,
-                      ReviewMeeting, ReviewSchedule, User, kr_contributors)
+                      ReviewMeeting, ReviewSchedule, Unit, User, kr_contributors)
 from ..models.conflict import OPEN_STATUSES
 from ..timeutil import local_today, utcnow
 from .. import policy
@@ -20,7 +21,7 @@ from . import ServiceError, decisions, planning, versioning
 from .conflicts import visible_item_ids, visible_items_clause
 from .planning import PLAN_AHEAD
 from .okrs import move_objective
-from .scoreboard import current_cycle, scoreboard
+from .scoreboard import current_cycle
 
 AGENDA_LEAD = timedelta(days=1)
 
@@ -205,16 +206,7 @@ def generate_agenda(meeting: ReviewMeeting, persist: bool = True) -> dict:
     since = previous.starts_at if previous else None
     previous_scores = {int(k): v for k, v in json.loads(previous.scores or "{}").items()} if previous else {}
     cycle = current_cycle(today)
-    views = scoreboard(cycle, today) if cycle else []
-    objectives = [agenda_rules.ObjectiveState(v.objective.id, v.objective.title, v.objective.rank,
-                                              v.score.progress if v.score else None,
-                                              v.score.status if v.score else None,
-                                              previous_scores.get(v.objective.id)) for v in views]
-    prior_confidence = _previous_confidences([k.kr.id for v in views for k in v.key_results])
-    key_results = [agenda_rules.KeyResultState(
-        k.kr.id, k.kr.title, v.objective.title, k.kr.accountable_unit.name, k.score.status, k.score.progress,
-        k.kr.last_check_in_at, k.kr.current_confidence, prior_confidence.get(k.kr.id))
-        for v in views for k in v.key_results]
+    objectives, key_results = _cycle_states(cycle, today, previous_scores) if cycle else ([], [])
     conflicts = _conflict_states(meeting, today)
     pilots = [agenda_rules.PilotState(p.id, p.title, ", ".join(u.name for u in p.units), p.starts_on, p.ends_on,
                                       p.status)
@@ -292,14 +284,34 @@ def carry_over(meeting: ReviewMeeting, by=None) -> int:
     return len(undecided)
 
 
-def _previous_confidences(kr_ids: list[int]) -> dict[int, int]:
-    """The confidence of each key result's second-latest check-in, in one query."""
-    if not kr_ids:
-        return {}
-    ranked = select(CheckIn.key_result_id, CheckIn.confidence, func.row_number().over(
-        partition_by=CheckIn.key_result_id, order_by=(CheckIn.created_at.desc(), CheckIn.id.desc())).label("n")
-    ).where(CheckIn.key_result_id.in_(kr_ids), CheckIn.superseded_at.is_(None)).subquery()
-    return dict(db.session.execute(select(ranked.c.key_result_id, ranked.c.confidence).where(ranked.c.n == 2)).all())
+def _cycle_states(cycle, today, previous_scores: dict) -> tuple[list, list]:
+    """Objectives and key results as the agenda rules read them, from the figures kept on the rows
+    (okrapp.services.aggregates): two column queries, whatever the size of the company."""
+    elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
+    objectives = []
+    for row in db.session.execute(select(Objective.id, Objective.title, Objective.rank, Objective.score,
+                                         Objective.goal, Objective.confidence)
+                                  .where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id)):
+        score = score_from_stored(row.score, row.goal, row.confidence, elapsed)
+        objectives.append(agenda_rules.ObjectiveState(row.id, row.title, row.rank, score and score.progress,
+                                                      score and score.status, previous_scores.get(row.id)))
+    prior = (select(CheckIn.confidence).where(CheckIn.key_result_id == KeyResult.id, CheckIn.superseded_at.is_(None))
+             .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1).offset(1)
+             .correlate(KeyResult).scalar_subquery())  # the check-in before the latest: one index probe each
+    key_results = []
+    for row in db.session.execute(
+            select(KeyResult.id, KeyResult.title, KeyResult.baseline, KeyResult.target, KeyResult.current_value,
+                   KeyResult.weight, KeyResult.commitment, KeyResult.current_confidence, KeyResult.last_check_in_at,
+                   Objective.title.label("objective"), Unit.name.label("unit"), prior.label("prior"))
+            .join(Objective, KeyResult.objective_id == Objective.id)
+            .join(Unit, KeyResult.accountable_unit_id == Unit.id)
+            .where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id, KeyResult.id)):
+        score = score_key_result(KeyResultFigures(row.baseline, row.target, row.current_value, row.weight,
+                                                  row.commitment, row.current_confidence), elapsed)
+        key_results.append(agenda_rules.KeyResultState(
+            row.id, row.title, row.objective, row.unit, score.status, score.progress, row.last_check_in_at,
+            row.current_confidence, row.prior))
+    return objectives, key_results
 
 
 def open_actions() -> list[ReviewDecision]:

@@ -53,3 +53,42 @@ def test_the_window_end_keeps_its_seconds():
                                     previous=None, opened=[], resolved=[], rank_changes=[], decisions=[],
                                     next_reviews=[], in_review=[])
     assert datetime.fromisoformat(figures.covers_to) == end and datetime.fromisoformat(figures.covers_from) == END
+
+
+def objectives(scores, statuses=None):
+    """One objective per score, ranked in order; statuses default to on track."""
+    statuses = statuses or ["on_track"] * len(scores)
+    return [rules.ObjectiveLine(100 + i, i + 1, f"Objective {i + 1}", score, status)
+            for i, (score, status) in enumerate(zip(scores, statuses))]
+
+
+def figures_for(lines, previous=None):
+    return rules.summary_figures(title="November 2026", covers_from=None, covers_to=END, objectives=lines,
+                                 previous=previous, opened=[], resolved=[], rank_changes=[], decisions=[],
+                                 next_reviews=[], in_review=[])
+
+
+def test_a_large_company_gets_its_first_objectives_in_full_and_the_rest_counted_by_status():
+    statuses = ["on_track"] * 10 + ["at_risk"] * 5 + ["off_track"] * 7 + [None] * 3
+    figures = figures_for(objectives([0.5] * 25, statuses))
+    assert [o["rank"] for o in figures.objectives] == list(range(1, rules.BOARD_OBJECTIVES + 1))
+    assert figures.objectives_rest == {"count": 15, "on_track": 0, "at_risk": 5, "off_track": 7, "no_data": 3}
+    assert len(figures.scores) == 25
+    assert [f.startswith("Objective") for f in figures.next_focus["items"]] == [True] * rules.BOARD_LIST
+    assert figures.more["focus"] == 12 - rules.BOARD_LIST
+
+
+def test_changes_are_exact_for_objectives_the_previous_summary_did_not_list_and_the_fastest_falling_are_named():
+    before = figures_for(objectives([0.5] * 25)).as_dict()
+    now = [0.5] * 25
+    now[3] = 0.4  # listed in full: not among the falling
+    now[14], now[20], now[22] = 0.45, 0.2, 0.49  # falls of 5, 30 and 1 points among the rest
+    now[18] = 0.6  # a rise is not a fall
+    figures = figures_for(objectives(now), previous=before)
+    assert figures.objectives[3]["change"] == -0.1
+    assert [(o["rank"], o["change"]) for o in figures.falling] == [(21, -0.3), (15, -0.05), (23, -0.01)]
+
+
+def test_a_summary_stored_before_scores_were_kept_still_gives_changes():
+    old = {"objectives": [{"id": 100, "score": 0.3}], "overall": {"score": 0.3}}
+    assert figures_for(objectives([0.5]), previous=old).objectives[0]["change"] == 0.2
