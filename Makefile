@@ -28,6 +28,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/conflicts.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/board_summary.py
+	$(BIN)/python bench/conflicts_org.py
 
 # gunicorn (4 workers) + two schedulers on OKRAPP_DATABASE_URL (PostgreSQL), 50 simulated people;
 # BENCH_DURATION seconds (default 60)
