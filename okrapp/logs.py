@@ -5,6 +5,10 @@ import logging
 from datetime import UTC, datetime
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# APScheduler says "Running job … executed successfully" for every run of the 5-second delivery and
+# heartbeat jobs: 50,000 lines a day that bury what matters. Its warnings and errors still show;
+# okrapp.jobs logs the job periods themselves.
+QUIET = {"apscheduler.executors.default": logging.WARNING}
 
 
 class JsonFormatter(logging.Formatter):
@@ -29,3 +33,5 @@ def configure(log_format: str) -> None:
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     root.setLevel(logging.INFO)
+    for name, level in QUIET.items():
+        logging.getLogger(name).setLevel(level)

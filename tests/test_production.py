@@ -68,3 +68,11 @@ def test_json_logs_are_one_object_per_line_with_the_exception():
     entry = json.loads(line)
     assert "\n" not in line and entry["message"] == "job x failed" and entry["level"] == "ERROR"
     assert "ValueError: boom" in entry["exception"]
+
+
+def test_routine_scheduler_runs_are_not_logged_but_its_warnings_and_our_jobs_are():
+    from okrapp.logs import configure
+    configure("text")
+    executor = logging.getLogger("apscheduler.executors.default")
+    assert not executor.isEnabledFor(logging.INFO) and executor.isEnabledFor(logging.WARNING)
+    assert logging.getLogger("okrapp.jobs").isEnabledFor(logging.INFO)
