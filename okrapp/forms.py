@@ -1,5 +1,6 @@
 """Form pieces shared by several features."""
 from wtforms import Field, SelectMultipleField
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from .domain.numbers import NumberError, parse_number
@@ -42,6 +43,10 @@ class NumberField(Field):
         except NumberError as error:
             self.data = None
             raise ValueError(str(error)) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # the parser already said what is wrong; a range check on nothing adds noise
+            raise StopValidation()
 
 
 def show_service_error(form, error) -> None:

@@ -1,5 +1,6 @@
 """Decisions that change things: each kind applied when recorded, through the review page, with
 what it changed written down and the conflicts it settled confirmed or flagged by the next scan."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -111,6 +112,22 @@ def test_bad_incentive_decisions_are_refused_and_change_nothing(org, login, data
     bonus = fresh(Incentive, org["bonuses"][0].id)
     assert (bonus.active, bonus.weight, bonus.guard_metric_id) == (True, 0.5, None)
     assert db.session.scalars(select(ReviewDecision)).all() == []
+
+
+def test_a_decision_reads_a_finnish_decimal_comma(org, login):
+    """The review's share and threshold fields are text read by the one number parser: a Finnish
+    browser's number field would have sent 0,3 as 03, refused, and 82,5 as 825, saved."""
+    client = login(org["ceo"])
+    page = client.get(f"/reviews/{org['meeting'].id}").data.decode()
+    [field] = re.findall(r'<input[^>]*name="new_weight"[^>]*>', page)
+    assert 'inputmode="decimal"' in field and 'type="number"' not in field
+    assert decide(client, org["meeting"], kind="incentive", incentive=org["bonuses"][0].id, change="weight",
+                  new_weight="0,3", text="Smaller volume share").status_code == 302
+    assert fresh(Incentive, org["bonuses"][0].id).weight == 0.3
+    assert decide(client, org["meeting"], kind="incentive", incentive=org["bonuses"][0].id, change="guardrail",
+                  guard_metric=metric("csat").id, guard_comparator=">=", guard_threshold="82,5",
+                  text="Only while customers are satisfied").status_code == 302
+    assert fresh(Incentive, org["bonuses"][0].id).guard_threshold == 82.5
 
 
 def test_a_guardrail_on_the_harmed_metric_settles_the_conflict(org, login):

@@ -1,7 +1,8 @@
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, FloatField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..forms import NumberField
 from ..validators import SafeForm
 
 
@@ -10,9 +11,9 @@ class IncentiveForm(SafeForm):
     name = StringField("KPI / bonus criterion", validators=[DataRequired(), Length(max=200)])
     metric = SelectField("Metric", coerce=int)
     direction = RadioField("Rewarded for", default="increase")
-    weight = FloatField("Share of the bonus (0–1)", validators=[
+    weight = NumberField("Share of the bonus (0–1)", percent=True, validators=[
         InputRequired(), NumberRange(min=0.0001, max=1, message="Use a share above 0 and at most 1, e.g. 0.4.")])
-    target = FloatField("Target", validators=[Optional()])
+    target = NumberField("Target", validators=[Optional()])
     period = StringField("Period", validators=[Optional(), Length(max=40)], description="e.g. 2026 or 2026 H2")
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
     version = HiddenField()
@@ -26,7 +27,7 @@ class LinkForm(SafeForm):
     source = SelectField("Raising this metric…", coerce=int)
     sign = RadioField("…", default="1")
     target = SelectField("…this metric", coerce=int)
-    strength = FloatField("Strength (0–1]", default=0.5, validators=[
+    strength = NumberField("Strength (0–1]", default=0.5, validators=[
         InputRequired(), NumberRange(min=0.0001, max=1, message="Strength is above 0 and at most 1.")])
     rationale = TextAreaField("Why we believe this", validators=[Optional(), Length(max=2000)])
     version = HiddenField()
@@ -51,11 +52,11 @@ class ProposalForm(SafeForm):
 
     incentive = SelectField("Incentive", coerce=int, validators=[Optional()])
     change = SelectField("Change", default="other")
-    new_weight = FloatField("New bonus share (0–1)", validators=[Optional(), NumberRange(min=0.0001, max=1)])
-    new_target = FloatField("New target", validators=[Optional()])
+    new_weight = NumberField("New bonus share (0–1)", percent=True, validators=[Optional(), NumberRange(min=0.0001, max=1)])
+    new_target = NumberField("New target", validators=[Optional()])
     guard_metric = SelectField("Guardrail metric", coerce=int, validators=[Optional()])
     guard_comparator = SelectField("Condition", default=">=")
-    guard_threshold = FloatField("Threshold", validators=[Optional()])
+    guard_threshold = NumberField("Threshold", validators=[Optional()])
     effective_on = DateField("From", validators=[Optional()])
     text = TextAreaField("Why", validators=[DataRequired(message="Say why you propose the change."),
                                             Length(max=4000)])

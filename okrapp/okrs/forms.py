@@ -1,5 +1,5 @@
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, FloatField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -24,7 +24,7 @@ class KeyResultForm(SafeForm):
                          description="Where we want to be; below the baseline means lower is better.")
     accountable_unit = SelectField("Accountable unit", coerce=int)
     contributors = MultiCheckboxField("Contributing units", coerce=int)
-    weight = FloatField("Weight within the objective", default=1.0,
+    weight = NumberField("Weight within the objective", default=1.0,
                         validators=[InputRequired(), NumberRange(min=0.01, max=100, message="Use a weight between 0.01 and 100.")])
     commitment = RadioField("Commitment", default="committed")
     value_source = StringField("Takes values pushed by (optional)", validators=[
@@ -89,8 +89,8 @@ class CarryForm(SafeForm):
 class MetricForm(SafeForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     unit = StringField("Unit", validators=[Optional(), Length(max=20)], description="e.g. %, EUR, days")
-    min_value = FloatField("Minimum", validators=[Optional()])
-    max_value = FloatField("Maximum", validators=[Optional()])
+    min_value = NumberField("Minimum", validators=[Optional()])
+    max_value = NumberField("Maximum", validators=[Optional()])
 
 
 def int_or_none(value):

@@ -1,8 +1,8 @@
-from wtforms import (DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+from wtforms import (DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
                      TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import MultiCheckboxField
+from ..forms import MultiCheckboxField, NumberField
 from ..models.review import CADENCE_LABELS, DECISION_KINDS
 from ..validators import SafeForm
 
@@ -48,12 +48,12 @@ class DecisionForm(SafeForm):
     incentive = SelectField("Incentive", coerce=int, validators=[Optional()])
     criterion = SelectField("…or the criterion in every unit that carries it", validators=[Optional()])
     change = SelectField("Change", validators=[Optional()])
-    new_weight = FloatField("New bonus share (0–1)", validators=[Optional(), NumberRange(
+    new_weight = NumberField("New bonus share (0–1)", percent=True, validators=[Optional(), NumberRange(
         min=0.0001, max=1, message="The new bonus share is above 0 and at most 1 (e.g. 0.3 for 30 %%).")])
-    new_target = FloatField("New target", validators=[Optional()])
+    new_target = NumberField("New target", validators=[Optional()])
     guard_metric = SelectField("Guardrail: counter-metric", coerce=int, validators=[Optional()])
     guard_comparator = SelectField("Condition", validators=[Optional()])
-    guard_threshold = FloatField("Threshold", validators=[Optional()])
+    guard_threshold = NumberField("Threshold", validators=[Optional()])
     effective_on = DateField("Takes effect on", validators=[Optional()])
     key_result = SelectField("Key result", coerce=int, validators=[Optional()])
     title = StringField("Pilot name", validators=[Optional(), Length(max=200)])

@@ -168,3 +168,24 @@ def test_cli_import_checks_and_imports(runner, executive, tmp_path):
     result = runner.invoke(args=["incentives", "import", str(path), "--period", "2026"])
     assert result.exit_code == 0 and "Imported 3 incentive(s)." in result.output
     assert count(Incentive) == 3
+
+
+def test_shares_targets_and_strengths_take_a_decimal_comma(login):
+    """Value fields are text read by the one number parser: 0,4 and 40 % are a share of 0.4, not an
+    error ("Not a valid float value") or, after a Finnish browser's number field dropped the comma, 4."""
+    unit = make_unit("Sales")
+    client = login(make_user("executive"))
+    response = client.post("/incentives/new", data={"unit": unit.id, "name": "Volume bonus", "metric": metric("revenue").id,
+                                                    "direction": "increase", "weight": "40 %", "target": "3 475 000,5"})
+    assert response.status_code == 302
+    bonus = db.session.scalar(select(Incentive))
+    assert (bonus.weight, bonus.target) == (0.4, 3475000.5)
+    page = client.get(f"/incentives/{bonus.id}/edit").data.decode()
+    assert 'inputmode="decimal"' in page and 'type="number"' not in page
+    assert client.post("/influence-links/new", data={"source": metric("csat").id, "target": metric("nps").id,
+                                                     "sign": "1", "strength": "0,6"}).status_code == 302
+    assert db.session.scalar(select(MetricLink.strength)) == 0.6
+    refused = client.post("/incentives/new", data={"unit": unit.id, "name": "Bad", "metric": metric("revenue").id,
+                                                   "direction": "increase", "weight": "0,4,5"})
+    assert refused.status_code == 422 and "is not a number" in refused.data.decode()
+
