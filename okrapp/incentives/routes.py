@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
+from ..forms import show_service_error
 from ..services.versioning import parse_version
 from ..views import committed, form_status, previewed_sheet, saved, sheet_download, stale_page
 from ..models import Incentive, IncentiveProposal, IncentiveVersion, Metric, MetricLink, Unit
@@ -25,6 +26,12 @@ def _metrics():
 @bp.get("/incentives")
 @policy.require(policy.can_view_incentives)
 def incentives():
+    return _incentives_page()
+
+
+def _incentives_page(proposal_form=None, proposing=None, status=200):
+    """The incentives of the units one may see; proposing: the unit whose proposal came back with
+    errors, shown open with what was typed."""
     units = [u for u in db.session.scalars(select(Unit).order_by(Unit.name))
              if policy.can_view_incentives(current_user, u)]
     visible = [u.id for u in units]
@@ -42,8 +49,9 @@ def incentives():
     for item in items:
         by_unit[item.unit_id].append(item)
     return render_template("incentives/list.html", units=units, by_unit=by_unit, proposals=proposals,
-                           proposal_form=ProposalForm(), decision_form=DecisionForm(), metrics=_metrics(),
-                           describe=describe_proposal, comparators=COMPARATORS)
+                           proposal_form=proposal_form or ProposalForm(formdata=None), proposing=proposing,
+                           decision_form=DecisionForm(), metrics=_metrics(),
+                           describe=describe_proposal, comparators=COMPARATORS), status
 
 
 @bp.route("/incentives/new", methods=["GET", "POST"])
@@ -145,9 +153,8 @@ def propose(unit_id):
     metrics = {m.id: m for m in _metrics()}
     form.guard_metric.choices = [(0, "—")] + [(m.id, m.name) for m in metrics.values()]
     if not form.validate_on_submit():
-        messages = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
-        flash(" ".join(messages) or "Check the proposal.", "error")
-        return redirect(url_for("incentives.incentives") + f"#unit-{unit.id}")
+        flash("The proposal was not sent: see the highlighted fields below.", "error")
+        return _incentives_page(form, unit.id, 422)
     try:
         service.propose(unit, form.text.data, current_user, own.get(form.incentive.data), change=form.change.data,
                         new_weight=form.new_weight.data, new_target=form.new_target.data,
@@ -156,8 +163,8 @@ def propose(unit_id):
                         effective_on=form.effective_on.data)
     except ServiceError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("incentives.incentives") + f"#unit-{unit.id}")
+        show_service_error(form, error)
+        return _incentives_page(form, unit.id, 422)
     return committed("Proposal sent to the leadership team; it is on the next priority review's agenda.",
                      "incentives.incentives", _anchor=f"unit-{unit.id}")
 

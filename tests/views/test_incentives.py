@@ -189,3 +189,22 @@ def test_shares_targets_and_strengths_take_a_decimal_comma(login):
                                                    "direction": "increase", "weight": "0,4,5"})
     assert refused.status_code == 422 and "is not a number" in refused.data.decode()
 
+
+def test_a_refused_proposal_keeps_what_the_leader_typed(login):
+    leader = make_user("unit_leader")
+    mine = make_unit("Sales", leaders=[leader])
+    login(make_user("executive")).post("/incentives/new", data={
+        "unit": mine.id, "name": "Volume bonus", "metric": metric("revenue").id, "direction": "increase", "weight": 0.5})
+    bonus = db.session.scalar(select(Incentive))
+    client = login(leader)
+    response = client.post(f"/units/{mine.id}/proposals", data={
+        "incentive": bonus.id, "change": "weight", "new_weight": "1,5", "text": "Halve the volume bonus, please."})
+    page = response.data.decode()
+    assert response.status_code == 422
+    assert "Halve the volume bonus, please." in page and 'value="1,5"' in page
+    assert f'<option value="{bonus.id}" selected>' in page and "<details class=\"propose\" open>" in page
+    assert count(IncentiveProposal) == 0
+    assert client.post(f"/units/{mine.id}/proposals", data={
+        "incentive": bonus.id, "change": "target", "new_target": "22,5", "text": "Fewer, larger customers."}
+    ).status_code == 302
+    assert db.session.scalar(select(IncentiveProposal.new_target)) == 22.5
