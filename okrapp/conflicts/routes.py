@@ -19,7 +19,10 @@ from .forms import ItemActionForm
 
 ITEMS_PER_PAGE = 30
 PAIRS_PER_PAGE = 50
-STATUS_FILTERS = {"open": OPEN_STATUSES, "all": None, **{s: (s,) for s in ITEM_STATUS_LABELS}}
+# "open" is every item still open (open, acknowledged, sent to review); the items whose own status
+# is open, not yet acted on, are "new": one value per option, so the filter shows what it applies
+STATUS_FILTERS = {"open": OPEN_STATUSES, "all": None, "new": ("open",),
+                  **{s: (s,) for s in ITEM_STATUS_LABELS if s != "open"}}
 
 
 def _status_clause(status: str):

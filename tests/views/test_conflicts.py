@@ -218,6 +218,29 @@ def test_list_sorts_by_severity_folds_minor_levels_and_filters(org, login):
     assert "Severity 0.10 or more" in page  # the levels are explained where they are shown
 
 
+def test_status_filter_shows_the_choice_it_applies(org, login):
+    """"Still open" and "Open" shared the value open: the default list (open, acknowledged, sent to
+    review) showed "Open" as chosen, and the items not yet acted on could not be asked for."""
+    add_volume_bonus(org)
+    finance = make_unit("Finance")
+    save_incentive(None, unit=finance, name="Cash first", metric=metric("nps"), direction="decrease", weight=0.5,
+                   target=None, period="", note="", by=org["executive"])
+    make_key_result(make_objective(org["kr"].objective.cycle, by=org["executive"]), unit=org["sales"],
+                    metric_key="nps", baseline=10, target=30, by=org["executive"])
+    db.session.commit()
+    refresh_items()
+    db.session.commit()
+    client = login(org["executive"])
+    acknowledged = next(i for i in items() if i.title == "Cash first ↓")
+    assert client.post(f"/conflicts/{acknowledged.id}", data={"action": "acknowledge"}).status_code == 302
+    page = client.get("/conflicts").data.decode()
+    assert page.count('value="open"') == 1 and '<option value="open" selected>Still open</option>' in page
+    assert "Cash first ↓" in page and "Orders per rep ↑" in page
+    fresh = client.get("/conflicts?status=new").data.decode()
+    assert '<option value="new" selected>' in fresh
+    assert "Orders per rep ↑" in fresh and "Cash first ↓" not in fresh
+
+
 def test_item_page_lists_its_pairs_worst_first(org, login):
     add_volume_bonus(org)
     save_incentive(None, unit=make_unit("Sales North"), name="Orders per rep", metric=metric("revenue"),
