@@ -87,6 +87,21 @@ def test_retiring_one_unit_of_a_criterion_is_flagged_as_still_detected(org, logi
     assert [(c["title"], c["flag"]) for c in agenda["conflicts"]] == [("Orders per sales rep ↑", "still_detected")]
 
 
+def test_a_decision_is_not_called_still_detected_before_a_scan_has_looked(org, login, clock):
+    """Right after the decision the last scan predates it: the page must not say that scan still finds it."""
+    [item] = db.session.scalars(select(ConflictItem)).all()
+    client = login(org["ceo"])
+    clock.now += timedelta(minutes=5)
+    decide(client, org["meeting"], kind="incentive", incentive=org["bonuses"][0].id, change="retire",
+           items=item.id, text="Equipment Sales first")
+    for page in (client.get("/conflicts").data.decode(), client.get(f"/conflicts/{item.id}").data.decode()):
+        assert "Decided, but still detected" not in page
+        assert "the next scan, within a minute or two, checks that it is no longer detected" in page
+    clock.now += timedelta(minutes=1)
+    jobs.tick()
+    assert "Decided, but still detected" in client.get(f"/conflicts/{item.id}").data.decode()
+
+
 def test_a_change_from_a_later_date_waits_for_it(org, login, clock):
     client = login(org["ceo"])
     response = decide(client, org["meeting"], kind="incentive", incentive=org["bonuses"][0].id, change="weight",
