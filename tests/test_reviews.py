@@ -248,3 +248,18 @@ def test_priority_timeline_shows_who_changed_what(login, team):
     db.session.commit()
     page = " ".join(login(make_user("board")).get("/reviews/timeline").data.decode().split())
     assert "“Customers recommend us” 2 → 1 by Juha Heikkinen in the review of 19 Nov" in page
+
+
+def test_moving_or_cancelling_a_review_is_folded_away(team, login):
+    """Cancelling mails every participant, so its button is not one stray tap below the date: the
+    move and cancel forms sit in a folded "Move or cancel" section, and statuses read as words."""
+    schedule_for(team)
+    reviews.plan_meetings()
+    db.session.commit()
+    page = login(team["ceo"]).get("/reviews").data.decode()
+    first = page.index('<details class="manage"><summary>Move or cancel</summary>')
+    assert first < page.index("Cancel this review") < page.index("</details>", first)
+    assert page.count("Cancel this review") == page.count('<details class="manage">')
+    assert ">Planned</span>" in page and ">scheduled</span>" not in page
+    assert "participants: 3" in page
+    assert "Move or cancel" not in login(team["leader"]).get("/reviews").data.decode()
