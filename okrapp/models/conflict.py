@@ -17,6 +17,10 @@ ITEM_STATUSES = ("open", "acknowledged", "in_review", "accepted", "resolved", "r
 ITEM_STATUS_LABELS = {"open": "Open", "acknowledged": "Acknowledged", "in_review": "Sent to review",
                       "accepted": "Accepted trade-off", "resolved": "Resolved", "resolved_by_change": "Resolved by change"}
 OPEN_STATUSES = ("open", "acknowledged", "in_review")
+EVENT_LABELS = {"detected": "Detected", "reopened": "Reopened", "resolved_by_change": "Resolved by a change",
+                "carried_over": "Carried over to the next review", "acknowledge": "Acknowledged",
+                "review": "Sent to the next priority review", "accept": "Accepted as a trade-off",
+                "resolve": "Resolved with a decision", "reopen": "Reopened"}
 
 
 class ConflictItem(db.Model):
@@ -120,6 +124,11 @@ class ConflictItemEvent(db.Model):
 
     item = relationship("ConflictItem", back_populates="events")
     actor = relationship("User")
+
+    @property
+    def label(self) -> str:
+        """What happened, as a whole phrase: the stored verb ("review") is not for people to read."""
+        return EVENT_LABELS.get(self.action, self.action.replace("_", " "))
 
 
 class ConflictScanState(db.Model):

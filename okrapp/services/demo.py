@@ -99,7 +99,7 @@ def load_demo() -> bool:
     for cycle in (previous, current):
         rebuild(cycle)  # check-ins were written in bulk: compute the dashboard's figures once
     load_incentives(units, ceo)
-    refresh_items(ceo)
+    refresh_items()  # found by the scan, not by a person
     _reviews(users, current, start)
     return True
 

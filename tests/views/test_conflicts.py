@@ -142,6 +142,8 @@ def test_executive_decides_and_history_is_kept(org, login, action, note, status)
     [item] = items()
     assert item.status == status and item.note == note
     assert (item.events[0].action, item.events[0].actor.name) == (action, "Aino Virtanen")
+    history = login(org["executive"]).get(f"/conflicts/{item.id}").data.decode().split("<h2>History</h2>")[1]
+    assert f"{item.events[0].label} · Aino Virtanen" in history and f"{action} by" not in history
 
 
 def test_sent_to_review_goes_to_the_next_review_only(org, login, clock):
