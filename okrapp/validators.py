@@ -131,3 +131,19 @@ def guard_request():
         for values in source.listvalues():
             if any("\x00" in value for value in values):
                 abort(400)
+
+
+class Checked:
+    """A form validator from a domain check that raises ValueError: the form then says every
+    wrong setting at once, in the domain's own words, instead of the service stopping at the first."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __call__(self, form, field):
+        if field.data:
+            try:
+                self.check(field.data)
+            except ValueError as error:
+                message = str(error)
+                raise StopValidation(message[:1].upper() + message[1:] + ".") from None

@@ -193,6 +193,9 @@ def test_settings_validate_and_save(login):
     bad = admin.post("/board/settings", data={"weekday": 0, "time_of_day": "8 o'clock", "timezone": "Europe/Helsinki",
                                               "active": "y"})
     assert bad.status_code == 422 and "Time must look like 09:00" in bad.data.decode()
+    both = admin.post("/board/settings", data={"weekday": 0, "time_of_day": "8 o'clock", "timezone": "Nowhere/City",
+                                               "active": "y"}).data.decode()
+    assert "Time must look like 09:00" in both and "Unknown time zone" in both
     ok = admin.post("/board/settings", data={"weekday": 1, "time_of_day": "07:30", "timezone": "Europe/Helsinki",
                                              "active": "y", "cycle_end": "y"})
     assert ok.status_code == 302 and board.schedule().weekday == 1

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from okrapp import mail
 from okrapp.extensions import db
-from okrapp.models import RankChange, ReviewDecision, ReviewMeeting
+from okrapp.models import RankChange, ReviewDecision, ReviewMeeting, ReviewSchedule
 from okrapp.services.conflicts import refresh_items
 from okrapp.services import reviews
 from okrapp.services.incentives import save_incentive
@@ -115,6 +115,19 @@ def test_invalid_schedule_input_is_refused(login, team):
     bad_time = client.post("/reviews/schedules/new", data={**base, "cadence": "weekly", "time_of_day": "9am"})
     assert "Time must look like 09:00" in bad_time.data.decode()
     assert db.session.scalar(select(func.count()).select_from(ReviewMeeting)) == 0
+
+
+def test_every_wrong_schedule_setting_is_named_at_once(login, team):
+    client = login(team["ceo"])
+    page = client.post("/reviews/schedules/new", data={
+        "name": "R", "cadence": "weekly", "weekday": 3, "time_of_day": "25:99", "timezone": "Mars/Olympus",
+        "duration_minutes": 100000, "reminder_days": 99, "anchor_on": "2026-11-16", "chair": team["ceo"].id})
+    text = page.data.decode()
+    assert page.status_code == 422
+    for message in ("Time must look like 09:00", "Unknown time zone", "A review lasts between 5 minutes and 8 hours",
+                    "Between 0 and 14 days"):
+        assert message in text, message
+    assert db.session.scalar(select(func.count()).select_from(ReviewSchedule)) == 0
 
 
 def test_cron_schedule(team):

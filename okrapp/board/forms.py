@@ -4,13 +4,15 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from ..domain.summary import NOTE_MAX
 
 from ..reviews.forms import WEEKDAYS
-from ..validators import SafeForm
+from ..domain import recurrence
+from ..validators import Checked, SafeForm
 
 
 class SummaryScheduleForm(SafeForm):
     weekday = SelectField("Monthly, on the first", coerce=int)
-    time_of_day = StringField("At", validators=[DataRequired()], description="HH:MM, local time")
-    timezone = StringField("Time zone", validators=[DataRequired(), Length(max=60)])
+    time_of_day = StringField("At", validators=[DataRequired(), Checked(recurrence.parse_time)],
+                              description="HH:MM, local time")
+    timezone = StringField("Time zone", validators=[DataRequired(), Length(max=60), Checked(recurrence.zone)])
     cycle_end = BooleanField("Also a summary at the end of each cycle")
     active = BooleanField("Send summaries")
 

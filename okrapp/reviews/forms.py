@@ -4,7 +4,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..forms import MultiCheckboxField, NumberField
 from ..models.review import CADENCE_LABELS, DECISION_KINDS
-from ..validators import SafeForm
+from ..domain import recurrence
+from ..validators import Checked, SafeForm
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -13,11 +14,14 @@ class ScheduleForm(SafeForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)], default="Priority review")
     cadence = SelectField("Cadence", default="biweekly")
     weekday = SelectField("Weekday", coerce=int, default=3)
-    time_of_day = StringField("Time", default="09:00", validators=[DataRequired()], description="HH:MM, local time")
+    time_of_day = StringField("Time", default="09:00", validators=[DataRequired(), Checked(recurrence.parse_time)],
+                              description="HH:MM, local time")
     cron = StringField("Cron rule", validators=[Optional(), Length(max=120)],
                        description="Only for the cron cadence: minute hour day month weekday, e.g. 0 9 * * thu")
-    timezone = StringField("Time zone", default="Europe/Helsinki", validators=[DataRequired(), Length(max=60)])
-    duration_minutes = IntegerField("Length (minutes)", default=60, validators=[InputRequired()])
+    timezone = StringField("Time zone", default="Europe/Helsinki",
+                           validators=[DataRequired(), Length(max=60), Checked(recurrence.zone)])
+    duration_minutes = IntegerField("Length (minutes)", default=60, validators=[
+        InputRequired(), NumberRange(min=5, max=480, message="A review lasts between 5 minutes and 8 hours.")])
     reminder_days = IntegerField("Remind unit leaders this many days before", default=2, validators=[
         InputRequired(), NumberRange(min=0, max=14, message="Between 0 and 14 days.")])
     anchor_on = DateField("First possible date", validators=[DataRequired(message="Enter a date (YYYY-MM-DD).")])
