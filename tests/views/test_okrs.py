@@ -237,6 +237,9 @@ def test_unit_leader_sees_own_key_results_stale_first(login, clock):
     page = login(leader).get("/my/key-results").data.decode()
     assert page.count('class="card kr"') == 2
     assert page.index(f'id="kr-{stale.id}"') < page.index(f'id="kr-{fresh.id}"')
+    assert f'href="/key-results/{fresh.id}#history">History and corrections' in page  # where a check-in is corrected
+    history = login(leader).get(f"/key-results/{fresh.id}").data.decode()
+    assert 'id="history"' in history and "/correct" in history
 
 
 def test_custom_metric_with_range_is_enforced(login, executive):
