@@ -220,3 +220,14 @@ def test_a_large_company_summary_names_the_first_objectives_and_counts_the_rest(
     assert "And 2 more objectives: 0 on track, 0 at risk, 2 off track" in html
     figures = json.loads(db.session.scalar(select(BoardSummary.figures)))
     assert len(figures["objectives"]) == BOARD_OBJECTIVES and len(figures["scores"]) == BOARD_OBJECTIVES + 2
+
+
+def test_a_refused_recipient_is_said_beside_the_field_and_keeps_what_was_typed(login):
+    admin = login(make_user("admin"))
+    bad = admin.post("/board/recipients", data={"email": "owner at example", "name": "Owners' representative"})
+    page = bad.data.decode()
+    assert bad.status_code == 422 and 'value="owner at example"' in page and "Owners&#39; representative" in page
+    assert admin.post("/board/recipients", data={"email": "owner@example.com"}).status_code == 302
+    again = admin.post("/board/recipients", data={"email": "owner@example.com"})
+    assert again.status_code == 422 and "already receives the summary" in again.data.decode()
+    assert [r["email"] for r in board.recipients(include_paused=True)].count("owner@example.com") == 1

@@ -173,12 +173,11 @@ def add_recipient():
             service.add_recipient(form.email.data, form.name.data or "")
         except ServiceError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            show_service_error(form, ServiceError(error.message, field=error.field or "email"))
         else:
             return committed(f"{form.email.data} will receive the summaries.", "board.settings")
-    else:
-        flash("Enter a valid email address.", "error")
-    return redirect(url_for("board.settings"))
+    return render_template("board/settings.html", form=SummaryScheduleForm(obj=service.schedule()),
+                           recipient_form=form, recipients=service.recipients(include_paused=True)), 422
 
 
 @bp.post("/board/recipients/pause")
