@@ -83,3 +83,14 @@ def test_console_script_runs_migrations_from_empty(tmp_path):
     listing = subprocess.run([*okrapp, "users", "list"], env=env, capture_output=True, text=True, timeout=60)
     assert listing.returncode == 0 and listing.stdout == ""
     assert (tmp_path / "secret_key").exists()
+
+
+def test_the_demo_agenda_shows_trends_since_the_last_review(runner):
+    """The demo's closed review kept the scores of its week, so the next agenda has trends to show."""
+    from okrapp.models import ReviewMeeting
+    from okrapp.services.reviews import generate_agenda
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    upcoming = db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.status == "scheduled")
+                                 .order_by(ReviewMeeting.starts_at))
+    trends = [p["trend"] for p in generate_agenda(upcoming, persist=False)["priorities"]]
+    assert trends and None not in trends

@@ -1,4 +1,5 @@
 """Review schedules, invitations (.ics), reminders, agenda, the review page and minutes."""
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -7,7 +8,7 @@ from sqlalchemy import func, select
 
 from okrapp import mail
 from okrapp.extensions import db
-from okrapp.models import RankChange, ReviewDecision, ReviewMeeting, ReviewSchedule
+from okrapp.models import Objective, RankChange, ReviewDecision, ReviewMeeting, ReviewSchedule
 from okrapp.services.conflicts import refresh_items
 from okrapp.services import reviews
 from okrapp.services.incentives import save_incentive
@@ -148,6 +149,19 @@ def test_reminders_list_stale_key_results_and_are_sent_once(runner, team, smtp, 
     assert team["kr"].title in reminder.get_body(("plain",)).get_content()
     assert "already sent" in runner.invoke(args=["reviews", "remind", "--due"]).output
     assert len([m for m in smtp.to("laura@example.com") if m["Subject"].startswith("Check in")]) == 1
+
+
+def test_a_closed_review_keeps_every_objective_score_not_only_the_listed_priorities(team, clock, monkeypatch):
+    from okrapp.domain import agenda as agenda_rules
+    monkeypatch.setattr(agenda_rules, "MAX_PRIORITIES", 1)  # the agenda lists one priority
+    schedule_for(team)
+    reviews.plan_meetings()
+    first = db.session.scalar(select(ReviewMeeting).order_by(ReviewMeeting.starts_at))
+    clock.now = first.starts_at + timedelta(hours=1)
+    reviews.close_meeting(first, team["ceo"])
+    objectives = db.session.scalars(select(Objective)).all()
+    assert len(objectives) >= 2
+    assert json.loads(first.scores) == {str(o.id): o.score for o in objectives}
 
 
 def test_leader_who_checked_in_gets_no_reminder(team, smtp, clock):

@@ -1,5 +1,6 @@
 """The demo organisation: Kaleva Systems Oy, a Finnish B2B supplier of industrial equipment,
 installation and maintenance, with a logistics partner delivering the last mile."""
+import json
 import random
 from datetime import datetime, time, timedelta
 
@@ -7,10 +8,10 @@ from sqlalchemy import select
 
 from ..domain.calendar import quarter_of
 from ..extensions import db
-from ..models import CheckIn, KeyResult, Metric, Objective, RankChange, User
+from ..models import CheckIn, KeyResult, Metric, Objective, ObjectiveWeek, RankChange, User
 from ..timeutil import local_today
 from .admin import create_metric, create_user, save_cycle, save_unit
-from .aggregates import rebuild
+from .aggregates import rebuild, week_of
 from .conflicts import refresh_items
 from .demo_incentives import load_incentives
 
@@ -138,10 +139,19 @@ def _reviews(users, cycle, start) -> None:
         for decision in decisions:
             decision.created_at = held + timedelta(minutes=80)
         meeting.status, meeting.closed_at, meeting.closed_by = "closed", held + timedelta(minutes=90), users["ceo"]
+        meeting.scores = json.dumps(_scores_in_week_of(cycle, held))
     else:
         _rerank(cycle, users["ceo"], utcnow() - timedelta(days=1), None)
     plan_meetings()
     _board(users)
+
+
+def _scores_in_week_of(cycle, moment) -> dict[int, float]:
+    """The scores a review held then saw: each objective's weekly score of that week, so the next
+    agenda shows real trends."""
+    week = week_of(moment.date())
+    return dict(db.session.execute(select(ObjectiveWeek.objective_id, ObjectiveWeek.score).join(Objective).where(
+        Objective.cycle_id == cycle.id, ObjectiveWeek.week_start == week)).all())
 
 
 def _pilot(cycle, held) -> dict:

@@ -353,7 +353,8 @@ def close_meeting(meeting: ReviewMeeting, by, early_reason: str = "") -> int:
     meeting.closed_early_reason = early_reason if utcnow() < meeting.starts_at else ""
     meeting.status, meeting.closed_at, meeting.closed_by = "closed", utcnow(), by
     carry_over(meeting, by)
-    meeting.scores = json.dumps({p["id"]: p["score"] for p in agenda["priorities"]})
+    cycle = current_cycle(local_today())
+    meeting.scores = json.dumps(objective_scores(cycle) if cycle else {})
     db.session.flush()
     local = recurrence.local(meeting.starts_at, meeting.timezone)
     count = 0
@@ -367,6 +368,12 @@ def close_meeting(meeting: ReviewMeeting, by, early_reason: str = "") -> int:
                       text, html, category="minutes"):
             count += 1
     return count
+
+
+def objective_scores(cycle) -> dict[int, float | None]:
+    """Every objective's score now, kept with a closed review: the next agenda's trends compare with
+    it, also for an objective that was not among the priorities listed then."""
+    return dict(db.session.execute(select(Objective.id, Objective.score).where(Objective.cycle_id == cycle.id)).all())
 
 
 def _ensure_open(meeting: ReviewMeeting) -> None:
