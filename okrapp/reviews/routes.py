@@ -200,6 +200,9 @@ def decide(meeting_id):
         try:
             service.add_decision(item, kind=form.kind.data, text=form.text.data, by=current_user,
                                  **_decision_fields(form))
+        except StaleEdit as error:  # rolled back by the service
+            stale_form(form, error)
+            return meeting(meeting_id, decision_form=form, status=409)
         except ServiceError as error:
             db.session.rollback()
             show_service_error(form, error)
@@ -230,6 +233,9 @@ def close(meeting_id):
         abort(400)
     try:
         count = service.close_meeting(item, current_user, form.early_reason.data or "")
+    except StaleEdit as error:  # closed or cancelled meanwhile: rolled back by the service
+        flash(error.message, "error")
+        return meeting(meeting_id, status=409, close_form=form)
     except ServiceError as error:
         db.session.rollback()
         form.early_reason.errors = [error.message]

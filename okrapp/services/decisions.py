@@ -6,8 +6,9 @@ import json
 import math
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import formatting as fmt
 from .. import mail
@@ -15,14 +16,18 @@ from ..extensions import db
 from ..models import (ConflictItem, ConflictItemEvent, Incentive, IncentiveProposal, IncentiveVersion, Metric, Pilot, RankChange, ReviewDecision, ReviewMeeting, TargetChange, User)
 from ..models.review import DECISION_KINDS
 from ..timeutil import local_today, utcnow
-from . import ServiceError, aggregates, versioning
-from .conflicts import TRADE_OFF_REVIEW_DAYS, flush_or_stale, request_refresh
+from . import ServiceError, StaleEdit, aggregates, versioning
+from .conflicts import TRADE_OFF_REVIEW_DAYS, request_refresh
 
 INCENTIVE_CHANGES = {"retire": "Retire it", "weight": "Change its bonus share", "target": "Change its target",
                      "guardrail": "Pair it with a guardrail", "reinstate": "Reinstate it"}
 COMPARATORS = {">=": "≥", "<=": "≤"}
 PILOT_OUTCOMES = {"adopted": "Adopt", "extended": "Extend", "stopped": "Stop"}
 LATEST_EFFECT = timedelta(days=3 * 366)  # changes are planned at most three years ahead
+
+
+STALE_DECISION = ("Something this decision changes was updated meanwhile (a scan or another executive). "
+                  "Nothing was recorded; look again and record the decision once more.")
 
 
 def record(meeting: ReviewMeeting, kind: str, text: str, by: User, **fields) -> ReviewDecision:
@@ -34,14 +39,33 @@ def record(meeting: ReviewMeeting, kind: str, text: str, by: User, **fields) -> 
     text = (text or "").strip()
     if not text:
         raise ServiceError("Write the decision down: what was decided and why.", field="text")
-    decision = ReviewDecision(meeting=meeting, kind=kind, text=text, created_by=by, created_at=utcnow(),
-                              changes="[]", objective=fields.get("objective"))
-    db.session.add(decision)
-    changes = APPLY[kind](decision, by, **fields)
-    decision.changes = json.dumps(changes, ensure_ascii=False)
-    flush_or_stale("Something this decision changes was updated meanwhile (a scan or another executive). "
-                   "Nothing was recorded; look again and record the decision once more.")
+    hold_open(meeting)
+    try:
+        decision = ReviewDecision(meeting=meeting, kind=kind, text=text, created_by=by, created_at=utcnow(),
+                                  changes="[]", objective=fields.get("objective"))
+        db.session.add(decision)
+        changes = APPLY[kind](decision, by, **fields)
+        decision.changes = json.dumps(changes, ensure_ascii=False)
+        db.session.flush()
+    except StaleDataError:  # a conflict item or key result was rewritten since the request loaded it
+        db.session.rollback()
+        raise StaleEdit(STALE_DECISION) from None
     return decision
+
+
+def hold_open(meeting: ReviewMeeting, **values) -> None:
+    """Compare-and-set on the meeting's status, before anything else is written: the row stays locked
+    until the commit, so a decision, a close and a cancellation of one review happen one after another
+    (also between processes), and the later one finds the review no longer open (409). values: what
+    the winner sets, e.g. status="closed"; none just holds the row."""
+    result = db.session.execute(update(ReviewMeeting).where(
+        ReviewMeeting.id == meeting.id, ReviewMeeting.status == "scheduled").values(
+        **(values or {"status": "scheduled"})).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        status = db.session.scalar(select(ReviewMeeting.status).where(ReviewMeeting.id == meeting.id))
+        raise StaleEdit(f"This review was {status or 'removed'} meanwhile; nothing of yours was recorded.")
+    db.session.expire(meeting, ["decisions"])  # decisions committed before the hold belong to it
 
 
 # -- incentives --------------------------------------------------------------------------------

@@ -105,6 +105,7 @@ def meeting_url(meeting: ReviewMeeting) -> str:
 def move_meeting(meeting: ReviewMeeting, starts_local: datetime, by) -> None:
     if meeting.status != "scheduled":
         raise ServiceError("Only a scheduled review can be moved.")
+    decisions.hold_open(meeting)
     tz = recurrence.zone(meeting.timezone)
     starts_at = starts_local.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
     if starts_at <= utcnow():
@@ -119,6 +120,7 @@ def move_meeting(meeting: ReviewMeeting, starts_local: datetime, by) -> None:
 def cancel_meeting(meeting: ReviewMeeting, by) -> None:
     if meeting.status != "scheduled":
         raise ServiceError("Only a scheduled review can be cancelled.")
+    decisions.hold_open(meeting, status="cancelled")
     meeting.status = "cancelled"
     meeting.sequence += 1
     carry_over(meeting, by)
@@ -324,6 +326,7 @@ def open_actions() -> list[ReviewDecision]:
 
 def rerank(meeting: ReviewMeeting, objective: Objective, new_rank: int, by) -> None:
     _ensure_open(meeting)
+    decisions.hold_open(meeting)
     local = recurrence.local(meeting.starts_at, meeting.timezone)
     for change in move_objective(objective, new_rank, by, reason=f"Priority review {local:%Y-%m-%d}"):
         change.meeting_id = meeting.id
@@ -349,9 +352,11 @@ def close_meeting(meeting: ReviewMeeting, by, early_reason: str = "") -> int:
     early_reason = (early_reason or "").strip()
     if utcnow() < meeting.starts_at and not early_reason:
         raise ServiceError("This review has not started yet. To close it early, say why.", field="early_reason")
+    closed_at = utcnow()
+    decisions.hold_open(meeting, status="closed", closed_at=closed_at, closed_by_id=by.id)
     agenda = generate_agenda(meeting)
-    meeting.closed_early_reason = early_reason if utcnow() < meeting.starts_at else ""
-    meeting.status, meeting.closed_at, meeting.closed_by = "closed", utcnow(), by
+    meeting.closed_early_reason = early_reason if closed_at < meeting.starts_at else ""
+    meeting.status, meeting.closed_at, meeting.closed_by = "closed", closed_at, by
     carry_over(meeting, by)
     cycle = current_cycle(local_today())
     meeting.scores = json.dumps(objective_scores(cycle) if cycle else {})
