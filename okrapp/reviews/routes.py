@@ -209,7 +209,13 @@ def decide(meeting_id):
         else:
             return committed("Decision recorded and applied.", "reviews.meeting", meeting_id=item.id,
                              _anchor="decisions")
+    for name in UNSHOWN_FIELDS:  # the page has no place beside these to say what is wrong
+        for error in form[name].errors:
+            flash(f"{form[name].label.text}: {error}", "error")
     return meeting(meeting_id, decision_form=form, status=422)
+
+
+UNSHOWN_FIELDS = ("kind", "objective")
 
 
 @bp.post("/reviews/<int:meeting_id>/actions/<int:decision_id>/done")
