@@ -6,10 +6,30 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..domain.numbers import LIMIT
+from ..validators import date_problem, text_problem
 
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-LIMIT, le=LIMIT)]
 # Stored times are naive UTC; answers say so (RFC 3339 needs the offset).
 UtcTime = Annotated[datetime, AfterValidator(lambda d: d.replace(tzinfo=UTC) if d.tzinfo is None else d)]
+
+
+def _moment(value: datetime) -> datetime:
+    """Within the years every page accepts; checked before any conversion to UTC, which overflows
+    at the ends of the calendar (9999-12-31T23:00-14:00)."""
+    problem = date_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _text(value: str) -> str:
+    problem = text_problem(value, single_line=False)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_moment)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Source = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._:/@-]*$")]
 
@@ -106,7 +126,7 @@ class ObjectiveQuery(Strict):
 class CheckInIn(Strict):
     value: Number
     confidence: Annotated[int, Field(ge=0, le=10)] = 7
-    comment: Annotated[str, Field(max_length=2000)] = ""
+    comment: Annotated[str, Field(max_length=2000), AfterValidator(_text)] = ""
     confirm: bool = Field(False, description="Set when a value far off the key result's path is right.")
 
 
@@ -124,7 +144,7 @@ class MetricList(BaseModel):
 
 
 class PointIn(Strict):
-    at: datetime = Field(description="When the value was measured (ISO 8601; without an offset it is UTC).")
+    at: Moment = Field(description="When the value was measured (ISO 8601; without an offset it is UTC).")
     value: Number
     source: Source | None = Field(None, description="Overrides the call's source for this point.")
 
@@ -148,7 +168,7 @@ class PointOut(BaseModel):
 
 
 class ValuesQuery(Strict):
-    since: datetime | None = None
+    since: Moment | None = None
     source: Source | None = None
 
 
