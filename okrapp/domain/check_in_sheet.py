@@ -11,7 +11,7 @@ from datetime import date, datetime
 from .check_ins import Path, implausible
 from .metrics import range_problem
 from .numbers import NumberError, parse_number
-from .sheets import MAX_BYTES, MAX_ROWS, SheetError, header_index, read_table
+from .sheets import MAX_BYTES, MAX_ROWS, SheetError, header_index, read_table, text_problem
 
 COLUMNS = {
     "key_result": ("key result", "key result id", "kr", "kr id", "key_result", "avaintulos", "avaintuloksen numero"),
@@ -128,6 +128,8 @@ def _row(line, cells, targets, today, earliest, comma_may_group):
     comment = str(cells.get("comment", "") or "").strip()
     if len(comment) > 2000:
         problems.append("comment is longer than 2000 characters")
+    elif problem := text_problem("comment", comment):
+        problems.append(problem)
     if problems:
         return None, problems
     warning = implausible(value, target.path)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .numbers import NumberError, parse_number
-from .sheets import MAX_BYTES, MAX_ROWS, SheetError, Table, header_index, read_table
+from .sheets import MAX_BYTES, MAX_ROWS, SheetError, Table, header_index, read_table, text_problem
 
 COLUMNS = {
     "unit": ("unit", "yksikkö", "yksikko"),
@@ -149,6 +149,8 @@ def _row(line, cells, units, metrics, comma_may_group) -> tuple[SheetRow | None,
         problems.append("KPI name is empty")
     elif len(name) > 200:
         problems.append("KPI name is longer than 200 characters")
+    elif problem := text_problem("KPI name", name, single_line=True):
+        problems.append(problem)
     if metric not in metrics:
         problems.append(f"unknown metric key “{metric}” (the keys are listed beside the form)" if metric
                         else "metric key is empty")

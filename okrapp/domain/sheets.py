@@ -6,6 +6,7 @@ read with openpyxl (cells keep their types: a percent-formatted 40 % arrives as 
 Limits are checked on the bytes, before anything is parsed, so a huge or hostile file costs little."""
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -13,6 +14,18 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_XLSX_UNPACKED = 40 * 1024 * 1024  # a zip bomb is refused before openpyxl unpacks it
 XLSX_MAGIC = b"PK\x03\x04"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the pages' rule (okrapp/validators.py)
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+
+
+def text_problem(label: str, text: str, single_line: bool = False) -> str | None:
+    """A cell's text as the forms take it: no NUL or other control characters (a sheet can hold
+    them; PostgreSQL refuses NUL), and in a one-line field no line breaks."""
+    if _CONTROL.search(text):
+        return f"{label} contains control characters; remove them"
+    if single_line and _LINE_BREAK.search(text):
+        return f"{label} must be on one line"
+    return None
 
 Cell = str | float | None
 
