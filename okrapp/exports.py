@@ -2,12 +2,19 @@
 
 Text a person typed can start with "=", "+", "-", "@", a tab or a carriage return; a spreadsheet
 would run it as a formula (=HYPERLINK(...) to exfiltrate, =cmd|...). Every text cell that starts
-so gets a leading apostrophe (OWASP's advice); numbers, dates and booleans stay typed values."""
+so gets a leading apostrophe (OWASP's advice); numbers, dates and booleans stay typed values.
+
+A CSV is also opened by spreadsheets that split it on another character: Excel in a Finnish (or
+German, French...) locale splits a comma-separated file on semicolons, and a quote in the middle of
+what it reads as a cell does not hold a line break in. So inside a CSV text cell a ";", a tab or a line break followed by a formula
+start gets the apostrophe too: "Done;=cmd|..." would otherwise become a cell of its own."""
 import csv
 import io
+import re
 from datetime import date, datetime
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+_SPLIT_THEN_FORMULA = re.compile(r"([;\t\r\n][ \"]*)(?=[=+\-@])")
 
 
 def neutralised(value):
@@ -26,7 +33,7 @@ def _csv_cell(value) -> str:
         return f"{value:.12g}"
     if isinstance(value, (datetime, date)):
         return value.isoformat(sep=" ", timespec="minutes") if isinstance(value, datetime) else value.isoformat()
-    return str(neutralised(value if isinstance(value, str) else str(value)))
+    return _SPLIT_THEN_FORMULA.sub(r"\1'", str(neutralised(value if isinstance(value, str) else str(value))))
 
 
 def csv_bytes(rows, delimiter: str = ",") -> bytes:

