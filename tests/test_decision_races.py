@@ -173,3 +173,33 @@ def test_a_decision_and_a_close_at_once_either_make_the_minutes_or_are_refused(o
         assert count(ReviewDecision) == 1 and all("Last word" in m.text_body for m in minutes)
     else:
         assert statuses[0] in (409, 422) and count(ReviewDecision) == 0
+
+
+def test_a_refresh_that_meets_a_decision_keeps_the_decision_and_catches_up(org, login, monkeypatch):
+    """The scheduler's refresh loaded the items; a decision settles one before the refresh writes: the
+    refresh writes nothing (the decision stays whole) and a later refresh brings the items up to date."""
+    from okrapp import jobs
+    from okrapp.services import conflicts
+    from okrapp.services.conflicts import request_refresh
+    [item] = db.session.scalars(select(ConflictItem)).all()
+    severity = item.severity
+    db.session.execute(text("UPDATE metric_links SET strength = 0.9"))  # the scan will rewrite the item
+    request_refresh()
+    db.session.commit()
+    client = login(org["ceo"])
+    original, calls = conflicts._describe, []
+
+    def describe_after_a_decision(record, *args, **kwargs):
+        if not calls:  # the executive's decision commits while the refresh is half way
+            assert decide(client, org["meeting"], kind="resolve_conflict", items=item.id,
+                          text="Settled in the review").status_code == 302
+        calls.append(record.id)
+        return original(record, *args, **kwargs)
+    monkeypatch.setattr(conflicts, "_describe", describe_after_a_decision)
+    db.session.expire_all()
+    jobs.tick()  # its daily refresh meets the decision, writes nothing and is retried; the pending one catches up
+    item = fresh(ConflictItem, item.id)
+    decision = db.session.scalar(select(ReviewDecision))
+    assert (item.status, item.settled_by_id, item.present) == ("resolved", decision.id, True)
+    assert item.severity > severity and not conflicts.current_scan_state().pending
+    assert [e.action for e in item.events].count("resolve") == 1
