@@ -87,3 +87,20 @@ def test_an_item_settled_and_no_longer_detected_cannot_be_settled_again(org, log
     response = decide(client, org["meeting"], kind="accept_tradeoff", items=item.id, text="Accept")
     assert response.status_code == 422 and "not a valid choice" in response.data.decode()
     assert fresh(ConflictItem, item.id).status == "resolved" and decisions_count() == 1
+
+
+def test_a_review_does_not_rerank_an_objective_of_another_cycle(org, login):
+    from okrapp.models import Objective, RankChange
+
+    from .factories import make_cycle, make_objective
+    old = make_cycle("2025 Q4")
+    first, second = (make_objective(old, title=t, by=org["ceo"]) for t in ("Old first", "Old second"))
+    db.session.commit()
+    changes_before = db.session.scalar(select(func.count()).select_from(RankChange))
+    client = login(org["ceo"])
+    response = client.post(f"/reviews/{org['meeting'].id}/rank", data={"objective": second.id, "rank": 1})
+    assert response.status_code == 302
+    assert "current cycle" in client.get(response.headers["Location"]).data.decode()
+    db.session.expire_all()
+    assert [db.session.get(Objective, o.id).rank for o in (first, second)] == [1, 2]
+    assert db.session.scalar(select(func.count()).select_from(RankChange)) == changes_before

@@ -326,6 +326,9 @@ def open_actions() -> list[ReviewDecision]:
 
 def rerank(meeting: ReviewMeeting, objective: Objective, new_rank: int, by) -> None:
     _ensure_open(meeting)
+    cycle = current_cycle(local_today())
+    if cycle is None or objective.cycle_id != cycle.id:
+        raise ServiceError("A review re-ranks the current cycle's priorities only.", field="objective")
     decisions.hold_open(meeting)
     local = recurrence.local(meeting.starts_at, meeting.timezone)
     for change in move_objective(objective, new_rank, by, reason=f"Priority review {local:%Y-%m-%d}"):
