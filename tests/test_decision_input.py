@@ -104,3 +104,20 @@ def test_a_review_does_not_rerank_an_objective_of_another_cycle(org, login):
     db.session.expire_all()
     assert [db.session.get(Objective, o.id).rank for o in (first, second)] == [1, 2]
     assert db.session.scalar(select(func.count()).select_from(RankChange)) == changes_before
+
+
+def test_accepting_a_proposal_whose_incentive_was_retired_meanwhile_says_why_beside_the_proposal(org, login):
+    from okrapp.models import IncentiveProposal
+    response = login(org["leader"]).post(f"/units/{org['sales'].id}/proposals", data={
+        "incentive": org["bonuses"][0].id, "change": "weight", "new_weight": "0,25", "text": "Half the share"})
+    assert response.status_code == 302
+    proposal = db.session.scalar(select(IncentiveProposal))
+    client = login(org["ceo"])
+    assert decide(client, org["meeting"], kind="incentive", incentive=org["bonuses"][0].id, change="retire",
+                  text="Gone").status_code == 302
+    response = decide(client, org["meeting"], kind="proposal", proposal=proposal.id, accept="accept", text="Yes")
+    page = response.data.decode()
+    assert response.status_code == 422
+    beside = page.split('id="decide-proposal"')[1].split("</details>")[0]
+    assert "is retired" in beside
+    assert fresh(IncentiveProposal, proposal.id).status == "open" and decisions_count() == 1

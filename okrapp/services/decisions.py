@@ -362,10 +362,16 @@ def _proposal(decision, by, *, proposal=None, accept=None, **_ignored) -> list[s
     changes = []
     if accept and proposal.change:
         guard = db.session.get(Metric, proposal.guard_metric_id) if proposal.guard_metric_id else None
-        changes = _incentive(decision, by, incentive=proposal.incentive, change=proposal.change,
-                             new_weight=proposal.new_weight, new_target=proposal.new_target, guard_metric=guard,
-                             guard_comparator=proposal.guard_comparator, guard_threshold=proposal.guard_threshold,
-                             effective_on=max(proposal.effective_on or local_today(), local_today()))
+        try:
+            changes = _incentive(decision, by, incentive=proposal.incentive, change=proposal.change,
+                                 new_weight=proposal.new_weight, new_target=proposal.new_target, guard_metric=guard,
+                                 guard_comparator=proposal.guard_comparator, guard_threshold=proposal.guard_threshold,
+                                 effective_on=max(proposal.effective_on or local_today(), local_today()))
+        except StaleEdit:
+            raise
+        except ServiceError as error:  # the proposal's own fields are not on the review page: say it beside it
+            raise ServiceError(f"The proposal cannot be applied as it stands: {error.message} "
+                               "Decline it, or decide the change yourself.", field="proposal") from None
     verdict = "accepted" if accept else "declined"
     _tell(proposal.proposed_by, f"proposal:{proposal.id}:{verdict}",
           f"Your proposal was {verdict}: {proposal.incentive.name if proposal.incentive else proposal.unit.name}",
