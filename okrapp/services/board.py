@@ -1,5 +1,6 @@
 """Board summaries: what the board receives, to whom, when, and exactly once."""
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
@@ -122,14 +123,13 @@ def default_period(now: datetime) -> str:
 def period_title(period: str) -> str:
     if period.startswith("cycle-"):
         number = period.removeprefix("cycle-")
-        cycle = db.session.get(Cycle, int(number)) if number.isdigit() and len(number) < 10 else None
+        cycle = db.session.get(Cycle, int(number)) if re.fullmatch(r"[1-9]\d{0,8}", number) else None
         if cycle is None:
             raise ServiceError(f"No cycle for period {period}.")
         return f"end of {cycle.name}"
-    try:
-        year, month = (int(x) for x in period.split("-"))
-    except ValueError:
-        year = month = 0
+    # one spelling per month: "2026-010" or " 2026-10" would be a period (and a summary) of its own
+    canonical = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    year, month = (int(canonical[1]), int(canonical[2])) if canonical else (0, 0)
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise ServiceError(f"A period looks like 2026-10 (or cycle-ID), not {period!r}.")
     return f"{MONTHS[month - 1]} {year}"
