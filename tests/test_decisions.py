@@ -174,6 +174,24 @@ def test_changing_a_target_keeps_its_history_on_the_key_result(org, login):
                   text="x").status_code == 422  # the baseline
 
 
+def test_a_key_result_beyond_the_review_list_is_decided_on_from_its_own_page(org, login, monkeypatch):
+    from okrapp.reviews import routes
+    monkeypatch.setattr(routes, "KR_CHOICES", 1)  # a large company: the review lists only the first results
+    late = make_key_result(org["second"], unit=org["care"], metric_key="nps", baseline=10, target=30, by=org["ceo"])
+    client = login(org["ceo"])
+    link = re.search(r'href="(/reviews/\d+\?key_result=\d+)#decide-change_target"',
+                     client.get(f"/key-results/{late.id}").data.decode()).group(1)
+    page = client.get(link).data.decode()
+    assert re.search(r'<details class="decision-kind card" id="decide-change_target" open>', page)
+    assert re.search(rf'<option selected value="{late.id}">|<option value="{late.id}" selected>', page)
+    assert decide(client, org["meeting"], kind="change_target", key_result=late.id, new_target="35",
+                  text="Promoters grow faster than planned").status_code == 302
+    assert fresh(KeyResult, late.id).target == 35
+    assert 'decide-change_target" open' not in client.get(f"/reviews/{org['meeting'].id}").data.decode()
+    leader_page = login(org["owner"]).get(f"/key-results/{late.id}").data.decode()
+    assert "Change this target in the next review" not in leader_page  # reviews decide; leaders propose
+
+
 def test_reprioritise_links_the_rank_changes_made_in_the_meeting(org, login):
     client = login(org["ceo"])
     assert decide(client, org["meeting"], kind="reprioritise", text="Retention first").status_code == 422

@@ -8,6 +8,7 @@ from ..models import Unit
 from ..okrs.forms import CheckInForm, int_or_none
 from ..services import dashboard as service
 from ..services.conflicts import visible_item_ids
+from ..services.reviews import next_review
 from ..services.scoreboard import current_cycle, cycles
 from ..timeutil import local_today
 from . import bp
@@ -50,4 +51,5 @@ def key_result(kr_id):
     return render_template("dashboard/key_result.html", kr=kr, cycle=cycle, history=history, score=score, chart=chart,
                            targets=targets,
                            form=form, can_check_in=policy.can_check_in(current_user, kr),
-                           can_correct=policy.can_correct_check_in(current_user, kr))
+                           can_correct=policy.can_correct_check_in(current_user, kr),
+                           next_review=next_review() if policy.can_run_reviews(current_user) else None)

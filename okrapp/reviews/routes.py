@@ -89,7 +89,20 @@ def edit_schedule(schedule_id=None):
 KR_CHOICES = 500  # a review picks among the current cycle's key results, highest priorities first
 
 
-def _review_forms(meeting):
+def _key_result_choices(cycle, wanted: int | None) -> list:
+    """The cycle's key results, highest priorities first, at most KR_CHOICES; and the one asked for
+    (from its own page, or posted back) when it is further down, so any key result of a large
+    company can be decided on."""
+    if cycle is None:
+        return []
+    in_cycle = select(KeyResult).join(Objective).where(Objective.cycle_id == cycle.id)
+    listed = list(db.session.scalars(in_cycle.order_by(Objective.rank, KeyResult.id).limit(KR_CHOICES)))
+    if wanted and wanted not in {k.id for k in listed}:
+        listed += db.session.scalars(in_cycle.where(KeyResult.id == wanted)).all()
+    return listed
+
+
+def _review_forms(meeting, wanted_key_result: int | None = None):
     """The decision form with its choices, each list loaded in one query."""
     decision = DecisionForm()
     today = local_today()
@@ -100,9 +113,7 @@ def _review_forms(meeting):
                                .order_by(ConflictItem.severity.desc())).all()
     incentives = db.session.scalars(select(Incentive).options(joinedload(Incentive.unit), joinedload(Incentive.metric))
                                     .order_by(Incentive.active.desc(), Incentive.name)).all()
-    key_results = db.session.scalars(select(KeyResult).join(Objective).where(
-        Objective.cycle_id == (cycle.id if cycle else None)).order_by(Objective.rank, KeyResult.id)
-        .limit(KR_CHOICES)).all()
+    key_results = _key_result_choices(cycle, wanted_key_result)
     people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     metrics = db.session.scalars(select(Metric).order_by(Metric.name)).all()
@@ -163,7 +174,13 @@ def meeting(meeting_id, decision_form=None, status=200, close_form=None):
     if item.status == "scheduled":
         agenda = service.scoped_conflicts(agenda, item, scope)
     running = item.status == "scheduled" and policy.can_run_reviews(current_user)
-    decision_form = decision_form or (_review_forms(item) if running else DecisionForm())
+    if decision_form is None and running:
+        wanted = bounded_int(request.args.get("key_result"))  # "Change this target in a review" on its page
+        decision_form = _review_forms(item, wanted)
+        if wanted and wanted in dict(decision_form.key_result.choices):
+            decision_form.kind.data, decision_form.key_result.data = "change_target", wanted
+            decision_form.open_kind = "change_target"
+    decision_form = decision_form or DecisionForm()
     shown = [c["id"] for key in ("sent_to_review", "conflicts") for c in agenda.get(key, [])]
     shown += [i.id for d in item.decisions for i in d.settles]
     return render_template("reviews/meeting.html", meeting=item, agenda=agenda, local=local, levels=LEVELS,
@@ -195,7 +212,7 @@ def rank(meeting_id):
 @policy.require(policy.can_run_reviews)
 def decide(meeting_id):
     item = _meeting(meeting_id)
-    form = _review_forms(item)
+    form = _review_forms(item, bounded_int(request.form.get("key_result")))
     if form.validate_on_submit():
         try:
             service.add_decision(item, kind=form.kind.data, text=form.text.data, by=current_user,

@@ -134,6 +134,13 @@ def upcoming(limit: int = 10) -> list[ReviewMeeting]:
                               .order_by(ReviewMeeting.starts_at).limit(limit)).all()
 
 
+def next_review() -> ReviewMeeting | None:
+    """The next review still open for decisions (a review running now counts)."""
+    return db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.status == "scheduled",
+                                                         ReviewMeeting.ends_at >= utcnow())
+                             .order_by(ReviewMeeting.starts_at).limit(1))
+
+
 def previous_review(meeting: ReviewMeeting | None) -> ReviewMeeting | None:
     """The last closed review before this meeting (or before now)."""
     before = meeting.starts_at if meeting else utcnow()
