@@ -42,8 +42,3 @@ def points(change) -> str:
 
 def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status, "No data")
-
-
-def direction_arrow(direction: str | int) -> str:
-    up = direction == "increase" or (isinstance(direction, int) and direction > 0)
-    return "↑" if up else "↓"

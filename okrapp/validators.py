@@ -106,14 +106,6 @@ def bounded_int(raw, low: int = 0, high: int = INT_LIMIT) -> int | None:
     return value if low <= value <= high else None
 
 
-def required_int(raw, low: int = 0, high: int = INT_LIMIT) -> int:
-    """Like bounded_int, but a missing or bad value is a 400 (a form the page built itself)."""
-    value = bounded_int(raw, low, high)
-    if value is None:
-        abort(400)
-    return value
-
-
 class BoundedIntegerConverter(IntegerConverter):
     """<int:id> in every route: an id beyond a database integer matches no route (404, not a 500
     from the database driver)."""

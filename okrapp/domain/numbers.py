@@ -103,10 +103,3 @@ def _bounded(number: float, original: str) -> float:
     if abs(number) > LIMIT:
         raise NumberError(f"“{original}” is too large (at most {LIMIT:.0e} in size).")
     return number + 0.0  # -0.0 reads oddly in a page
-
-
-def number_or_none(text, **options) -> float | None:
-    """For optional fields: empty text is None, anything else must parse."""
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return None
-    return parse_number(text, **options)

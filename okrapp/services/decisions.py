@@ -219,23 +219,23 @@ def _criterion_items(incentives: list[Incentive]) -> list[ConflictItem]:
 
 def _settle(decision: ReviewDecision, items, by, action: str, re_review_on: date | None = None) -> list[str]:
     """Mark items settled by this decision (resolved, or accepted as a trade-off)."""
-    lines, now = [], utcnow()
+    now, settled_any = utcnow(), False
     for item in dict.fromkeys(items):  # keep order, drop repeats
         if item in decision.settles:
             continue
+        settled_any = True
         decision.settles.append(item)
         item.settled_by = decision
         item.review_meeting = None
         if action == "accept":
             item.status, item.re_review_on = "accepted", re_review_on
-            item.events.append(ConflictItemEvent(at=now, actor=by, action="accept", note=decision.text))
-            lines[:] = [f"Accepted as a trade-off until {fmt.day(re_review_on)}"]
         else:
             item.status, item.re_review_on = "resolved", None
-            item.events.append(ConflictItemEvent(at=now, actor=by, action="resolve", note=decision.text))
-            pass  # the settled items are listed with the decision, to whoever may see them
+        item.events.append(ConflictItemEvent(at=now, actor=by, action=action, note=decision.text))
         item.resolved_at, item.note = now, decision.text
-    return lines
+    # the settled items themselves are listed with the decision, to whoever may see them; only a
+    # trade-off adds a line, as its end date is written nowhere else
+    return [f"Accepted as a trade-off until {fmt.day(re_review_on)}"] if settled_any and action == "accept" else []
 
 
 def _resolve(decision, by, *, items=(), **_ignored) -> list[str]:
@@ -340,11 +340,6 @@ def _pilot_outcome(decision, by, *, pilot=None, outcome="", ends_on=None, **_ign
         pilot.ends_on = ends_on
         return [f"Pilot “{pilot.title}” extended to {fmt.day(ends_on)}"]
     return [f"Pilot “{pilot.title}” {outcome}"]
-
-
-def pilots_for_review(today: date) -> list[Pilot]:
-    return db.session.scalars(select(Pilot).where(Pilot.status.in_(("running", "extended")))
-                              .order_by(Pilot.ends_on)).all()
 
 
 # -- proposals, actions, notes -----------------------------------------------------------------
