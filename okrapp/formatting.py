@@ -40,5 +40,13 @@ def points(change) -> str:
     return f"{'+' if change > 0 else '−'}{abs(change) * 100:.1f} pts"
 
 
+def file_size(size: int) -> str:
+    """4 MB, 1.5 MB, 300 KB (binary units, as the limits are set): a limit below a megabyte is
+    not shown as "0 MB"."""
+    if size >= 1024 * 1024:
+        return f"{number(size / 1024 / 1024)} MB"
+    return f"{number(size / 1024)} KB"
+
+
 def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status, "No data")

@@ -5,6 +5,7 @@ import calendar
 from flask import flash, jsonify, render_template, request, session
 from flask_login import current_user, logout_user, user_logged_in
 
+from .formatting import file_size
 from .timeutil import utcnow
 
 # No inline script or style anywhere (templates use okrapp/static/style.css); mail HTML, which
@@ -21,7 +22,7 @@ HEADERS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 SESSION_EXPIRED = "Your session has expired. Please log in again."
-TOO_LARGE = "The request is too large (at most {limit} MB)."
+TOO_LARGE = "The request is too large (at most {limit})."
 
 
 def init_app(app) -> None:
@@ -79,7 +80,7 @@ def _enforce_session_lifetimes():
 def _too_large(error):
     from flask import current_app
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0
-    message = TOO_LARGE.format(limit=round(limit / 1_000_000, 1))
+    message = TOO_LARGE.format(limit=file_size(limit))
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message), 413
     return render_template("errors/error.html", code=413, title="Too large", text=message), 413

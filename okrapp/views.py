@@ -4,6 +4,7 @@ delivers it within seconds (OKRAPP_DELIVERY_SECONDS), so no request ever waits o
 from flask import flash, redirect, render_template, url_for
 
 from .extensions import db
+from .formatting import file_size
 from .forms import show_service_error
 from .services import ServiceError, StaleEdit
 
@@ -66,6 +67,34 @@ def sheet_download(kind: str, make, stem: str):
         abort(404)
     return Response(make(kind), mimetype=SHEET_TYPES[kind],
                     headers={"Content-Disposition": f'attachment; filename="{stem}.{kind}"'})
+
+
+def uploaded_sheet(form, max_bytes: int) -> bytes | None:
+    """The file in form.sheet, read no further than a byte past the limit so that no more than that
+    is ever in memory; None, with the reason on the field, when it is larger."""
+    data = form.sheet.data.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        form.sheet.errors = [f"The file is larger than {file_size(max_bytes)}; split it into smaller files."]
+        return None
+    return data
+
+
+def import_previewed(form, run, back: str, done):
+    """The confirm step of a sheet import. run(data) imports the sheet the preview page handed
+    back, all rows or none; an unreadable sheet or a ServiceError goes back to the upload page with
+    the reason and nothing saved. Otherwise commit and return done(run's result)."""
+    data = previewed_sheet(form)
+    if not form.validate_on_submit() or not data:
+        flash("The import could not be read; upload the sheet again.", "error")
+        return redirect(back)
+    try:
+        result = run(data)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    return done(result)
 
 
 def previewed_sheet(form) -> bytes:

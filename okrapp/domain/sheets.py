@@ -10,6 +10,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from ..formatting import file_size
+
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_XLSX_UNPACKED = 40 * 1024 * 1024  # a zip bomb is refused before openpyxl unpacks it
@@ -51,8 +53,8 @@ def check_limits(data: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_RO
     """Refuse a file that is too large before parsing it (row count from line breaks or the
     workbook's unpacked size)."""
     if len(data) > max_bytes:
-        raise SheetError(f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-                         f"{max_bytes / 1024 / 1024:.0f} MB. Split it into smaller files.")
+        raise SheetError(f"The file is {file_size(len(data))}; the limit is {file_size(max_bytes)}. "
+                         "Split it into smaller files.")
     if data.startswith(XLSX_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -10,7 +10,7 @@ from .. import policy
 from ..extensions import db
 from ..forms import show_service_error
 from ..services.versioning import parse_version
-from ..views import committed, form_status, previewed_sheet, saved, sheet_download, stale_page
+from ..views import committed, import_previewed, form_status, saved, sheet_download, stale_page, uploaded_sheet
 from ..models import Incentive, IncentiveProposal, IncentiveVersion, Metric, MetricLink, Unit
 from ..services.decisions import COMPARATORS, describe_proposal
 from ..services import ServiceError, StaleEdit
@@ -94,8 +94,9 @@ def retire_incentive(incentive_id):
 def _import_page(form, status=200, **context):
     metrics = _metrics()
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    max_bytes, max_rows = service.sheet_limits()
     return render_template("incentives/import.html", form=form, metrics=metrics, units=units,
-                           max_rows=service.sheet_limits()[1], max_mb=service.sheet_limits()[0] // 1024 // 1024,
+                           max_rows=max_rows, max_size=max_bytes,
                            **{"report": None, **context}), status
 
 
@@ -105,10 +106,8 @@ def import_sheet():
     form = ImportForm()
     if not form.validate_on_submit():
         return _import_page(form, 422 if form.errors else 200)
-    max_bytes, _ = service.sheet_limits()
-    data = form.sheet.data.read(max_bytes + 1)  # never more than the limit in memory
-    if len(data) > max_bytes:
-        form.sheet.errors = [f"The file is larger than {max_bytes // 1024 // 1024} MB; split it into smaller files."]
+    data = uploaded_sheet(form, service.sheet_limits()[0])
+    if data is None:
         return _import_page(form, 413)
     report = service.preview_sheet(data)
     confirm = ConfirmImportForm(payload=base64.b64encode(data).decode(), period=form.period.data or "")
@@ -126,19 +125,12 @@ def import_template(kind):
 @policy.require(policy.can_manage_incentives)
 def confirm_import():
     form = ConfirmImportForm()
-    data = previewed_sheet(form)
-    if not form.validate_on_submit() or not data:
-        flash("The import could not be read; upload the sheet again.", "error")
-        return redirect(url_for("incentives.import_sheet"))
-    try:
-        created = service.import_sheet(data, current_user, form.period.data or "")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("incentives.import_sheet"))
-    db.session.commit()
-    flash(f"Imported {created} incentive(s). See the conflicts they cause below.")
-    return redirect(url_for("conflicts.items"))
+
+    def done(created):
+        flash(f"Imported {created} incentive(s). See the conflicts they cause below.")
+        return redirect(url_for("conflicts.items"))
+    return import_previewed(form, lambda data: service.import_sheet(data, current_user, form.period.data or ""),
+                          url_for("incentives.import_sheet"), done)
 
 
 @bp.post("/units/<int:unit_id>/proposals")

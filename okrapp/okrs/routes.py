@@ -19,7 +19,7 @@ from ..timeutil import local_today
 from ..pagination import requested_page
 from ..urls import safe_path
 from ..services.versioning import parse_version
-from ..views import form_status, previewed_sheet, saved, sheet_download
+from ..views import import_previewed, form_status, saved, sheet_download, uploaded_sheet
 
 OBJECTIVES_PER_PAGE = 25
 from . import bp
@@ -309,10 +309,8 @@ def import_check_ins():
     form = CheckInImportForm()
     if not form.validate_on_submit():
         return render_template("okrs/import_check_ins.html", form=form, report=None), 422 if form.errors else 200
-    max_bytes, max_rows = sheet_limits()
-    data = form.sheet.data.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        form.sheet.errors = [f"The file is larger than {max_bytes // 1024 // 1024} MB; split it into smaller files."]
+    data = uploaded_sheet(form, sheet_limits()[0])
+    if data is None:
         return render_template("okrs/import_check_ins.html", form=form, report=None), 413
     report = check_in_import.preview(data, current_user)
     confirm = ConfirmCheckInImportForm(payload=base64.b64encode(data).decode())
@@ -329,17 +327,8 @@ def check_in_template(kind):
 @bp.post("/check-ins/import/confirm")
 @policy.require(policy.can_import_check_ins)
 def confirm_check_in_import():
-    form = ConfirmCheckInImportForm()
-    data = previewed_sheet(form)
-    if not form.validate_on_submit() or not data:
-        flash("The import could not be read; upload the sheet again.", "error")
-        return redirect(url_for("okrs.import_check_ins"))
-    try:
-        count = check_in_import.import_check_ins(data, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("okrs.import_check_ins"))
-    db.session.commit()
-    flash(f"Imported {count} check-in(s).")
-    return redirect(url_for("okrs.home"))
+    def done(count):
+        flash(f"Imported {count} check-in(s).")
+        return redirect(url_for("okrs.home"))
+    return import_previewed(ConfirmCheckInImportForm(), lambda data: check_in_import.import_check_ins(data, current_user),
+                          url_for("okrs.import_check_ins"), done)

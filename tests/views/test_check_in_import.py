@@ -57,3 +57,13 @@ def test_every_problem_is_listed_and_nothing_is_recorded(login):
                     "you may not check in on", "unknown key result “999999”", "value: “abc” is not a number"]:
         assert problem in page, problem
     assert db.session.scalar(select(CheckIn.id)) is None
+
+
+def test_a_confirm_with_a_damaged_sheet_goes_back_to_the_upload_and_saves_nothing(login):
+    leader = make_user("unit_leader")
+    make_key_result(unit=make_unit(leaders=[leader]), metric_key="revenue", baseline=3_100_000, target=3_500_000)
+    client = login(leader)
+    response = client.post("/check-ins/import/confirm", data={"payload": "not base64!"}, follow_redirects=True)
+    assert response.request.path == "/check-ins/import"
+    assert "The import could not be read; upload the sheet again." in response.data.decode()
+    assert db.session.scalar(select(CheckIn.id)) is None

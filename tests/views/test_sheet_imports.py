@@ -118,7 +118,7 @@ def test_unit_totals_over_100_percent_and_a_metric_twice_in_a_unit_are_flagged_b
 
 
 @pytest.mark.parametrize("limit, data, message, status", [
-    ({"OKRAPP_IMPORT_MAX_BYTES": 1024}, b"unit;KPI name\n" + b"x;y\n" * 400, "larger than", 413),
+    ({"OKRAPP_IMPORT_MAX_BYTES": 1024}, b"unit;KPI name\n" + b"x;y\n" * 400, "larger than 1 KB", 413),
     ({"OKRAPP_IMPORT_MAX_ROWS": 10}, b"unit;KPI name\n" + b"x;y\n" * 11, "the limit is 10", 422),
 ])
 def test_an_oversized_sheet_is_refused_before_parsing(app, login, executive, monkeypatch, limit, data, message,
