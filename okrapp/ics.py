@@ -18,22 +18,12 @@ DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 def meeting_calendar(*, uid: str, sequence: int, starts_at, ends_at, timezone: str, summary: str,
                      description: str, organizer: tuple[str, str], attendees: list[tuple[str, str]],
                      cancelled: bool = False, stamp=None, url: str = "") -> str:
-    tz = zone(timezone)
     calendar = Calendar()
     calendar.add("prodid", "-//okrapp//priority reviews//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
-    event = Event()
-    event.add("uid", uid)
-    event.add("sequence", sequence)
-    event.add("dtstamp", (stamp or starts_at).replace(tzinfo=UTC))
-    event.add("dtstart", starts_at.replace(tzinfo=UTC).astimezone(tz))
-    event.add("dtend", ends_at.replace(tzinfo=UTC).astimezone(tz))
-    event.add("summary", summary)
-    event.add("description", description)
-    if url:
-        event.add("url", url)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event = _event(uid, sequence, stamp or starts_at, starts_at, ends_at, timezone, summary, description, url,
+                   cancelled)
     organizer_address = vCalAddress(f"mailto:{organizer[0]}")
     organizer_address.params["cn"] = vText(organizer[1])
     event["organizer"] = organizer_address
@@ -51,6 +41,24 @@ def meeting_calendar(*, uid: str, sequence: int, starts_at, ends_at, timezone: s
     if compact is None:
         calendar.add_missing_timezones()
     return calendar.to_ical().decode("utf-8")
+
+
+def _event(uid, sequence, stamp, starts_at, ends_at, timezone, summary, description, url, cancelled) -> Event:
+    """One meeting as a VEVENT, the same in an invitation and in the feed, so that a calendar holding
+    both sees one event. Times are stored in UTC and written in the meeting's zone."""
+    tz = zone(timezone)
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("dtstamp", stamp.replace(tzinfo=UTC))
+    event.add("dtstart", starts_at.replace(tzinfo=UTC).astimezone(tz))
+    event.add("dtend", ends_at.replace(tzinfo=UTC).astimezone(tz))
+    event.add("summary", summary)
+    event.add("description", description)
+    if url:
+        event.add("url", url)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return event
 
 
 def vtimezone(name: str, year: int) -> Timezone | None:
@@ -147,19 +155,8 @@ def feed_calendar(meetings, *, name: str, stamp) -> str:
         else:
             calendar.add_component(component)
     for uid, sequence, starts_at, ends_at, timezone, summary, description, url, cancelled in meetings:
-        tz = zone(timezone)
-        event = Event()
-        event.add("uid", uid)
-        event.add("sequence", sequence)
-        event.add("dtstamp", stamp.replace(tzinfo=UTC))
-        event.add("dtstart", starts_at.replace(tzinfo=UTC).astimezone(tz))
-        event.add("dtend", ends_at.replace(tzinfo=UTC).astimezone(tz))
-        event.add("summary", summary)
-        event.add("description", description)
-        if url:
-            event.add("url", url)
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        calendar.add_component(event)
+        calendar.add_component(_event(uid, sequence, stamp, starts_at, ends_at, timezone, summary, description, url,
+                                      cancelled))
     if listed:
         calendar.add_missing_timezones()
     return calendar.to_ical().decode("utf-8")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from .check_ins import Path, implausible
 from .metrics import range_problem
 from .numbers import NumberError, parse_number
-from .sheets import MAX_BYTES, MAX_ROWS, SheetError, header_index, read_table, text_problem
+from .sheets import MAX_BYTES, MAX_ROWS, LineProblems, SheetError, header_index, read_table, text_problem
 
 COLUMNS = {
     "key_result": ("key result", "key result id", "kr", "kr id", "key_result", "avaintulos", "avaintuloksen numero"),
@@ -47,21 +47,9 @@ class CheckInRow:
 
 
 @dataclass(frozen=True)
-class CheckInSheet:
+class CheckInSheet(LineProblems):
     rows: tuple[CheckInRow, ...]
     problems: tuple[tuple[int, str], ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and bool(self.rows)
-
-    def problems_for(self, line: int) -> list[str]:
-        return [message for at, message in self.problems if at == line]
-
-    @property
-    def bad_lines(self) -> list[int]:
-        good = {row.line for row in self.rows}
-        return sorted({line for line, _ in self.problems if line > 0 and line not in good})
 
 
 def read_check_in_sheet(data: bytes, targets: dict[int, Target], today: date, earliest: date,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .numbers import NumberError, parse_number
-from .sheets import MAX_BYTES, MAX_ROWS, SheetError, Table, header_index, read_table, text_problem
+from .sheets import MAX_BYTES, MAX_ROWS, LineProblems, SheetError, Table, header_index, read_table, text_problem
 
 COLUMNS = {
     "unit": ("unit", "yksikkö", "yksikko"),
@@ -67,25 +67,12 @@ class UnitTotal:
 
 
 @dataclass(frozen=True)
-class SheetReport:
+class SheetReport(LineProblems):
     rows: tuple[SheetRow, ...]
     problems: tuple[tuple[int, str], ...]  # (line, message); line 0 is the file as a whole
     delimiter: str
     kind: str = "csv"
     totals: tuple[UnitTotal, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and bool(self.rows)
-
-    def problems_for(self, line: int) -> list[str]:
-        return [message for at, message in self.problems if at == line]
-
-    @property
-    def bad_lines(self) -> list[int]:
-        """Lines with problems that have no valid row to show them beside."""
-        good = {row.line for row in self.rows}
-        return sorted({line for line, _ in self.problems if line > 0 and line not in good})
 
 
 def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str], existing: tuple[Existing, ...] = (),

@@ -49,6 +49,26 @@ class Table:
         return self.kind == "csv" and self.delimiter != ","
 
 
+class LineProblems:
+    """What a preview page asks of a checked sheet, whatever its rows are: the rows read (each
+    with its line) and the problems as (line, message), line 0 being the file as a whole."""
+    rows: tuple
+    problems: tuple[tuple[int, str], ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rows)
+
+    def problems_for(self, line: int) -> list[str]:
+        return [message for at, message in self.problems if at == line]
+
+    @property
+    def bad_lines(self) -> list[int]:
+        """Lines with problems that have no valid row to show them beside."""
+        good = {row.line for row in self.rows}
+        return sorted({line for line, _ in self.problems if line > 0 and line not in good})
+
+
 def check_limits(data: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> None:
     """Refuse a file that is too large before parsing it (row count from line breaks or the
     workbook's unpacked size)."""
