@@ -13,9 +13,16 @@ def number(value) -> str:
     return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{round(value, 2):g}"
 
 
-def percent(value) -> str:
-    """A share (0.4) as 40 %."""
-    return "–" if value is None else f"{round(value * 100)} %"
+def percent(value, places: int = 0) -> str:
+    """A share (0.4) as 40 %; with places, up to that many decimals (0.125 as 12.5 %, 0.4 still 40 %)."""
+    if value is None:
+        return "–"
+    return f"{round(value * 100, places):g} %" if places else f"{round(value * 100)} %"
+
+
+def severity(value: float) -> str:
+    """A conflict's severity (0 to 1) to three places: enough to tell apart the items a list sorts by it."""
+    return f"{value:.3f}"
 
 
 STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}

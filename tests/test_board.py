@@ -231,3 +231,16 @@ def test_a_refused_recipient_is_said_beside_the_field_and_keeps_what_was_typed(l
     again = admin.post("/board/recipients", data={"email": "owner@example.com"})
     assert again.status_code == 422 and "already receives the summary" in again.data.decode()
     assert [r["email"] for r in board.recipients(include_paused=True)].count("owner@example.com") == 1
+
+
+def test_the_archive_writes_the_overall_change_as_the_mail_does(runner, company, smtp, login):
+    """The page once wrote "-0.5 pts" and "+0.0 pts" where the mail says "−0.5 pts" and "±0"."""
+    runner.invoke(args=["board-summary", "send", "--period", "2026-10"])
+    summary = db.session.scalar(select(BoardSummary))
+    member = login(company["members"][0])
+    for change, shown in ((-0.005, "(−0.5 pts)"), (0.0001, "(±0)"), (0.012, "(+1.2 pts)")):
+        figures = json.loads(summary.figures)
+        figures["overall"]["change"] = change
+        summary.figures = json.dumps(figures)
+        db.session.commit()
+        assert shown in member.get("/board").data.decode()

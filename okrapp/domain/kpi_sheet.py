@@ -11,6 +11,7 @@ the things a sheet can only get wrong as a whole: a unit's bonus shares adding u
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .. import formatting
 from .numbers import NumberError, parse_number
 from .sheets import MAX_BYTES, MAX_ROWS, LineProblems, SheetError, Table, header_index, read_table, text_problem
 
@@ -93,8 +94,9 @@ def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str], existing: tu
     rows, problems = _rows(table, header, {u.lower(): u for u in units}, metrics)
     problems += _clashes(rows, existing)
     totals = _totals(rows, existing)
-    problems += [(0, f"{t.unit}: bonus shares add up to {_percent(t.total)} ({_percent(t.existing)} already active + "
-                     f"{_percent(t.added)} in this sheet); at most 100 %.") for t in totals if t.over]
+    share = lambda value: formatting.percent(value, 1)  # noqa: E731
+    problems += [(0, f"{t.unit}: bonus shares add up to {share(t.total)} ({share(t.existing)} already active + "
+                     f"{share(t.added)} in this sheet); at most 100 %.") for t in totals if t.over]
     if not rows and not problems:
         problems.append((0, "The file has a header but no rows."))
     problems.sort(key=lambda p: p[0])
@@ -162,10 +164,6 @@ def _number(cell, percent=False, comma_may_group=False) -> float | None:
         return parse_number(cell, percent=percent, comma_may_group=comma_may_group)
     except NumberError:
         return None
-
-
-def _percent(share: float) -> str:
-    return f"{round(share * 100, 1):g} %"
 
 
 def _shown(cell) -> str:

@@ -10,3 +10,16 @@ def test_a_file_size_below_a_megabyte_is_not_written_as_zero_megabytes():
 def test_a_file_size_is_written_in_binary_megabytes_like_the_limits():
     assert formatting.file_size(2 * 1024 * 1024) == "2 MB"
     assert formatting.file_size(4 * 1024 * 1024 + 512 * 1024) == "4.5 MB"
+
+
+def test_a_share_is_a_whole_percent_unless_places_are_asked_for():
+    assert formatting.percent(0.4) == "40 %"
+    assert formatting.percent(0.125) == "12 %"
+    assert formatting.percent(0.125, 1) == "12.5 %"
+    assert formatting.percent(0.4, 1) == "40 %"
+    assert formatting.percent(None, 1) == "–"
+
+
+def test_a_severity_has_three_places():
+    assert formatting.severity(0.41234) == "0.412"
+    assert formatting.severity(1) == "1.000"
