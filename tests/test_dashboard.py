@@ -1,6 +1,6 @@
 """The dashboard pages: what they show, and a fixed number of queries whatever the size."""
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -204,3 +204,13 @@ def test_long_lists_come_a_page_at_a_time(login):
     assert client.get("/objectives?page=99").status_code == 200  # clamped to the last page
     conflicts = client.get("/conflicts?level=all").data.decode()
     assert conflicts.count('class="card conflict-item') == 30 and "Page 1 of 2 (35)" in conflicts
+
+
+def test_the_history_chart_writes_values_as_the_page_does():
+    from okrapp.dashboard.svg import history_chart
+    from okrapp.formatting import number
+    at = datetime(2026, 10, 12, 8, 0)
+    chart = str(history_chart([(at, 3.14159, 7)], starts_on=at.date(), ends_on=at.date() + timedelta(days=80),
+                              baseline=1234.5, target=2.5, forecast=None))
+    assert f"{number(3.14159)}, confidence 7/10" in chart  # 3.14, as in the check-in table
+    assert f"from {number(1234.5)} towards 2.5" in chart

@@ -4,6 +4,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from ..formatting import number, percent
+
 INK, ACCENT, MUTED, TARGET, FORECAST = "#1d2330", "#1f5fbf", "#5b6475", "#1d7a3e", "#a45d00"
 
 
@@ -14,7 +16,7 @@ def sparkline(scores: list[float], width: int = 110, height: int = 28, label: st
     step = (width - 6) / (len(scores) - 1)
     points = [(3 + i * step, height - 3 - max(0.0, min(1.0, s)) * (height - 6)) for i, s in enumerate(scores)]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    text = f"{label}: {round(scores[0] * 100)} % to {round(scores[-1] * 100)} % over {len(scores)} weeks"
+    text = f"{label}: {percent(scores[0])} to {percent(scores[-1])} over {len(scores)} weeks"
     last_x, last_y = points[-1]
     return Markup(
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -45,24 +47,21 @@ def history_chart(check_ins: list[tuple[datetime, float, int]], *, starts_on: da
     def y(value: float) -> float:
         return top + (height - top - bottom) * (1 - (value - low) / (high - low))
 
-    def fmt(value: float) -> str:
-        return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{value:g}"
-
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="Check-in history from {fmt(baseline)} towards {fmt(target)}{(" " + escape(unit)) if unit else ""}">']
+             f'aria-label="Check-in history from {number(baseline)} towards {number(target)}{(" " + escape(unit)) if unit else ""}">']
     for tick in (low + pad, (low + high) / 2, high - pad):
-        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end" fill="{MUTED}">{fmt(round(tick, 2))}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end" fill="{MUTED}">{number(tick)}</text>')
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#eef1f6"/>')
     end = ends_on + timedelta(days=1)
     since = starts_on
     for at, old, new in target_changes:  # each earlier target, faded, until the day it changed
         parts.append(f'<line x1="{x(since):.1f}" x2="{x(at):.1f}" y1="{y(old):.1f}" y2="{y(old):.1f}" stroke="{MUTED}" '
-                     f'stroke-dasharray="6 4" stroke-width="1.5" class="old-target"><title>Target {fmt(old)} until '
-                     f'{at:%Y-%m-%d}, then {fmt(new)}</title></line>')
+                     f'stroke-dasharray="6 4" stroke-width="1.5" class="old-target"><title>Target {number(old)} until '
+                     f'{at:%Y-%m-%d}, then {number(new)}</title></line>')
         since = at
     parts.append(f'<line x1="{x(since):.1f}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" stroke="{TARGET}" '
-                 f'stroke-dasharray="6 4" stroke-width="1.5"><title>Target {fmt(target)}</title></line>')
-    parts.append(f'<text x="{width - right}" y="{y(target) - 4:.1f}" font-size="11" text-anchor="end" fill="{TARGET}">target {fmt(target)}</text>')
+                 f'stroke-dasharray="6 4" stroke-width="1.5"><title>Target {number(target)}</title></line>')
+    parts.append(f'<text x="{width - right}" y="{y(target) - 4:.1f}" font-size="11" text-anchor="end" fill="{TARGET}">target {number(target)}</text>')
     parts.append(f'<line x1="{x(starts_on):.1f}" y1="{y(baseline):.1f}" x2="{x(end):.1f}" y2="{y(target):.1f}" '
                  f'stroke="{MUTED}" stroke-dasharray="2 3"><title>Linear pace</title></line>')
     if check_ins:
@@ -71,11 +70,11 @@ def history_chart(check_ins: list[tuple[datetime, float, int]], *, starts_on: da
         for at, value, confidence in check_ins:
             radius = 2 + confidence / 3
             parts.append(f'<circle cx="{x(at):.1f}" cy="{y(value):.1f}" r="{radius:.1f}" fill="{ACCENT}" fill-opacity="0.7">'
-                         f'<title>{at:%Y-%m-%d}: {fmt(value)}, confidence {confidence}/10</title></circle>')
+                         f'<title>{at:%Y-%m-%d}: {number(value)}, confidence {confidence}/10</title></circle>')
         if forecast is not None:
             last_at, last_value, _ = check_ins[-1]
             parts.append(f'<line x1="{x(last_at):.1f}" y1="{y(last_value):.1f}" x2="{x(end):.1f}" y2="{y(forecast):.1f}" '
-                         f'stroke="{FORECAST}" stroke-dasharray="5 3" stroke-width="1.5"><title>Forecast {fmt(forecast)} at cycle end</title></line>')
+                         f'stroke="{FORECAST}" stroke-dasharray="5 3" stroke-width="1.5"><title>Forecast {number(forecast)} at cycle end</title></line>')
     parts.append(f'<text x="{left}" y="{height - 8}" font-size="11" fill="{MUTED}">{starts_on:%d %b}</text>')
     parts.append(f'<text x="{width - right}" y="{height - 8}" font-size="11" text-anchor="end" fill="{MUTED}">{ends_on:%d %b}</text>')
     parts.append("</svg>")
