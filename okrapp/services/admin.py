@@ -1,7 +1,7 @@
 """Users, units, cycles and custom metrics, as admins (and executives, for metrics) manage them."""
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Cycle, Metric, Unit, User
@@ -9,7 +9,11 @@ from . import ServiceError, versioning
 
 
 def _taken(model, column, value, exclude_id=None) -> bool:
-    query = select(model.id).where(func.lower(column) == value.strip().lower())
+    """Taken in any letter case. The exact comparison is there too because SQL lower() changes only
+    ASCII letters (SQLite; PostgreSQL under the C locale): "Ä" would pass the case-blind check and
+    meet the unique index instead (a 500)."""
+    value = value.strip()
+    query = select(model.id).where(or_(column == value, func.lower(column) == value.lower()))
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     return db.session.scalar(query) is not None

@@ -50,3 +50,17 @@ def test_new_user_needs_password_and_unique_email(login):
                                                       "password": "long enough pw"})
     assert "already exists" in duplicate.data.decode()
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_duplicate_name_with_a_non_ascii_capital_is_refused_not_a_500(login):
+    """SQL lower() leaves Ä as it is (SQLite; PostgreSQL under the C locale) while Python makes it ä:
+    the case-blind check alone missed an exact duplicate, and the unique index answered with a 500."""
+    make_cycle("Ärsyke 2027")
+    make_unit("Ääni")
+    admin = login(make_user("admin"))
+    cycle = admin.post("/admin/cycles/new", data={"name": "Ärsyke 2027", "starts_on": "2027-01-01",
+                                                  "ends_on": "2027-03-31"})
+    unit = admin.post("/admin/units/new", data={"name": "Ääni", "kind": "function"})
+    assert (cycle.status_code, unit.status_code) == (422, 422)
+    assert "already exists" in cycle.data.decode() and "already exists" in unit.data.decode()
+    assert db.session.scalar(select(func.count()).select_from(Cycle)) == 1
