@@ -193,7 +193,8 @@ def refresh_items(actor=None) -> RefreshReport:
     now = utcnow()
     for found in grouping.items:
         record = existing.pop(found.key, None)
-        if record is None:
+        is_new = record is None
+        if is_new:
             record = ConflictItem(key=found.key, first_seen_at=now, last_seen_at=now, status="open", present=True)
             db.session.add(record)
             report.new.append(record)
@@ -205,7 +206,7 @@ def refresh_items(actor=None) -> RefreshReport:
                                                        note="Detected again after a change."))
                 report.reopened.append(record)
         _describe(record, found, words, metric_ids)
-        if record in report.new:
+        if is_new:  # after _describe, so that the event carries the summary
             record.events.append(ConflictItemEvent(at=now, actor=actor, action="detected", note=record.summary))
         report.still_open += record.status in OPEN_STATUSES
     for record in existing.values():
