@@ -36,7 +36,8 @@ class NumberField(Field):
     def process_formdata(self, valuelist):
         self.raw = (valuelist[0] if valuelist else "") or ""
         if not self.raw.strip():
-            self.data = None
+            # blank is no input: InputRequired looks only at raw_data, and would pass "\r\n" on as None
+            self.data, self.raw_data = None, []
             return
         try:
             self.data = parse_number(self.raw, percent=self.percent)

@@ -15,6 +15,7 @@ def cases(w):
     return {
         "check-in value nan": ("post", check_in, {"value": "nan", "confidence": 5}, 422),
         "check-in value inf": ("post", check_in, {"value": "inf", "confidence": 5}, 422),
+        "check-in value CR/LF only": ("post", check_in, {"value": "\r\n", "confidence": 5}, 422),
         "target 1e308": ("post", f"/objectives/{o}/key-results/new", {**kr_form, "target": "1e308"}, 422),
         "target -inf": ("post", f"/objectives/{o}/key-results/new", {**kr_form, "target": "-inf"}, 422),
         "metric min nan": ("post", "/metrics/new", {"name": "Odd", "min_value": "nan"}, 422),
@@ -40,7 +41,7 @@ def cases(w):
     }
 
 
-@pytest.mark.parametrize("case", ["check-in value nan", "check-in value inf", "target 1e308", "target -inf",
+@pytest.mark.parametrize("case", ["check-in value nan", "check-in value inf", "check-in value CR/LF only", "target 1e308", "target -inf",
                                   "metric min nan", "review moved to 9999-12-31", "review moved to 0001-01-01",
                                   "cycle ending 9999-12-31", "NUL in a title", "control character in a title",
                                   "CR/LF in a schedule name", "rank objective abc", "rank objective 2^64",
