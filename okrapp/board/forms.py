@@ -15,6 +15,7 @@ class SummaryScheduleForm(SafeForm):
     timezone = StringField("Time zone", validators=[DataRequired(), Length(max=60), Checked(recurrence.zone)])
     cycle_end = BooleanField("Also a summary at the end of each cycle")
     active = BooleanField("Send summaries")
+    version = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

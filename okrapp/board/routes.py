@@ -10,7 +10,7 @@ from .. import policy
 from ..extensions import csrf, db
 from ..forms import show_service_error
 from ..okrs.forms import int_or_none
-from ..views import committed, saved, stale_page
+from ..views import committed, form_status, saved, stale_page
 from ..models import BoardSummary
 from ..services import ServiceError, StaleEdit
 from ..services.versioning import parse_version
@@ -158,10 +158,11 @@ def settings():
     form = SummaryScheduleForm(obj=current)
     if form.validate_on_submit() and saved(form, lambda: service.save_schedule(
             weekday=form.weekday.data, time_of_day=form.time_of_day.data.strip(), timezone=form.timezone.data.strip(),
-            cycle_end=form.cycle_end.data, active=form.active.data), "Summary schedule saved."):
+            cycle_end=form.cycle_end.data, active=form.active.data, by=current_user,
+            expected_version=parse_version(form.version.data)), "Summary schedule saved."):
         return redirect(url_for("board.settings"))
     return render_template("board/settings.html", form=form, recipient_form=RecipientForm(),
-                           recipients=service.recipients(include_paused=True)), 422 if form.errors else 200
+                           recipients=service.recipients(include_paused=True)), form_status(form)
 
 
 @bp.post("/board/recipients")

@@ -7,8 +7,10 @@ from ..timeutil import utcnow
 from .versioned import Versioned
 
 
-class SummarySchedule(db.Model):
+class SummarySchedule(Versioned, db.Model):
     """Monthly on the first <weekday> at <time>, plus one at the end of each cycle."""
+
+    name = "The summary schedule"  # what a "changed meanwhile" message calls it
 
     __tablename__ = "summary_schedules"
     __table_args__ = (CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),)

@@ -33,13 +33,15 @@ def schedule() -> SummarySchedule:
         weekday=0, time_of_day="08:00", timezone=current_app.config["OKRAPP_TIMEZONE"], cycle_end=True, active=True)
 
 
-def save_schedule(*, weekday: int, time_of_day: str, timezone: str, cycle_end: bool, active: bool) -> SummarySchedule:
+def save_schedule(*, weekday: int, time_of_day: str, timezone: str, cycle_end: bool, active: bool, by=None,
+                  expected_version: int | None = None) -> SummarySchedule:
     try:
         parse_time(time_of_day)
         zone(timezone)
     except RecurrenceError as error:
         raise ServiceError(str(error).capitalize() + ".", field=error.field) from None
     current = schedule()
+    versioning.claim(current, expected_version, by)
     current.weekday, current.time_of_day, current.timezone = weekday, time_of_day, timezone
     current.cycle_end, current.active = cycle_end, active
     db.session.add(current)

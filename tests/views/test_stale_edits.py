@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from okrapp.extensions import db
-from okrapp.models import Cycle, Incentive, MetricLink, Objective, ReviewSchedule, SummaryRecipient, Unit, User
+from okrapp.models import Cycle, Incentive, MetricLink, Objective, ReviewSchedule, SummaryRecipient, SummarySchedule, Unit, User
 from okrapp.services import board, incentives, reviews
 
 from ..factories import make_cycle, make_objective, make_unit, make_user, metric
@@ -26,9 +26,11 @@ def world():
                                      timezone="Europe/Helsinki", cron="", duration_minutes=60, reminder_days=2,
                                      chair=executive, participants=[executive], anchor_on=date(2026, 11, 16))
     recipient = board.add_recipient("auditor@example.com", "Auditor")
+    summaries = board.save_schedule(weekday=0, time_of_day="08:00", timezone="Europe/Helsinki", cycle_end=True,
+                                    active=True)
     db.session.commit()
     return dict(admin=admin, executive=executive, unit=unit, cycle=cycle, incentive=incentive, link=link,
-                schedule=schedule, recipient=recipient, objective=make_objective(cycle, by=executive),
+                schedule=schedule, recipient=recipient, summaries=summaries, objective=make_objective(cycle, by=executive),
                 user=make_user("board", name="Bea Board"))
 
 
@@ -55,13 +57,16 @@ def cases(w):
                  lambda n: {"name": f"Sales {n}", "kind": "business_unit", "description": ""}),
         "user": (User, w["user"], "admin", f"/admin/users/{w['user'].id}/edit",
                  lambda n: {"name": f"Bea {n}", "role": "board", "active": "y"}),
+        "board schedule": (SummarySchedule, w["summaries"], "admin", "/board/settings",
+                           lambda n: {"weekday": n, "time_of_day": "08:00", "timezone": "Europe/Helsinki",
+                                      "active": "y"}),
         "board recipient": (SummaryRecipient, w["recipient"], "admin", "/board/recipients/pause",
                             lambda n: {"email": "auditor@example.com", "paused": "1" if n == 1 else "0"}),
     }
 
 
 @pytest.mark.parametrize("kind", ["objective", "incentive", "metric link", "review schedule", "cycle", "unit", "user",
-                                  "board recipient"])
+                                  "board recipient", "board schedule"])
 def test_second_stale_save_answers_409_and_writes_nothing(world, login, kind):
     model, record, role, url, data = cases(world)[kind]
     loaded_version = record.version
