@@ -168,6 +168,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.day, "day")
     app.add_template_filter(formatting.points, "points")
     app.add_template_filter(formatting.status_label, "status_label")
+    app.add_template_filter(formatting.counted, "counted")
     app.add_template_filter(formatting.file_size, "file_size")
     app.add_template_filter(formatting.severity, "severity")
 

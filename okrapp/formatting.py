@@ -57,3 +57,9 @@ def file_size(size: int) -> str:
 
 def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status, "No data")
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """"1 problem", "3 problems": the whole phrase in both forms, so a translation can give each
+    form its own words (as ngettext does) instead of gluing an "s" on."""
+    return f"{number(n)} {one if n == 1 else many}"

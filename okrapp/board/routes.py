@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from .. import policy
 from ..extensions import csrf, db
+from ..formatting import counted
 from ..forms import show_service_error
 from ..okrs.forms import int_or_none
 from ..views import committed, form_status, saved, stale_page
@@ -146,7 +147,7 @@ def send_now():
         flash(error.message, "error")
         return redirect(url_for("board.preview", period=period))
     db.session.commit()
-    flash(f"Summary {period} queued for {count} recipient(s); it goes out within a minute"
+    flash(f"Summary {period} queued for {counted(count, 'recipient', 'recipients')}; it goes out within a minute"
           if count else f"Summary {period}: everyone had it already.")
     return redirect(url_for("board.archive"))
 

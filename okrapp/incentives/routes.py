@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
+from ..formatting import counted
 from ..forms import show_service_error
 from ..services.versioning import parse_version
 from ..views import committed, import_previewed, form_status, saved, sheet_download, stale_page, uploaded_sheet
@@ -127,7 +128,7 @@ def confirm_import():
     form = ConfirmImportForm()
 
     def done(created):
-        flash(f"Imported {created} incentive(s). See the conflicts they cause below.")
+        flash(f"Imported {counted(created, 'incentive', 'incentives')}. See the conflicts they cause below.")
         return redirect(url_for("conflicts.items"))
     return import_previewed(form, lambda data: service.import_sheet(data, current_user, form.period.data or ""),
                           url_for("incentives.import_sheet"), done)

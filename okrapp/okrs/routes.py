@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import policy
 from ..extensions import db
+from ..formatting import counted
 from ..forms import show_service_error
 from ..models import CheckIn, Cycle, KeyResult, Metric, Objective, Unit
 from ..services import NeedsConfirmation, ServiceError, StaleEdit
@@ -120,7 +121,7 @@ def carry_objective(objective_id):
         flash(error.message, "error")
         return redirect(url_for("okrs.objective", objective_id=item.id))
     db.session.commit()
-    flash(f"Carried into {copy.cycle.name} with {len(copy.key_results)} key result(s); last values are the new baselines.")
+    flash(f"Carried into {copy.cycle.name} with {counted(len(copy.key_results), 'key result', 'key results')}; last values are the new baselines.")
     for kr in left:
         flash(f"“{kr.title}” reached its target and was not carried.")
     return redirect(url_for("okrs.objective", objective_id=copy.id))
@@ -328,7 +329,7 @@ def check_in_template(kind):
 @policy.require(policy.can_import_check_ins)
 def confirm_check_in_import():
     def done(count):
-        flash(f"Imported {count} check-in(s).")
+        flash(f"Imported {counted(count, 'check-in', 'check-ins')}.")
         return redirect(url_for("okrs.home"))
     return import_previewed(ConfirmCheckInImportForm(), lambda data: check_in_import.import_check_ins(data, current_user),
                           url_for("okrs.import_check_ins"), done)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import policy
 from ..domain.recurrence import local
 from ..extensions import db
+from ..formatting import counted
 from ..forms import show_service_error
 from ..views import committed, form_status, stale_form
 from ..models import (ConflictItem, Incentive, IncentiveProposal, KeyResult, Metric, Objective, Pilot, RankChange,
@@ -131,7 +132,7 @@ def _review_forms(meeting, wanted_key_result: int | None = None):
         if i.active:
             criteria.setdefault((i.criterion, i.metric.name, i.direction), set()).add(i.unit_id)
     decision.criterion.choices = [("", "—")] + [
-        (key, f"{name} {'↑' if direction == 'increase' else '↓'} — in {len(u)} unit{'s' if len(u) != 1 else ''}")
+        (key, f"{name} {'↑' if direction == 'increase' else '↓'} — in {counted(len(u), 'unit', 'units')}")
         for (key, name, direction), u in sorted(criteria.items(), key=lambda c: c[0][1])]
     decision.key_result.choices = [(0, "—")] + [(k.id, k.title) for k in key_results]
     decision.key_results.choices = [(k.id, k.title) for k in key_results]
@@ -263,7 +264,7 @@ def close(meeting_id):
         db.session.rollback()
         form.early_reason.errors = [error.message]
         return meeting(meeting_id, status=422, close_form=form)
-    return committed(f"Review closed; minutes sent to {count} participant(s).", "reviews.meeting", meeting_id=item.id)
+    return committed(f"Review closed; minutes sent to {counted(count, 'participant', 'participants')}.", "reviews.meeting", meeting_id=item.id)
 
 
 @bp.post("/reviews/<int:meeting_id>/move")

@@ -11,6 +11,7 @@ from ..domain.check_in_sheet import TEMPLATE_HEADER, CheckInSheet, Target, read_
 from ..domain.check_ins import Path
 from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
+from ..formatting import counted
 from ..models import CheckIn, KeyResult, Objective
 from ..timeutil import local_today, utcnow
 from . import ServiceError, aggregates
@@ -42,7 +43,7 @@ def import_check_ins(data: bytes, user) -> int:
     weekly scores of objectives that got back-dated points are rebuilt."""
     report = preview(data, user)
     if not report.ok:
-        raise ServiceError(f"The sheet has {len(report.problems)} problem(s); nothing was imported.")
+        raise ServiceError(f"The sheet has {counted(len(report.problems), 'problem', 'problems')}; nothing was imported.")
     krs = {kr.id: kr for kr in _key_results()}
     now = utcnow()
     touched, backdated = set(), set()

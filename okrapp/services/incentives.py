@@ -6,6 +6,7 @@ from ..domain.kpi_sheet import TEMPLATE_HEADER, Existing, SheetReport, read_kpi_
 from ..domain.sheets import MAX_BYTES, MAX_ROWS
 from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
+from ..formatting import counted
 from ..models import Incentive, IncentiveProposal, Metric, MetricLink, Unit
 from ..timeutil import utcnow
 from . import ServiceError, versioning
@@ -80,7 +81,7 @@ def import_sheet(data: bytes, by, period: str = "") -> int:
     One bulk INSERT however long the sheet, then one refresh of the findings. Returns the count."""
     report = preview_sheet(data)
     if not report.ok:
-        raise ServiceError(f"The sheet has {len(report.problems)} problem(s); nothing was imported.")
+        raise ServiceError(f"The sheet has {counted(len(report.problems), 'problem', 'problems')}; nothing was imported.")
     units = dict(db.session.execute(select(Unit.name, Unit.id)).all())
     metrics = dict(db.session.execute(select(Metric.key, Metric.id)).all())
     now = utcnow()

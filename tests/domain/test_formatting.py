@@ -23,3 +23,9 @@ def test_a_share_is_a_whole_percent_unless_places_are_asked_for():
 def test_a_severity_has_three_places():
     assert formatting.severity(0.41234) == "0.412"
     assert formatting.severity(1) == "1.000"
+
+
+def test_counted_gives_each_form_its_own_words():
+    from okrapp.formatting import counted
+    assert [counted(n, "pair of goals", "pairs of goals") for n in (0, 1, 2, 1200)] == [
+        "0 pairs of goals", "1 pair of goals", "2 pairs of goals", "1 200 pairs of goals"]
