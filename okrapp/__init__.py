@@ -169,6 +169,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.points, "points")
     app.add_template_filter(formatting.status_label, "status_label")
     app.add_template_filter(formatting.counted, "counted")
+    for name in ("day_month", "clock", "moment", "long_day", "long_moment"):
+        app.add_template_filter(getattr(formatting, name), name)
+    app.add_template_filter(lambda value: to_local(value) if value else None, "local")
     app.add_template_filter(formatting.file_size, "file_size")
     app.add_template_filter(formatting.severity, "severity")
 

@@ -4,6 +4,10 @@ functions of value → text, ready for a Finnish locale."""
 from datetime import date, datetime
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def number(value) -> str:
@@ -35,6 +39,33 @@ def day(value: date | datetime | str | None) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def day_month(value: date | datetime) -> str:
+    """26 Nov: a date within the year being read."""
+    return f"{value.day} {MONTHS[value.month - 1]}"
+
+
+def clock(value: datetime) -> str:
+    """09:00, the 24-hour clock used in Finland and in most of Europe."""
+    return f"{value:%H:%M}"
+
+
+def moment(value: datetime, year: bool = True) -> str:
+    """Thu 26 Nov 2026, 09:00: a meeting's time in lists and headings (already in local time)."""
+    when = f"{WEEKDAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]}"
+    return f"{when}{f' {value.year}' if year else ''}, {clock(value)}"
+
+
+def long_day(value: date | datetime, weekday: bool = True, year: bool = True) -> str:
+    """Thursday 26 November 2026: dates in the body of a message."""
+    text = f"{value.day} {MONTH_NAMES[value.month - 1]}{f' {value.year}' if year else ''}"
+    return f"{WEEKDAY_NAMES[value.weekday()]} {text}" if weekday else text
+
+
+def long_moment(value: datetime, year: bool = True) -> str:
+    """Thursday 26 November 2026 at 09:00: a meeting's time in an invitation."""
+    return f"{long_day(value, year=year)} at {clock(value)}"
 
 
 def points(change) -> str:

@@ -69,7 +69,7 @@ def test_schedule_page_plans_meetings_and_invites_with_ics(login, team, smtp):
     sent = invitations(smtp, "cfo@example.com")
     assert len(sent) == len(meetings)
     message, calendar = sent[0]
-    assert message["Subject"] == "Invitation: Leadership review, Thu 19 Nov 2026 09:00"
+    assert message["Subject"] == "Invitation: Leadership review, Thu 19 Nov 2026, 09:00"
     assert str(calendar["method"]) == "REQUEST"
     event = the_event(calendar)
     assert str(event["uid"]) == meetings[0].uid and int(event["sequence"]) == 0

@@ -11,6 +11,7 @@ from ..domain import agenda as agenda_rules
 from ..domain import recurrence
 from ..domain.scoring import KeyResultFigures, elapsed_share, score_from_stored, score_key_result
 from ..extensions import db
+from .. import formatting as fmt
 from ..ics import meeting_calendar
 from ..models import (CheckIn, ConflictItem, IncentiveProposal, KeyResult, Objective, Pilot, ReviewDecision,
                       ReviewMeeting, ReviewSchedule, Unit, User, kr_contributors)
@@ -86,7 +87,7 @@ def queue_invitations(meeting: ReviewMeeting, people: list[User] | None = None, 
                            stamp=utcnow(), url=meeting_url(meeting))
     local = recurrence.local(meeting.starts_at, meeting.timezone)
     verb = "Cancelled" if cancelled else "Updated" if meeting.sequence else "Invitation"
-    subject = f"{verb}: {schedule.name}, {local:%a %d %b %Y %H:%M}"
+    subject = f"{verb}: {schedule.name}, {fmt.moment(local)}"
     count = 0
     for user in people:
         text, html = mail.render("invitation", meeting=meeting, schedule=schedule, user=user, local=local,
@@ -173,7 +174,7 @@ def send_reminders(meeting: ReviewMeeting) -> int:
             continue
         text, html = mail.render("reminder", user=leader, meeting=meeting, krs=stale, since=since,
                                  local=recurrence.local(meeting.starts_at, meeting.timezone))
-        subject = f"Check in before the review on {recurrence.local(meeting.starts_at, meeting.timezone):%a %d %b}"
+        subject = f"Check in before the review on {fmt.day_month(recurrence.local(meeting.starts_at, meeting.timezone))}"
         if mail.queue(f"remind:{meeting.uid}:{meeting.sequence}:{leader.id}", leader.email, subject, text, html,
                       category="reminder"):
             count += 1
@@ -338,7 +339,7 @@ def rerank(meeting: ReviewMeeting, objective: Objective, new_rank: int, by) -> N
         raise ServiceError("A review re-ranks the current cycle's priorities only.", field="objective")
     decisions.hold_open(meeting)
     local = recurrence.local(meeting.starts_at, meeting.timezone)
-    for change in move_objective(objective, new_rank, by, reason=f"Priority review {local:%Y-%m-%d}"):
+    for change in move_objective(objective, new_rank, by, reason=f"Priority review {fmt.day(local)}"):
         change.meeting_id = meeting.id
     db.session.flush()
 
@@ -379,7 +380,7 @@ def close_meeting(meeting: ReviewMeeting, by, early_reason: str = "") -> int:
         text, html = mail.render("minutes", meeting=meeting, agenda=agenda, user=user, local=local, visible=visible,
                                  decisions=meeting.decisions, url=meeting_url(meeting))
         if mail.queue(f"minutes:{meeting.uid}:{user.id}", user.email,
-                      f"Minutes: {meeting.schedule.name if meeting.schedule else 'Priority review'}, {local:%d %b %Y}",
+                      f"Minutes: {meeting.schedule.name if meeting.schedule else 'Priority review'}, {fmt.day(local)}",
                       text, html, category="minutes"):
             count += 1
     return count

@@ -8,6 +8,7 @@ instead (services/okrs.py) and give the same message.
 """
 from sqlalchemy import update
 
+from .. import formatting as fmt
 from ..extensions import db
 from ..timeutil import to_local, utcnow
 from . import StaleEdit
@@ -16,7 +17,7 @@ VERSION_LIMIT = 2**31 - 1  # a version from a form beyond this cannot be one we 
 
 
 def stale_message(title: str, who: str | None, when) -> str:
-    moment = to_local(when).strftime("%H:%M") if when else "just now"
+    moment = fmt.clock(to_local(when)) if when else "just now"
     return (f"“{title}” was changed by {who or 'someone'} meanwhile (at {moment}). Nothing of yours was saved; "
             "look at the current values and try again.")
 

@@ -29,3 +29,14 @@ def test_counted_gives_each_form_its_own_words():
     from okrapp.formatting import counted
     assert [counted(n, "pair of goals", "pairs of goals") for n in (0, 1, 2, 1200)] == [
         "0 pairs of goals", "1 pair of goals", "2 pairs of goals", "1 200 pairs of goals"]
+
+
+def test_dates_and_times_are_written_in_one_place():
+    from datetime import datetime
+
+    from okrapp import formatting as fmt
+    at = datetime(2026, 11, 26, 9, 5)
+    assert fmt.moment(at) == "Thu 26 Nov 2026, 09:05" and fmt.moment(at, year=False) == "Thu 26 Nov, 09:05"
+    assert fmt.long_moment(at) == "Thursday 26 November 2026 at 09:05"
+    assert fmt.long_day(at, weekday=False, year=False) == "26 November" and fmt.day_month(at) == "26 Nov"
+    assert fmt.day("2026-11-01T00:00:00") == "1 Nov 2026" and fmt.clock(at) == "09:05"
