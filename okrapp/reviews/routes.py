@@ -87,7 +87,7 @@ def edit_schedule(schedule_id=None):
     return render_template("reviews/schedule_form.html", form=form, schedule=schedule), form_status(form)
 
 
-KR_CHOICES = 500  # a review picks among the current cycle's key results, highest priorities first
+KR_CHOICES = 100  # the highest priorities' key results; any other is picked from its own page
 
 
 def _key_result_choices(cycle, wanted: int | None) -> list:
@@ -108,8 +108,10 @@ def _review_forms(meeting, wanted_key_result: int | None = None):
     decision = DecisionForm()
     today = local_today()
     cycle = current_cycle(today)
-    objectives = db.session.scalars(select(Objective).where(Objective.cycle_id == cycle.id).order_by(Objective.rank)
-                                    ).all() if cycle else []
+    posted_objective = bounded_int(request.form.get("objective"))  # no kind on the page asks for one
+    objectives = db.session.scalars(select(Objective).where(Objective.cycle_id == cycle.id,
+                                                            Objective.id == posted_objective)).all() \
+        if cycle and posted_objective else []
     items = db.session.scalars(select(ConflictItem).where(service.needs_attention(today))
                                .order_by(ConflictItem.severity.desc())).all()
     incentives = db.session.scalars(select(Incentive).options(joinedload(Incentive.unit), joinedload(Incentive.metric))
