@@ -94,3 +94,29 @@ def counted(n: int, one: str, many: str) -> str:
     """"1 problem", "3 problems": the whole phrase in both forms, so a translation can give each
     form its own words (as ngettext does) instead of gluing an "s" on."""
     return f"{number(n)} {one if n == 1 else many}"
+
+
+def names(items: list[str], most: int = 3, many: tuple[str, str] = ("unit", "units")) -> str:
+    """"Sales", "Sales and Care", "Sales, Care and Delivery"; beyond `most`, just how many."""
+    if len(items) > most:
+        return counted(len(items), *many)
+    if len(items) <= 1:
+        return items[0] if items else ""
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def conflict_summary(facts: dict) -> str:
+    """A conflict item in one sentence, from the facts a refresh stores (services.conflicts), so
+    each reader's language can word it: who rewards the push, and what it works against."""
+    against = []
+    if facts.get("key_results"):
+        against.append(f"{counted(facts['key_results'], 'key result', 'key results')} of "
+                       f"{counted(facts.get('objectives', 0), 'objective', 'objectives')}")
+    if facts.get("incentives"):
+        against.append(counted(facts["incentives"], "other incentive", "other incentives"))
+    parties = " and ".join(against)
+    if facts.get("kind") == "criterion":
+        verb = "partly pulls against" if facts.get("tension") else "works against"
+        return f"Rewarded in {names(facts.get('units', []))}; {verb} {parties}."
+    sentence = f"{parties} pull against each other."
+    return sentence[:1].upper() + sentence[1:]

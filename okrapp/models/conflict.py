@@ -38,7 +38,8 @@ class ConflictItem(db.Model):
     direction: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a criterion's push
     other_metric_id: Mapped[int | None] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"), nullable=True)
     title: Mapped[str] = mapped_column(String(300))
-    summary: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")  # worded in English when found; pages word `facts`
+    facts: Mapped[str] = mapped_column(Text, default="", server_default="")  # JSON: formatting.conflict_summary
     explanation: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[float] = mapped_column(Float, index=True)
     level: Mapped[str] = mapped_column(String(10), index=True)
@@ -68,6 +69,13 @@ class ConflictItem(db.Model):
                           cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def summary_text(self) -> str:
+        """The summary worded now from the stored facts (so in the reader's language once there is
+        more than one), or as stored by a refresh older than the facts."""
+        from ..formatting import conflict_summary
+        return conflict_summary(json.loads(self.facts)) if self.facts else self.summary
 
     @property
     def status_label(self) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..domain import conflict_items as grouping_rules
 from ..domain import conflicts as rules
 from ..extensions import db
+from .. import formatting as fmt
 from ..models import (ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState, Cycle,
                       Incentive, KeyResult, Metric, MetricLink, Objective, Unit, kr_contributors)
 from ..models.conflict import OPEN_STATUSES
@@ -234,26 +235,14 @@ class _Words:
         self.signs = {(l.source, l.target): l.sign for l in scenario.links}
         self.info = info
 
-    def units(self, goals) -> str:
-        names = sorted({self.info[g.id].unit_name for g in goals if g.id in self.info})
-        if len(names) > 3:
-            return f"{len(names)} units"
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+    def units(self, goals) -> list[str]:
+        return sorted({self.info[g.id].unit_name for g in goals if g.id in self.info})
 
-    def results(self, goals) -> str:
+    def parties(self, goals) -> dict:
+        """How many key results (of how many objectives) and other incentives an item works against."""
         krs = [g for g in goals if not g.is_incentive]
-        incentives = [g for g in goals if g.is_incentive]
-        parts = []
-        if krs:
-            objectives = {self.info[g.id].objective_id for g in krs if g.id in self.info}
-            parts.append(f"{_count(len(krs), 'key result')} of {_count(len(objectives), 'objective')}")
-        if incentives:
-            parts.append(_count(len(incentives), "other incentive"))
-        return " and ".join(parts)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+        return {"key_results": len(krs), "incentives": sum(1 for g in goals if g.is_incentive),
+                "objectives": len({self.info[g.id].objective_id for g in krs if g.id in self.info})}
 
 
 def _describe(record: ConflictItem, found: grouping_rules.Item, words: _Words, metric_ids: dict[str, int]) -> None:
@@ -269,14 +258,15 @@ def _describe(record: ConflictItem, found: grouping_rules.Item, words: _Words, m
         names = {g.name for g in cause.goals}
         name = names.pop() if len(names) == 1 else labels.get(found.metric, found.metric)
         record.title = f"{name} {grouping_rules.arrow(found.direction)}"[:300]
-        verb = "partly pulls against" if found.is_tension else "works against"
-        record.summary = f"Rewarded in {words.units(cause.goals)}; {verb} {words.results(others)}."
+        facts = {"kind": "criterion", "units": words.units(cause.goals), "tension": found.is_tension,
+                 **words.parties(others)}
     else:
         second = found.other_metric
         record.title = f"{labels.get(found.metric, found.metric)} ↔ {labels.get(second, second)}"[:300]
-        record.summary = f"{words.results(others)} pull against each other."
-        record.summary = record.summary[0].upper() + record.summary[1:]
-    owners = words.units(cause.goals) if cause is not None else ""
+        facts = {"kind": "key_results", **words.parties(others)}
+    record.facts = json.dumps(facts)
+    record.summary = fmt.conflict_summary(facts)  # kept worded too: exports, agendas and snapshots read it
+    owners = fmt.names(words.units(cause.goals)) if cause is not None else ""
     blocks = []
     for block in found.blocks:
         paths = block.paths[:PATHS_KEPT]

@@ -40,3 +40,15 @@ def test_dates_and_times_are_written_in_one_place():
     assert fmt.long_moment(at) == "Thursday 26 November 2026 at 09:05"
     assert fmt.long_day(at, weekday=False, year=False) == "26 November" and fmt.day_month(at) == "26 Nov"
     assert fmt.day("2026-11-01T00:00:00") == "1 Nov 2026" and fmt.clock(at) == "09:05"
+
+
+def test_a_conflict_summary_is_worded_from_its_facts():
+    from okrapp.formatting import conflict_summary
+    criterion = {"kind": "criterion", "units": ["Care", "Sales"], "tension": False, "key_results": 6, "objectives": 3,
+                 "incentives": 1}
+    assert conflict_summary(criterion) == ("Rewarded in Care and Sales; works against 6 key results of 3 objectives "
+                                           "and 1 other incentive.")
+    many = {**criterion, "units": [f"Unit {i}" for i in range(40)], "tension": True, "incentives": 0}
+    assert conflict_summary(many) == "Rewarded in 40 units; partly pulls against 6 key results of 3 objectives."
+    assert conflict_summary({"kind": "key_results", "key_results": 2, "objectives": 1, "incentives": 0}) == \
+        "2 key results of 1 objective pull against each other."

@@ -1,5 +1,6 @@
 """Conflict items: refreshed in the background after changes, lifecycle, decisions and history,
 levels and filters, evidence, and who sees what."""
+import json
 import re
 
 import pytest
@@ -60,7 +61,9 @@ def test_a_save_only_marks_the_items_stale_and_the_scheduler_catches_up(org, clo
     assert (item.kind, item.status, item.level, item.first_seen_at) == ("criterion", "open", "high", clock.now)
     assert item.severity == pytest.approx(0.6 * 1.0 * 0.5)
     assert item.title == "Orders per rep ↑"
-    assert item.summary == "Rewarded in Sales; works against 1 key result of 1 objective."
+    assert item.summary == item.summary_text == "Rewarded in Sales; works against 1 key result of 1 objective."
+    assert json.loads(item.facts) == {"kind": "criterion", "units": ["Sales"], "tension": False, "key_results": 1,
+                                      "incentives": 0, "objectives": 1}
     assert not db.session.get(ConflictScanState, 1).pending
     page = login(org["executive"]).get("/conflicts").data.decode()
     assert "A refresh is pending" not in page and "Conflicts brought up to date" in page
