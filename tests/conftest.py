@@ -184,18 +184,39 @@ class SmtpSink:
         return [m for rcpt, m in self.messages if rcpt == address]
 
 
-@pytest.fixture
-def smtp(app):
+def start_smtp(handler):
+    """A real SMTP server on a free loopback port, handled by handler; returns its controller."""
     import socket
 
     from aiosmtpd.controller import Controller
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    app.config.update(OKRAPP_SMTP_HOST="127.0.0.1", OKRAPP_SMTP_PORT=port)
+    handler.port = port
+    return controller
+
+
+@pytest.fixture
+def smtp(app):
+    sink = SmtpSink()
+    controller = start_smtp(sink)
+    app.config.update(OKRAPP_SMTP_HOST="127.0.0.1", OKRAPP_SMTP_PORT=sink.port)
     yield sink
     controller.stop()
     app.config.update(OKRAPP_SMTP_HOST="", OKRAPP_SMTP_PORT=25)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real threaded WSGI server on loopback (browser tests, API fuzzing)."""
+    import threading
+
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

@@ -17,7 +17,7 @@ from okrapp.extensions import db
 from okrapp.models import JobRun, OutboxMessage, SchedulerState, SummarySchedule
 from okrapp.services import board
 
-from ..conftest import SmtpSink
+from ..conftest import SmtpSink, start_smtp
 from ..factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,16 +43,8 @@ class HoldingSink(SmtpSink):
 
 @pytest.fixture
 def sink(app):
-    import socket
-
-    from aiosmtpd.controller import Controller
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     holding = HoldingSink()
-    controller = Controller(holding, hostname="127.0.0.1", port=port)
-    controller.start()
-    holding.port = port
+    controller = start_smtp(holding)
     yield holding
     controller.stop()
 

@@ -2,7 +2,6 @@
 every response matches the document (status code, content type, body schema), invalid requests
 are refused, auth is enforced. Left out: "schema-valid data is accepted", since a valid request may
 rightly be refused for what no schema states (a metric's range, a record that does not exist, rights)."""
-import threading
 
 import pytest
 import schemathesis
@@ -10,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from werkzeug.serving import make_server
 
 from okrapp.extensions import db
 from okrapp.services import api_tokens, incentives
@@ -18,16 +16,6 @@ from okrapp.services import api_tokens, incentives
 from ..factories import make_key_result, make_unit, make_user, metric
 
 EXAMPLES = 10  # per operation and mode: the whole run stays well under a minute
-
-
-@pytest.fixture
-def live_api(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -63,13 +51,13 @@ def fuzz(strategy, path, token, statuses):
     return run
 
 
-def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document(app, live_api, token):
+def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document(app, live_server, token):
     token, real_ids = token
     # schemathesis also replays requests without and with a wrong token (its ignored_auth check); those
     # failures must not throttle the real token, or every later answer would be a (documented) 429.
     app.config["OKRAPP_API_MAX_FAILURES"] = 10**6
     statuses = []
-    schema = schemathesis.openapi.from_url(f"{live_api}/api/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
     try:
