@@ -96,23 +96,28 @@ def build_agenda(objectives, key_results, conflicts, actions, since: datetime | 
                  today: date, pilots=(), proposals=(), meeting_day: date | None = None) -> Agenda:
     """since: when the last review took place (None before the first one)."""
     agenda = Agenda(generated_at=now.isoformat(timespec="minutes"), since=since.isoformat(timespec="minutes") if since else None)
-    for o in sorted(objectives, key=lambda o: o.rank):
+    ranked = sorted(objectives, key=lambda o: o.rank)
+    for o in ranked[:MAX_PRIORITIES]:
         trend = None if o.score is None or o.previous_score is None else round(o.score - o.previous_score, 4)
         agenda.priorities.append({"id": o.id, "rank": o.rank, "title": o.title, "score": o.score, "status": o.status,
                                   "trend": trend})
     severity_order = {"off_track": 0, "at_risk": 1}
-    for kr in sorted((k for k in key_results if k.status in severity_order),
-                     key=lambda k: (severity_order[k.status], k.progress)):
-        agenda.at_risk.append(_kr(kr))
+    at_risk = sorted((k for k in key_results if k.status in severity_order),
+                     key=lambda k: (severity_order[k.status], k.progress))
     stale_before = since if since is not None else now - STALE_WITHOUT_REVIEW
-    for kr in key_results:
-        if kr.last_check_in_at is None or kr.last_check_in_at < stale_before:
-            agenda.stale.append(_kr(kr))
-        if (kr.confidence is not None and kr.previous_confidence is not None
-                and kr.previous_confidence - kr.confidence >= CONFIDENCE_DROP):
-            agenda.confidence_drops.append({**_kr(kr), "from": kr.previous_confidence, "to": kr.confidence})
-    agenda.confidence_drops.sort(key=lambda d: (d["to"] - d["from"], d["id"]))  # the largest drop first
-    _shorten(agenda)
+    stale = [k for k in key_results if k.last_check_in_at is None or k.last_check_in_at < stale_before]
+    drops = sorted((k for k in key_results if k.confidence is not None and k.previous_confidence is not None
+                    and k.previous_confidence - k.confidence >= CONFIDENCE_DROP),
+                   key=lambda k: (k.confidence - k.previous_confidence, k.id))  # the largest drop first
+    # At 200 units the full lists run to thousands of lines; a review needs the worst few, so only
+    # those are turned into rows, and the rest counted.
+    agenda.at_risk = [_kr(k) for k in at_risk[:MAX_KEY_RESULTS]]
+    agenda.stale = [_kr(k) for k in stale[:MAX_KEY_RESULTS]]
+    agenda.confidence_drops = [{**_kr(k), "from": k.previous_confidence, "to": k.confidence}
+                               for k in drops[:MAX_KEY_RESULTS]]
+    agenda.more = {"priorities": max(0, len(ranked) - MAX_PRIORITIES)} | {
+        name: max(0, len(rows) - MAX_KEY_RESULTS) for name, rows in
+        (("at_risk", at_risk), ("stale", stale), ("confidence_drops", drops))}
     _conflicts(agenda, conflicts, since, today)
     day = meeting_day or today
     for p in sorted(pilots, key=lambda p: (p.ends_on, p.id)):
@@ -125,15 +130,6 @@ def build_agenda(objectives, key_results, conflicts, actions, since: datetime | 
                                     "due_on": a.due_on.isoformat() if a.due_on else None,
                                     "overdue": bool(a.due_on and a.due_on < today)})
     return agenda
-
-
-def _shorten(agenda: Agenda) -> None:
-    """At 200 units the full lists run to thousands of lines; a review needs the worst few."""
-    for name, limit in (("priorities", MAX_PRIORITIES), ("at_risk", MAX_KEY_RESULTS), ("stale", MAX_KEY_RESULTS),
-                        ("confidence_drops", MAX_KEY_RESULTS)):
-        rows = getattr(agenda, name)
-        agenda.more[name] = max(0, len(rows) - limit)
-        setattr(agenda, name, rows[:limit])
 
 
 def _conflicts(agenda: Agenda, conflicts, since: datetime | None, today: date) -> None:
