@@ -207,23 +207,10 @@ def check_in(kr_id):
         form.version.data = kr.version
     status, needs_confirmation = 200, False
     if form.validate_on_submit():
-        try:
-            okr_service.record_check_in(kr, form.value.data, form.confidence.data, form.comment.data or "",
-                                        current_user, expected_version=int_or_none(form.version.data),
-                                        confirmed=form.confirm.data)
-        except StaleEdit as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            kr = db.get_or_404(KeyResult, kr_id)
-            form.version.data = kr.version
-            status = 409
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            needs_confirmation = isinstance(error, NeedsConfirmation)
-            status = 422
-        else:
-            db.session.commit()
+        status, needs_confirmation = _record_value(form, kr, lambda: okr_service.record_check_in(
+            kr, form.value.data, form.confidence.data, form.comment.data or "", current_user,
+            expected_version=int_or_none(form.version.data), confirmed=form.confirm.data))
+        if status == 200:
             flash(f"Check-in saved for “{kr.title}”.")
             return redirect(safe_path(request.form.get("back"), url_for("okrs.objective", objective_id=kr.objective_id)))
     elif form.errors:
@@ -231,6 +218,27 @@ def check_in(kr_id):
     return render_template("okrs/check_in.html", kr=kr, form=form, needs_confirmation=needs_confirmation,
                            back=safe_path(request.form.get("back"), ""),
                            can_check_in=policy.can_check_in(current_user, kr)), status
+
+
+def _record_value(form, kr: KeyResult, save) -> tuple[int, bool]:
+    """Run save (a check-in or its correction) for form: (status, needs confirmation). 200: saved
+    and committed. 409: the key result was saved meanwhile; the form now carries its version, so
+    saving again is deliberate. 422: refused, the message on its field, and the confirmation box
+    for a value far off its path."""
+    kr_id = kr.id
+    try:
+        save()
+    except StaleEdit as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        form.version.data = db.session.get(KeyResult, kr_id).version
+        return 409, False
+    except ServiceError as error:
+        db.session.rollback()
+        show_service_error(form, error)
+        return 422, isinstance(error, NeedsConfirmation)
+    db.session.commit()
+    return 200, False
 
 
 @bp.route("/check-ins/<int:check_in_id>/correct", methods=["GET", "POST"])
@@ -245,22 +253,10 @@ def correct_check_in(check_in_id):
         form.version.data = kr.version
     status, needs_confirmation = 200, False
     if form.validate_on_submit():
-        try:
-            okr_service.correct_check_in(original, form.value.data, form.reason.data, current_user,
-                                         confirmed=form.confirm.data, expected_version=int_or_none(form.version.data))
-        except StaleEdit as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            kr = db.get_or_404(CheckIn, check_in_id).key_result
-            form.version.data = kr.version
-            status = 409
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            needs_confirmation = isinstance(error, NeedsConfirmation)
-            status = 422
-        else:
-            db.session.commit()
+        status, needs_confirmation = _record_value(form, kr, lambda: okr_service.correct_check_in(
+            original, form.value.data, form.reason.data, current_user, confirmed=form.confirm.data,
+            expected_version=int_or_none(form.version.data)))
+        if status == 200:
             flash(f"Check-in corrected for “{kr.title}”; the history keeps both values.")
             return redirect(url_for("dashboard.key_result", kr_id=kr.id))
     elif form.errors:
