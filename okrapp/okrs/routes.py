@@ -20,7 +20,7 @@ from ..timeutil import local_today
 from ..pagination import requested_page
 from ..urls import safe_path
 from ..services.versioning import parse_version
-from ..views import import_previewed, form_status, saved, sheet_download, uploaded_sheet
+from ..views import form_status, import_previewed, saved, sheet_download, stale_form, uploaded_sheet
 
 OBJECTIVES_PER_PAGE = 25
 from . import bp
@@ -230,8 +230,8 @@ def _record_value(form, kr: KeyResult, save) -> tuple[int, bool]:
         save()
     except StaleEdit as error:
         db.session.rollback()
-        flash(error.message, "error")
-        form.version.data = db.session.get(KeyResult, kr_id).version
+        error.current_version = db.session.get(KeyResult, kr_id).version
+        stale_form(form, error)
         return 409, False
     except ServiceError as error:
         db.session.rollback()

@@ -126,3 +126,18 @@ def test_correcting_an_older_check_in_keeps_the_latest_value_and_changes_the_for
     fresh = db.session.get(KeyResult, kr.id)
     assert fresh.current_value == 3250000
     assert fresh.forecast != before and fresh.forecast > before  # a steeper trend from the corrected start
+
+
+def test_a_correction_on_a_key_result_checked_in_meanwhile_is_refused_with_its_current_version(login, revenue):
+    kr, leader = revenue
+    client = login(leader)
+    client.post(f"/key-results/{kr.id}/check-in", data={"value": "3200000", "confidence": 7, "version": kr.version})
+    check_in, loaded = history(kr)[0], db.session.get(KeyResult, kr.id).version
+    client.post(f"/key-results/{kr.id}/check-in", data={"value": "3250000", "confidence": 7, "version": loaded})
+    refused = client.post(f"/check-ins/{check_in.id}/correct",
+                          data={"value": "3150000", "reason": "Wrong month", "version": loaded})
+    db.session.expire_all()
+    current = db.session.get(KeyResult, kr.id).version
+    assert refused.status_code == 409 and "meanwhile" in refused.data.decode()
+    assert f'name="version" type="hidden" value="{current}"' in refused.data.decode() and current != loaded
+    assert [c.value for c in history(kr)] == [3200000, 3250000]
