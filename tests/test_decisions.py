@@ -190,6 +190,9 @@ def test_a_key_result_beyond_the_review_list_is_decided_on_from_its_own_page(org
     assert 'decide-change_target" open' not in client.get(f"/reviews/{org['meeting'].id}").data.decode()
     leader_page = login(org["owner"]).get(f"/key-results/{late.id}").data.decode()
     assert "Change this target in the next review" not in leader_page  # reviews decide; leaders propose
+    ended = make_cycle("2026 Q3", starts_on=date(2026, 7, 1), ends_on=date(2026, 9, 30))
+    old = make_key_result(make_objective(ended, by=org["ceo"]), unit=org["care"], by=org["ceo"])
+    assert "Change this target in the next review" not in client.get(f"/key-results/{old.id}").data.decode()
 
 
 def test_reprioritise_links_the_rank_changes_made_in_the_meeting(org, login):

@@ -35,6 +35,15 @@ def unit(unit_id):
     return render_template("dashboard/unit.html", page=page)
 
 
+def _review_for_target(kr, cycle):
+    """The review an executive can change this key result's target in: the next one, when the key
+    result belongs to the cycle reviews decide on (the current one)."""
+    if not policy.can_run_reviews(current_user):
+        return None
+    current = current_cycle(local_today())
+    return next_review() if current is not None and current.id == cycle.id else None
+
+
 @bp.get("/key-results/<int:kr_id>")
 @policy.require(policy.can_view)
 def key_result(kr_id):
@@ -52,4 +61,4 @@ def key_result(kr_id):
                            targets=targets,
                            form=form, can_check_in=policy.can_check_in(current_user, kr),
                            can_correct=policy.can_correct_check_in(current_user, kr),
-                           next_review=next_review() if policy.can_run_reviews(current_user) else None)
+                           next_review=_review_for_target(kr, cycle))
