@@ -227,6 +227,7 @@ def test_a_refused_recipient_is_said_beside_the_field_and_keeps_what_was_typed(l
     bad = admin.post("/board/recipients", data={"email": "owner at example", "name": "Owners' representative"})
     page = bad.data.decode()
     assert bad.status_code == 422 and 'value="owner at example"' in page and "Owners&#39; representative" in page
+    assert re.search(r'<input checked id="active"|<input[^>]*id="active"[^>]*checked', page)  # the schedule as saved
     assert admin.post("/board/recipients", data={"email": "owner@example.com"}).status_code == 302
     again = admin.post("/board/recipients", data={"email": "owner@example.com"})
     assert again.status_code == 422 and "already receives the summary" in again.data.decode()

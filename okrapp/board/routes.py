@@ -178,7 +178,7 @@ def add_recipient():
             show_service_error(form, ServiceError(error.message, field=error.field or "email"))
         else:
             return committed(f"{form.email.data} will receive the summaries.", "board.settings")
-    return render_template("board/settings.html", form=SummaryScheduleForm(obj=service.schedule()),
+    return render_template("board/settings.html", form=SummaryScheduleForm(formdata=None, obj=service.schedule()),
                            recipient_form=form, recipients=service.recipients(include_paused=True)), 422
 
 
