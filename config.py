@@ -40,7 +40,7 @@ class Config:
     OKRAPP_MAIL_SENDER = os.environ.get("OKRAPP_MAIL_SENDER", "okrapp <okrapp@localhost>")
     OKRAPP_SMTP_TIMEOUT = float(os.environ.get("OKRAPP_SMTP_TIMEOUT", "30"))
 
-    # Background work (okrapp.jobs, okrapp.scheduler). A claim on a job period or an outgoing
+    # Background work (okrapp.core.background). A claim on a job period or an outgoing
     # message is a lease: it expires this many seconds after its holder last renewed it, so work
     # held by a process that died is taken over. Tests shorten them to run in seconds.
     OKRAPP_JOB_LEASE_SECONDS = float(os.environ.get("OKRAPP_JOB_LEASE_SECONDS", "300"))
@@ -55,7 +55,7 @@ class Config:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none). Set it
     # behind nginx or a load balancer, or every client shares the proxy's address for throttling.
     OKRAPP_PROXY_HOPS = int(os.environ.get("OKRAPP_PROXY_HOPS", "0"))
-    # Login throttling (okrapp/services/throttle.py): password checks allowed per key before each
+    # Login throttling (okrapp/accounts/throttle.py): password checks allowed per key before each
     # further one waits, the first wait (doubled per failure) and its ceiling.
     OKRAPP_LOGIN_FREE_ATTEMPTS = int(os.environ.get("OKRAPP_LOGIN_FREE_ATTEMPTS", "5"))
     OKRAPP_LOGIN_FREE_ATTEMPTS_ACCOUNT = int(os.environ.get("OKRAPP_LOGIN_FREE_ATTEMPTS_ACCOUNT", "20"))

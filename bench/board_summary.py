@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 def timed_compose(app, period: str, repeat: int) -> dict:
     from sqlalchemy import event
 
-    from okrapp.extensions import db
-    from okrapp.services import board
+    from okrapp.core.extensions import db
+    from okrapp.board import operations as board
     times, queries = [], []
     with app.app_context():
         count = [0]
@@ -56,8 +56,8 @@ def main() -> None:
 
             from config import DevConfig
             from okrapp import create_app
-            from okrapp.extensions import db
-            from okrapp.models import Objective
+            from okrapp.core.extensions import db
+            from okrapp.okrs.models import Objective
             clock = datetime(2026, 11, 23, 12, 0)
             config = type("BenchConfig", (DevConfig,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                                                         "OKRAPP_CLOCK": lambda: clock})

@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from okrapp.domain.conflicts import Goal, Link, Metric, Scenario, scan  # noqa: E402
+from okrapp.conflicts.rules.detection import Goal, Link, Metric, Scenario, scan  # noqa: E402
 
 
 def synthetic_company(n_metrics=10_000, n_links=50_000, n_incentives=2_000, n_key_results=500, seed=7):

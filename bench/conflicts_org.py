@@ -36,10 +36,13 @@ def add_incentives(users) -> dict:
     units; and a weekly review to build agendas for."""
     from sqlalchemy import insert, select
 
-    from okrapp.extensions import db
-    from okrapp.models import Incentive, Metric, Unit
-    from okrapp.services import admin, reviews
-    from okrapp.services.demo_incentives import LEGACY_INCENTIVES, load_starter_links
+    from okrapp.core.extensions import db
+    from okrapp.incentives.models import Incentive
+    from okrapp.okrs.metric_models import Metric
+    from okrapp.admin.models import Unit
+    from okrapp.okrs import operations as admin
+    from okrapp.reviews import operations as reviews
+    from okrapp.demo.incentives import LEGACY_INCENTIVES, load_starter_links
     admin.create_metric("On-time delivery", "%", 0, 100)  # the demo's own customer metrics
     admin.create_metric("Invoice disputes", "per month", 0, None)
     load_starter_links(users["executive"])
@@ -69,8 +72,8 @@ def app_for(url: str, workdir: Path):
 
 def refresh(app) -> dict:
     """A full refresh from nothing, then one more over the stored items (the steady state)."""
-    from okrapp.extensions import db
-    from okrapp.services.conflicts import refresh_items, scan_state
+    from okrapp.core.extensions import db
+    from okrapp.conflicts.operations import refresh_items, scan_state
     times = []
     with app.app_context():
         for _ in range(2):
@@ -88,10 +91,11 @@ def refresh(app) -> dict:
 def counts(app) -> dict:
     from sqlalchemy import func, select
 
-    from okrapp.extensions import db
-    from okrapp.models import ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState, ReviewMeeting
-    from okrapp.models.conflict import OPEN_STATUSES
-    from okrapp.services.reviews import generate_agenda
+    from okrapp.core.extensions import db
+    from okrapp.conflicts.models import ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState
+    from okrapp.reviews.models import ReviewMeeting
+    from okrapp.conflicts.models import OPEN_STATUSES
+    from okrapp.reviews.operations import generate_agenda
     with app.app_context():
         rows = sum(db.session.scalar(select(func.count()).select_from(model)) for model in
                    (ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState))

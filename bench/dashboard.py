@@ -53,10 +53,10 @@ def build(url: str, workdir: Path, sizes: dict, then=None, **company) -> dict:
 
     from config import DevConfig
     from okrapp import create_app
-    from okrapp.extensions import db
-    from okrapp.models import Unit
-    from okrapp.services import admin
-    from okrapp.synthetic import build_company
+    from okrapp.core.extensions import db
+    from okrapp.admin.models import Unit
+    from okrapp.accounts import people as admin
+    from okrapp.demo.synthetic import build_company
     config = type("BenchConfig", (DevConfig,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     app = create_app(config)
     with app.app_context():

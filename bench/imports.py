@@ -41,9 +41,10 @@ def run(url: str, workdir: Path, rows: int) -> dict:
 
     from config import DevConfig
     from okrapp import create_app
-    from okrapp.extensions import db
-    from okrapp.models import Unit
-    from okrapp.services import conflicts, incentives
+    from okrapp.core.extensions import db
+    from okrapp.admin.models import Unit
+    from okrapp.conflicts import operations as conflicts
+    from okrapp.incentives import operations as incentives
     config = type("BenchConfig", (DevConfig,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     app = create_app(config)
     with app.app_context():

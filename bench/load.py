@@ -66,10 +66,12 @@ def build(url: str, workdir: Path, users: int) -> dict:
 
     from config import DevConfig
     from okrapp import create_app
-    from okrapp.extensions import db
-    from okrapp.models import KeyResult, Unit
-    from okrapp.services import admin, reviews
-    from okrapp.synthetic import build_company
+    from okrapp.core.extensions import db
+    from okrapp.okrs.models import KeyResult
+    from okrapp.admin.models import Unit
+    from okrapp.accounts import people as admin
+    from okrapp.reviews import operations as reviews
+    from okrapp.demo.synthetic import build_company
     app = create_app(type("BenchConfig", (DevConfig,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                                                          "OKRAPP_PASSWORD_METHOD": "scrypt:1024:8:1"}))
     with app.app_context():

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import csrf, db, login_manager, migrate
+from okrapp.core.extensions import csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CSRF_FAILED = "The form has expired or did not come from this site. Reload the page and try again."
@@ -20,10 +20,10 @@ def create_app(config=None) -> Flask:
                 instance_path=os.environ.get("OKRAPP_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"))
     _configure(app, config)
     _init_extensions(app)
-    _register_blueprints(app)
+    _register_features(app)
     _register_template_helpers(app)
     _register_errors(app)
-    from .cli import register_commands
+    from okrapp.cli import register_commands
     register_commands(app)
     return app
 
@@ -40,7 +40,7 @@ def _configure(app: Flask, config) -> None:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if app.config.get("OKRAPP_PRODUCTION"):
         _refuse_placeholder_addresses(app.config)
-    from .logs import configure
+    from okrapp.core.logs import configure
     configure(app.config.get("OKRAPP_LOG_FORMAT", "text"))
 
 
@@ -90,63 +90,63 @@ def _sqlite_savepoint_inside_transaction(conn, name):
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (register the tables)
+    from okrapp import models  # noqa: F401  (register the tables)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    from . import security
+    from okrapp.core.web import security
     security.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(token):
         from sqlalchemy import select
-        from .models import User
+        from okrapp.accounts.models import User
         return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
 
 
-def _register_blueprints(app: Flask) -> None:
-    from .validators import BoundedIntegerConverter, guard_request
+def _register_features(app: Flask) -> None:
+    """The capabilities, each a package with its blueprint; their scheduled jobs; the API's spec."""
+    from okrapp.core.web.validators import BoundedIntegerConverter, guard_request
     app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     app.before_request(guard_request)
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .board import bp as board_bp
-    from .conflicts import bp as conflicts_bp
-    from .dashboard import bp as dashboard_bp
-    from .health import bp as health_bp
-    from .incentives import bp as incentives_bp
-    from .okrs import bp as okrs_bp
-    from .reviews import bp as reviews_bp
-    app.register_blueprint(health_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(reviews_bp)
-    app.register_blueprint(board_bp)
-    app.register_blueprint(okrs_bp)
-    app.register_blueprint(incentives_bp)
-    app.register_blueprint(conflicts_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    from .account import bp as account_bp
-    from .downloads import bp as exports_bp
-    app.register_blueprint(exports_bp)
-    from .api import bp as api_bp
-    from .api.spec import api_spec
-    app.register_blueprint(account_bp)
-    app.register_blueprint(api_bp)
+    from okrapp.accounts import views as accounts
+    from okrapp.admin import views as admin
+    from okrapp.api import views as api
+    from okrapp.board import views as board
+    from okrapp.conflicts import views as conflicts
+    from okrapp.dashboard import views as dashboard
+    from okrapp.exports import views as exports
+    from okrapp.health import views as health
+    from okrapp.incentives import views as incentives
+    from okrapp.okrs import views as okrs
+    from okrapp.reviews import views as reviews
+    for feature in (health, accounts, dashboard, reviews, board, okrs, incentives, conflicts, exports, api):
+        app.register_blueprint(feature.bp)
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    from okrapp.api.spec import api_spec
     api_spec.register(app)  # /api/v1/openapi.json, built from the validated views on first request
+
+    from okrapp.accounts.operations import alert_admins
+    from okrapp.board.operations import board_jobs
+    from okrapp.conflicts import jobs as conflict_jobs
+    from okrapp.core.background import jobs
+    from okrapp.reviews import jobs as review_jobs
+    jobs.register(app, *review_jobs.jobs(), *conflict_jobs.jobs(), *board_jobs(),
+                  on_tick=conflict_jobs.catch_up, on_give_up=alert_admins)
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from . import policy
-    from .timeutil import to_local
+    from okrapp.core import policy
+    from okrapp.core import formatting
+    from okrapp.core.timeutil import app_zone, to_local
 
-    from .domain.conflict_items import LEVELS
+    from okrapp.conflicts.rules.items import LEVELS
     app.jinja_env.globals["conflict_levels"] = LEVELS
-    from .domain.summary import AGE_BAND_LABELS
+    from okrapp.board.rules import AGE_BAND_LABELS
     app.jinja_env.globals["age_band_labels"] = AGE_BAND_LABELS
 
     @app.context_processor
@@ -154,15 +154,14 @@ def _register_template_helpers(app: Flask) -> None:
         return {"policy": policy}
 
     @app.template_filter("localtime")
-    def localtime(value, fmt="%Y-%m-%d %H:%M"):
-        return to_local(value).strftime(fmt) if value else ""
+    def localtime(value):
+        return formatting.stamp(value, app_zone())
 
     @app.template_filter("zip_signs")
     def zip_signs(path, signs):
         """A path of metric keys with the sign of the link into each, for metric_chain."""
         return [(metric, None if i == 0 else signs[i - 1]) for i, metric in enumerate(path)]
 
-    from . import formatting
     app.add_template_filter(formatting.percent, "pct")
     app.add_template_filter(formatting.number, "num")
     app.add_template_filter(formatting.day, "day")
@@ -174,6 +173,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(lambda value: to_local(value) if value else None, "local")
     app.add_template_filter(formatting.file_size, "file_size")
     app.add_template_filter(formatting.severity, "severity")
+    app.add_template_filter(formatting.decimal, "decimal")
+    app.add_template_filter(formatting.bar_points, "bar_points")
 
 
 def _register_errors(app: Flask) -> None:
@@ -182,7 +183,7 @@ def _register_errors(app: Flask) -> None:
     from flask import request
     from werkzeug.exceptions import HTTPException
 
-    from .api.auth import ApiError, json_error
+    from okrapp.api.auth import ApiError, json_error
 
     def api_error(error, code):
         return error.get_response() if isinstance(error, ApiError) else json_error(code)

@@ -3,10 +3,10 @@ import json
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from .extensions import db
-from .models.user import ROLES
+from okrapp.core.extensions import db
+from okrapp.accounts.models import ROLES
 
 
 def fail(message: str) -> None:
@@ -19,7 +19,7 @@ def fail(message: str) -> None:
 @with_appcontext
 def demo_command():
     """Load the demo organisation (once; running it again changes nothing)."""
-    from .services.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+    from okrapp.demo.company import DEMO_LOGINS, DEMO_PASSWORD, load_demo
     if not current_app.config.get("OKRAPP_DEMO_ALLOWED"):
         fail("the demo organisation is not loaded under the production configuration")
     loaded = load_demo()
@@ -43,8 +43,8 @@ def create_user_command(email, role, name, password):
     """Create a user."""
     from email_validator import EmailNotValidError, validate_email
 
-    from .services import ServiceError
-    from .services.admin import create_user
+    from okrapp.core.errors import ServiceError
+    from okrapp.accounts.people import create_user
     try:
         email = validate_email(email, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as error:
@@ -65,7 +65,7 @@ def list_users_command():
     """List users with their roles."""
     from sqlalchemy import select
 
-    from .models import User
+    from okrapp.accounts.models import User
     for user in db.session.scalars(select(User).order_by(User.email)):
         click.echo(f"{user.email:<32} {user.role:<12} {'active' if user.active else 'inactive'}")
 
@@ -82,8 +82,8 @@ def scan_command(file, as_json, max_depth):
     """Scan a scenario FILE, or the database when no FILE is given.
 
     Exit status: 0 no conflicts, 1 conflicts found, 2 bad input."""
-    from .domain.conflicts import scan
-    from .domain.scenario import ScenarioError, load_scenario
+    from okrapp.conflicts.rules.detection import scan
+    from okrapp.conflicts.rules.scenario import ScenarioError, load_scenario
     if not 1 <= max_depth <= 8:
         fail("--max-depth must be between 1 and 8")
     if file:
@@ -98,7 +98,7 @@ def scan_command(file, as_json, max_depth):
             raise click.exceptions.Exit(2) from None
         result = scan(scenario, max_depth)
     else:
-        from .services.conflicts import scan_database
+        from okrapp.conflicts.operations import scan_database
         result, scenario, _info = scan_database(max_depth)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=1, ensure_ascii=False))
@@ -127,7 +127,7 @@ def render_findings(result) -> str:
 @with_appcontext
 def refresh_command():
     """Re-scan the database now and update the conflict items (the scheduler does this after changes)."""
-    from .services.conflicts import refresh_items, scan_state
+    from okrapp.conflicts.operations import refresh_items, scan_state
     report = refresh_items()
     db.session.commit()
     state = scan_state()
@@ -146,7 +146,7 @@ incentives_group = click.Group("incentives", help="Unit incentives and legacy KP
 @with_appcontext
 def import_command(file, period, dry_run):
     """Import a legacy KPI / bonus sheet (CSV or .xlsx). All rows or none."""
-    from .services.incentives import import_sheet, preview_sheet
+    from okrapp.incentives.operations import import_sheet, preview_sheet
     with open(file, "rb") as handle:
         data = handle.read()
     report = preview_sheet(data)
@@ -170,8 +170,8 @@ reviews_group = click.Group("reviews", help="Priority reviews.")
 @with_appcontext
 def upcoming_command(plan):
     """List the next review meetings."""
-    from .domain.recurrence import local
-    from .services.reviews import plan_meetings, upcoming
+    from okrapp.domain.recurrence import local
+    from okrapp.reviews.operations import plan_meetings, upcoming
     if plan:
         plan_meetings()
         db.session.commit()
@@ -188,9 +188,9 @@ def upcoming_command(plan):
 @with_appcontext
 def remind_command(due):
     """Send the check-in reminders that are due now (once per meeting)."""
-    from .jobs import run_job
-    from .services.reviews import reminder_due
-    from .timeutil import utcnow
+    from okrapp.core.background.jobs import run_job
+    from okrapp.reviews.operations import reminder_due
+    from okrapp.core.timeutil import utcnow
     meetings = reminder_due(utcnow())
     for meeting in meetings:
         run = run_job("reviews.remind", f"meeting-{meeting.id}")
@@ -204,9 +204,9 @@ def _list_jobs():
 
     from sqlalchemy import select
 
-    from .jobs import registry
-    from .models import JobRun, apscheduler_jobs
-    from .timeutil import utcnow
+    from okrapp.core.background.jobs import registry
+    from okrapp.core.models import JobRun, apscheduler_jobs
+    from okrapp.core.timeutil import utcnow
     now = utcnow()
     rows = db.session.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time)).all()
     click.echo("Scheduler:")
@@ -232,8 +232,8 @@ def _list_jobs():
 @with_appcontext
 def jobs_command(action, job, period):
     """List scheduled jobs and their last runs, or run one: okrapp jobs run JOB [--period P]."""
-    from .jobs import registry, run_job, worker_name
-    from .timeutil import utcnow
+    from okrapp.core.background.jobs import registry, run_job, worker_name
+    from okrapp.core.timeutil import utcnow
     if action == "list":
         _list_jobs()
         return
@@ -257,8 +257,8 @@ def jobs_command(action, job, period):
 def _why_not_run(job: str, period: str) -> str:
     from sqlalchemy import select
 
-    from .models import JobRun
-    from .timeutil import to_local
+    from okrapp.core.models import JobRun
+    from okrapp.core.timeutil import to_local
     run = db.session.scalar(select(JobRun).where(JobRun.job == job, JobRun.period == period))
     if run is not None and run.status == "running":
         return f"running now in {run.claimed_by} (lease until {to_local(run.lease_until):%H:%M:%S})"
@@ -273,7 +273,7 @@ def scheduler_command():
     import signal
     import threading
 
-    from .scheduler import run_forever
+    from okrapp.core.background.scheduler import run_forever
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -286,8 +286,8 @@ board_group = click.Group("board-summary", help="Board summaries by email.")
 def _period_or_default(period):
     import re
 
-    from .services.board import default_period
-    from .timeutil import utcnow
+    from okrapp.board.operations import default_period
+    from okrapp.core.timeutil import utcnow
     if period and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])|cycle-\d+", period):
         fail(f"--period must look like 2026-10 (or cycle-ID), not {period!r}")
     return period or default_period(utcnow())
@@ -298,8 +298,8 @@ def _period_or_default(period):
 @with_appcontext
 def board_preview_command(period):
     """Print the plain-text part of the summary as it would be sent now."""
-    from .services import ServiceError
-    from .services.board import compose, subject_for
+    from okrapp.core.errors import ServiceError
+    from okrapp.board.operations import compose, subject_for
     period = _period_or_default(period)
     try:
         _figures, text, _html = compose(period)
@@ -316,9 +316,9 @@ def board_preview_command(period):
 def board_send_command(period, early):
     """Send the summary: once per recipient and period, however often this runs. A month (or
     cycle) that has not ended is sent only after a yes (asked, or --yes)."""
-    from . import mail
-    from .services import ServiceError
-    from .services.board import needs_early_yes, period_title, send
+    from okrapp.core import mail
+    from okrapp.core.errors import ServiceError
+    from okrapp.board.operations import needs_early_yes, period_title, send
     period = _period_or_default(period)
     try:
         if not early and needs_early_yes(period):
@@ -343,8 +343,8 @@ def rebuild_dashboard_command():
     import or an upgrade)."""
     from sqlalchemy import select
 
-    from .models import Cycle
-    from .services.aggregates import rebuild
+    from okrapp.okrs.models import Cycle
+    from okrapp.okrs.aggregates import rebuild
     for cycle in db.session.scalars(select(Cycle).order_by(Cycle.starts_on)):
         click.echo(f"{cycle.name}: {rebuild(cycle)} weekly scores")
     db.session.commit()
@@ -358,8 +358,8 @@ def backup_command(file):
     while the app runs. Restore it with `okrapp restore FILE`."""
     from pathlib import Path
 
-    from .backup import backup
-    from .timeutil import utcnow
+    from okrapp.admin.backup import backup
+    from okrapp.core.timeutil import utcnow
     if file is None:
         folder = Path(current_app.instance_path) / "backups"
         folder.mkdir(parents=True, exist_ok=True)
@@ -377,7 +377,7 @@ def restore_command(file, force):
     processes first; the database must be migrated to the backup's revision."""
     from pathlib import Path
 
-    from .backup import BackupError, restore
+    from okrapp.admin.backup import BackupError, restore
     try:
         counts = restore(Path(file), force=force)
     except BackupError as error:
@@ -397,41 +397,3 @@ def register_commands(app) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(conflicts_group)
     app.cli.add_command(incentives_group)
-
-
-def _create_app():
-    from . import create_app
-    return create_app()
-
-
-def _run_command():
-    """Flask's `run`, plus the scheduler in process: started once, in the process that serves
-    (under the reloader that is the child, where WERKZEUG_RUN_MAIN is set)."""
-    import os
-
-    from flask.cli import ScriptInfo
-    from flask.cli import run_command as flask_run
-
-    @click.command("run", params=[*flask_run.params, click.Option(
-        ["--scheduler/--no-scheduler"], default=True, help="Run the job scheduler in this process.")],
-        help=flask_run.help, context_settings=flask_run.context_settings)
-    @click.pass_context
-    def run(ctx, scheduler, **kwargs):
-        app = ctx.ensure_object(ScriptInfo).load_app()
-        reload = kwargs.get("reload")
-        reload = app.debug if reload is None else reload
-        if scheduler and (not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"):
-            from .scheduler import start_in_process
-            start_in_process(app)
-        ctx.invoke(flask_run, **kwargs)
-    return run
-
-
-def main() -> None:
-    from flask.cli import routes_command, shell_command
-    cli = FlaskGroup(create_app=_create_app, add_default_commands=False,
-                     help="okrapp: customer-centric governance with shared OKRs.")
-    cli.add_command(_run_command())
-    cli.add_command(shell_command)
-    cli.add_command(routes_command)
-    cli.main(prog_name="okrapp")

@@ -13,10 +13,10 @@ os.environ.setdefault("OKRAPP_ENV", "test")
 
 from config import TestConfig  # noqa: E402
 from okrapp import create_app  # noqa: E402
-from okrapp.extensions import db  # noqa: E402
-from okrapp.models import Metric  # noqa: E402
+from okrapp.core.extensions import db  # noqa: E402
+from okrapp.okrs.metric_models import Metric  # noqa: E402
 
-from .factories import PASSWORD  # noqa: E402
+from tests.factories import PASSWORD  # noqa: E402
 
 START = datetime(2026, 11, 16, 8, 0)  # a Monday in the middle of 2026 Q4, in UTC
 

@@ -4,9 +4,11 @@ from itertools import count
 
 from sqlalchemy import select
 
-from okrapp.extensions import db
-from okrapp.models import Metric
-from okrapp.services import admin, okrs
+from okrapp.core.extensions import db
+from okrapp.okrs.metric_models import Metric
+from okrapp.accounts import people
+from okrapp.admin import operations as admin
+from okrapp.okrs import operations as okrs
 
 PASSWORD = "correct horse battery"
 _seq = count(1)
@@ -18,7 +20,7 @@ def metric(key: str) -> Metric:
 
 def make_user(role="executive", email=None, name=None, units=(), password=PASSWORD):
     n = next(_seq)
-    user = admin.create_user(email or f"{role}{n}@example.com", name or f"{role.title()} {n}", role, password,
+    user = people.create_user(email or f"{role}{n}@example.com", name or f"{role.title()} {n}", role, password,
                              list(units))
     db.session.commit()
     return user

@@ -4,10 +4,12 @@ import sys
 
 from sqlalchemy import func, select
 
-from okrapp.extensions import db
-from okrapp.models import CheckIn, KeyResult, Objective, Unit, User
+from okrapp.core.extensions import db
+from okrapp.okrs.models import CheckIn, KeyResult, Objective
+from okrapp.admin.models import Unit
+from okrapp.accounts.models import User
 
-from .conftest import make_app
+from tests.conftest import make_app
 
 
 def counts():
@@ -77,7 +79,7 @@ def test_console_script_runs_migrations_from_empty(tmp_path):
     """The installed `okrapp` entry point, as a user runs it, against a fresh SQLite file."""
     env = {"OKRAPP_INSTANCE_PATH": str(tmp_path), "OKRAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
            "PATH": "/usr/bin:/bin"}
-    okrapp = [sys.executable, "-c", "from okrapp.cli import main; main()"]
+    okrapp = [sys.executable, "-c", "from okrapp.__main__ import main; main()"]
     upgrade = subprocess.run([*okrapp, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
     assert upgrade.returncode == 0, upgrade.stderr
     listing = subprocess.run([*okrapp, "users", "list"], env=env, capture_output=True, text=True, timeout=60)
@@ -87,8 +89,8 @@ def test_console_script_runs_migrations_from_empty(tmp_path):
 
 def test_the_demo_agenda_shows_trends_since_the_last_review(runner):
     """The demo's closed review kept the scores of its week, so the next agenda has trends to show."""
-    from okrapp.models import ReviewMeeting
-    from okrapp.services.reviews import generate_agenda
+    from okrapp.reviews.models import ReviewMeeting
+    from okrapp.reviews.operations import generate_agenda
     assert runner.invoke(args=["demo"]).exit_code == 0
     upcoming = db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.status == "scheduled")
                                  .order_by(ReviewMeeting.starts_at))

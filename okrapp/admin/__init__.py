@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__)
-
-from . import routes  # noqa: E402,F401
+"""The organisation as admins keep it: units and cycles, and the operations pages (job runs, the
+mail outbox); database backups (CLI)."""

@@ -1,25 +1,9 @@
-from wtforms import BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import MultiCheckboxField
-from ..models.unit import UNIT_KIND_LABELS
-from ..models.user import ROLE_LABELS
-from ..validators import SafeForm
-
-
-class UserForm(SafeForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role")
-    units = MultiCheckboxField("Leads units", coerce=int)
-    active = BooleanField("Active", default=True)
-    password = PasswordField("Password", validators=[Optional(), Length(min=10, message="Use at least 10 characters.")],
-                             description="Required for a new user; leave empty to keep the current one.")
-    version = HiddenField()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.role.choices = list(ROLE_LABELS.items())
+from okrapp.core.web.forms import MultiCheckboxField
+from okrapp.admin.models import UNIT_KIND_LABELS
+from okrapp.core.web.validators import SafeForm
 
 
 class UnitForm(SafeForm):

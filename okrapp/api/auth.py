@@ -7,7 +7,7 @@ from functools import wraps
 from flask import g, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
-from ..services import api_tokens
+from okrapp.accounts import tokens as api_tokens
 
 MESSAGES = {
     400: "The request could not be understood.",

@@ -5,8 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ..domain.numbers import LIMIT
-from ..validators import date_problem, text_problem
+from okrapp.domain.numbers import LIMIT
+from okrapp.core.web.validators import date_problem, text_problem
 
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-LIMIT, le=LIMIT)]
 # Stored times are naive UTC; answers say so (RFC 3339 needs the offset).

@@ -7,7 +7,7 @@ from flask import abort, jsonify, make_response
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 
-from .schemas import ErrorBody
+from okrapp.api.schemas import ErrorBody
 
 
 def _before(request, response, validation_error, instance, adapter=None):

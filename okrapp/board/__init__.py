@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("board", __name__)
-
-from . import routes  # noqa: E402,F401
+"""Board summaries: the figures of a period, scheduled mail to board members with acknowledgement,
+the archive, preview and notes."""

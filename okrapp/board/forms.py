@@ -1,11 +1,11 @@
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from ..domain.summary import NOTE_MAX
+from okrapp.board.rules import NOTE_MAX
 
-from ..reviews.forms import WEEKDAYS
-from ..domain import recurrence
-from ..validators import Checked, SafeForm
+from okrapp.core.formatting import WEEKDAY_NAMES
+from okrapp.domain import recurrence
+from okrapp.core.web.validators import Checked, SafeForm
 
 
 class SummaryScheduleForm(SafeForm):
@@ -19,7 +19,7 @@ class SummaryScheduleForm(SafeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.weekday.choices = list(enumerate(WEEKDAYS))
+        self.weekday.choices = list(enumerate(WEEKDAY_NAMES))
 
 
 class RecipientForm(SafeForm):

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("conflicts", __name__)
-
-from . import routes  # noqa: E402,F401
+"""Incentive conflicts: the scan (pure rules in rules/), conflict items with their lifecycle, and the
+pages where executives act on them."""

@@ -1,8 +1,8 @@
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from ..services.conflicts import ACTIONS
-from ..validators import SafeForm
+from okrapp.conflicts.operations import ACTIONS
+from okrapp.core.web.validators import SafeForm
 
 
 class ItemActionForm(SafeForm):

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("dashboard", __name__)
-
-from . import routes  # noqa: E402,F401
+"""Home pages: the executive dashboard with the customer cross-section, a unit's page, a key
+result's history."""

@@ -4,7 +4,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from ..formatting import number, percent
+from okrapp.core.formatting import number, percent
 
 INK, ACCENT, MUTED, TARGET, FORECAST = "#1d2330", "#1f5fbf", "#5b6475", "#1d7a3e", "#a45d00"
 

@@ -2,6 +2,7 @@
 
 A typo (34750005 for 3475000,5) would otherwise become a point in an append-only history and
 move progress to 100 %. We do not refuse such a value (reality may jump), we ask once."""
+from okrapp.core.formatting import exact
 from dataclasses import dataclass
 
 JUMP_FACTOR = 3.0  # a change larger than this many times |target − baseline| is suspicious
@@ -28,13 +29,9 @@ def implausible(value: float, path: Path) -> str | None:
     outside = max(low - value, value - high, 0.0)
     jump = abs(value - path.current)
     if jump > limit:
-        return (f"{_g(value)} is a jump of {_g(jump)} from the current {_g(path.current)}, more than "
-                f"{JUMP_FACTOR:g} times the distance from baseline {_g(path.baseline)} to target {_g(path.target)}.")
+        return (f"{exact(value)} is a jump of {exact(jump)} from the current {exact(path.current)}, more than "
+                f"{JUMP_FACTOR:g} times the distance from baseline {exact(path.baseline)} to target {exact(path.target)}.")
     if outside > limit:
-        return (f"{_g(value)} lies far outside the path from baseline {_g(path.baseline)} "
-                f"to target {_g(path.target)}.")
+        return (f"{exact(value)} lies far outside the path from baseline {exact(path.baseline)} "
+                f"to target {exact(path.target)}.")
     return None
-
-
-def _g(number: float) -> str:
-    return f"{number:,.10g}".replace(",", " ")

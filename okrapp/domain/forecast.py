@@ -3,7 +3,7 @@ read off at the cycle's last day. Fewer than two check-ins on different days: no
 from datetime import date, datetime
 from typing import Sequence
 
-from .scoring import progress
+from okrapp.domain.scoring import progress
 
 
 def linear_forecast(points: Sequence[tuple[float, float]], at: float) -> float | None:

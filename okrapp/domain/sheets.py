@@ -10,7 +10,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from ..formatting import file_size
+from okrapp.core.formatting import file_size
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000

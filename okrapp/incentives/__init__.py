@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("incentives", __name__)
-
-from . import routes  # noqa: E402,F401
+"""Unit incentives (KPIs and bonus shares), the influence links between metrics, unit leaders'
+proposals, and KPI sheet imports."""

@@ -2,8 +2,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import NumberField
-from ..validators import SafeForm
+from okrapp.core.web.forms import NumberField
+from okrapp.core.web.validators import SafeForm
 
 
 class IncentiveForm(SafeForm):
@@ -63,7 +63,7 @@ class ProposalForm(SafeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ..services.decisions import INCENTIVE_CHANGES
+        from okrapp.reviews.decisions import INCENTIVE_CHANGES
         self.change.choices = [(k, v) for k, v in INCENTIVE_CHANGES.items() if k != "reinstate"] + \
             [("other", "Something else (say what)")]
         self.guard_comparator.choices = [(">=", "at least (≥)"), ("<=", "at most (≤)")]

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("okrs", __name__)
-
-from . import routes  # noqa: E402,F401
+"""Objectives and key results: the shared customer objectives, their key results, check-ins and
+corrections, the metric catalogue, and the scores and forecasts kept up to date on every change."""

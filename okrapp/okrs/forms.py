@@ -3,8 +3,8 @@ from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, Select
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..forms import MultiCheckboxField, NumberField
-from ..validators import SafeForm, bounded_int
+from okrapp.core.web.forms import MultiCheckboxField, NumberField
+from okrapp.core.web.validators import SafeForm
 
 
 class ObjectiveForm(SafeForm):
@@ -93,5 +93,3 @@ class MetricForm(SafeForm):
     max_value = NumberField("Maximum", validators=[Optional()])
 
 
-def int_or_none(value):
-    return bounded_int(value)

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("reviews", __name__)
-
-from . import routes  # noqa: E402,F401
+"""Priority reviews: schedules, meetings planned ahead with invitations and reminders, agendas,
+re-ranking, decisions that act, and minutes."""

@@ -2,12 +2,13 @@ from wtforms import (DateField, HiddenField, IntegerField, SelectField, StringFi
                      TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import MultiCheckboxField, NumberField
-from ..models.review import CADENCE_LABELS, DECISION_KINDS
-from ..domain import recurrence
-from ..validators import Checked, SafeForm
+from okrapp.core.web.forms import MultiCheckboxField, NumberField
+from okrapp.reviews.models import CADENCE_LABELS, DECISION_KINDS
+from okrapp.domain import recurrence
+from okrapp.core.formatting import WEEKDAY_NAMES
+from okrapp.core.web.validators import Checked, SafeForm
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAYS = list(WEEKDAY_NAMES)
 
 
 class ScheduleForm(SafeForm):
@@ -77,7 +78,7 @@ class DecisionForm(SafeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ..services.decisions import INCENTIVE_CHANGES, PILOT_OUTCOMES
+        from okrapp.reviews.decisions import INCENTIVE_CHANGES, PILOT_OUTCOMES
         self.kind.choices = list(DECISION_KINDS.items())
         self.change.choices = list(INCENTIVE_CHANGES.items())
         self.outcome.choices = list(PILOT_OUTCOMES.items())

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from okrapp.services import board
+from okrapp.board import operations as board
 
 
 def _patch_summary():
@@ -35,6 +35,6 @@ def _patch_summary():
 
 if __name__ == "__main__":
     _patch_summary()
-    from okrapp.cli import main
+    from okrapp.__main__ import main
     sys.argv = ["okrapp", "scheduler"]
     main()

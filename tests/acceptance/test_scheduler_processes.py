@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from okrapp.extensions import db
-from okrapp.models import JobRun, OutboxMessage, SchedulerState, SummarySchedule
-from okrapp.services import board
+from okrapp.core.extensions import db
+from okrapp.core.models import JobRun, OutboxMessage, SchedulerState
+from okrapp.board.models import SummarySchedule
+from okrapp.board import operations as board
 
-from ..conftest import SmtpSink, start_smtp
-from ..factories import make_user
+from tests.conftest import SmtpSink, start_smtp
+from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE = 3.0  # seconds, jobs and messages alike

@@ -3,11 +3,14 @@
 import pytest
 from sqlalchemy import func, select
 
-from okrapp.extensions import db
-from okrapp.models import ApiToken, AuthEvent, CheckIn, KeyResult, MetricValue, MetricWeek
-from okrapp.services import api_tokens, okrs
+from okrapp.core.extensions import db
+from okrapp.accounts.models import ApiToken, AuthEvent
+from okrapp.okrs.models import CheckIn, KeyResult
+from okrapp.okrs.metric_models import MetricValue, MetricWeek
+from okrapp.accounts import tokens as api_tokens
+from okrapp.okrs import operations as okrs
 
-from ..factories import make_key_result, make_unit, make_user, metric
+from tests.factories import make_key_result, make_unit, make_user, metric
 
 
 def token_for(user, name="test"):
@@ -72,7 +75,7 @@ def test_a_token_cannot_act_beyond_its_users_role(client):
 
 
 def test_unit_leader_token_sees_only_own_units_incentives(client):
-    from okrapp.services import incentives
+    from okrapp.incentives import operations as incentives
     leader = make_user("unit_leader")
     mine, other = make_unit("Mine", leaders=[leader]), make_unit("Other")
     for unit in (mine, other):

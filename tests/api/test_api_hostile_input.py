@@ -2,11 +2,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from okrapp.extensions import db
-from okrapp.models import CheckIn, MetricValue
+from okrapp.core.extensions import db
+from okrapp.okrs.models import CheckIn
+from okrapp.okrs.metric_models import MetricValue
 
-from ..factories import make_key_result, make_unit, make_user
-from .test_api import bearer, token_for
+from tests.factories import make_key_result, make_unit, make_user
+from tests.api.test_api import bearer, token_for
 
 
 @pytest.fixture

@@ -3,13 +3,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from okrapp.extensions import db
-from okrapp.models import CheckIn, ConflictItem, MetricWeek
-from okrapp.services import metric_weeks
-from okrapp.services.conflicts import refresh_items
-from okrapp.services.metric_values import Point, push
+from okrapp.core.extensions import db
+from okrapp.okrs.models import CheckIn
+from okrapp.conflicts.models import ConflictItem
+from okrapp.okrs.metric_models import MetricWeek
+from okrapp.okrs import metric_weeks
+from okrapp.conflicts.operations import refresh_items
+from okrapp.okrs.metric_values import Point, push
 
-from ..factories import make_cycle, make_key_result, make_objective, make_unit, make_user, metric
+from tests.factories import make_cycle, make_key_result, make_objective, make_unit, make_user, metric
 
 
 def test_observed_conflict_from_pushed_metric_values(clock):

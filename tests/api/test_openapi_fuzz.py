@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from okrapp.extensions import db
-from okrapp.services import api_tokens, incentives
+from okrapp.core.extensions import db
+from okrapp.accounts import tokens as api_tokens
+from okrapp.incentives import operations as incentives
 
-from ..factories import make_key_result, make_unit, make_user, metric
+from tests.factories import make_key_result, make_unit, make_user, metric
 
 EXAMPLES = 10  # per operation and mode: the whole run stays well under a minute
 

@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import select
 
-from okrapp.extensions import db
-from okrapp.models import BoardSummary
+from okrapp.core.extensions import db
+from okrapp.board.models import BoardSummary
 
 pytestmark = pytest.mark.browser
 

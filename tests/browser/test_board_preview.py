@@ -1,7 +1,7 @@
 """The CEO previews the next board summary in a real browser and adds a covering note."""
 import pytest
 
-from .conftest import log_in
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 

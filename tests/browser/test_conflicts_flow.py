@@ -3,10 +3,11 @@ demand, and an agenda that leads with what was sent to the review."""
 import pytest
 from sqlalchemy import select
 
-from okrapp.extensions import db
-from okrapp.models import ConflictItem, ReviewMeeting
+from okrapp.core.extensions import db
+from okrapp.conflicts.models import ConflictItem
+from okrapp.reviews.models import ReviewMeeting
 
-from .conftest import log_in
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +41,7 @@ def test_conflicts_page_groups_pairs_into_items_with_levels(demo, live_server, p
 
 
 def test_agenda_leads_with_sent_to_review_and_shows_at_most_twelve(demo, live_server, page, screenshot):
-    from okrapp.services.conflicts import act_on_item
+    from okrapp.conflicts.operations import act_on_item
     item = db.session.scalar(select(ConflictItem).where(ConflictItem.title == "Cost per delivery ↓"))
     meeting = db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.status == "scheduled")
                                 .order_by(ReviewMeeting.starts_at))

@@ -4,10 +4,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from okrapp.extensions import db
-from okrapp.models import KeyResult
+from okrapp.core.extensions import db
+from okrapp.okrs.models import KeyResult
 
-from .conftest import log_in
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -2,10 +2,11 @@
 import pytest
 from sqlalchemy import select
 
-from okrapp.extensions import db
-from okrapp.models import Incentive, ReviewMeeting
+from okrapp.core.extensions import db
+from okrapp.incentives.models import Incentive
+from okrapp.reviews.models import ReviewMeeting
 
-from .conftest import log_in
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 

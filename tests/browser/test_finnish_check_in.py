@@ -2,11 +2,11 @@
 import pytest
 from sqlalchemy import select
 
-from okrapp.extensions import db
-from okrapp.models import CheckIn, KeyResult
+from okrapp.core.extensions import db
+from okrapp.okrs.models import CheckIn, KeyResult
 
-from ..factories import PASSWORD, make_key_result, make_unit, make_user
-from .conftest import log_in
+from tests.factories import PASSWORD, make_key_result, make_unit, make_user
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """Pages people open on a phone never scroll sideways: wide tables scroll inside their own box."""
 import pytest
 
-from .conftest import log_in
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,9 @@ from datetime import date
 
 import pytest
 
-from okrapp.domain.scoring import (KeyResultFigures, ScoringError, elapsed_share, overall_score, progress,
-                                   score_key_result, score_objective, status)
+from okrapp.domain.scoring import (
+    KeyResultFigures, ScoringError, elapsed_share, overall_score, progress, score_key_result, score_objective,
+    status)
 
 
 def test_progress_runs_from_baseline_to_target():

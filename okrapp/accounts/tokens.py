@@ -1,0 +1,90 @@
+"""Personal API tokens: created and revoked by their user, stored as a hash, shown once.
+
+Tokens carry 256 bits of randomness, so a fast hash (SHA-256) is enough to make a stolen
+database useless for calling the API; a slow password hash would only slow every request.
+Failed attempts are counted per client address in auth_events (the login audit table) and,
+past a limit, refused for a while before any token is looked at."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from okrapp.core.extensions import db
+from okrapp.accounts.models import ApiToken, AuthEvent, User
+from okrapp.core.timeutil import utcnow
+from okrapp.core.errors import ServiceError
+
+PREFIX = "okr_"
+MAX_TOKENS = 20
+LAST_USE_RESOLUTION = timedelta(minutes=1)  # at most one write per token and minute for "last used"
+FAILURE_WINDOW = timedelta(minutes=15)
+FAILURE_REASON = "api_token"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """The stored record and the token itself (the only time it exists in clear)."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("Name the token after where it is used, e.g. “survey tool”.", field="name")
+    active = db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id,
+                                                                     ApiToken.revoked_at.is_(None)))
+    if active >= MAX_TOKENS:
+        raise ServiceError(f"You have {MAX_TOKENS} active tokens; revoke one first.", field="name")
+    token = PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(user=user, name=name[:80], token_hash=digest(token), prefix=token[:12], created_at=utcnow())
+    db.session.add(record)
+    db.session.flush()
+    return record, token
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    record = db.session.get(ApiToken, token_id)
+    if record is None or record.user_id != user.id:
+        raise ServiceError("There is no such token of yours.")
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        db.session.flush()
+    return record
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
+
+
+def max_failures() -> int:
+    return current_app.config.get("OKRAPP_API_MAX_FAILURES", 20)
+
+
+def throttled(remote_addr: str | None) -> bool:
+    """Too many failed token attempts from this address lately."""
+    since = utcnow() - FAILURE_WINDOW
+    failures = db.session.scalar(select(func.count(AuthEvent.id)).where(
+        AuthEvent.reason == FAILURE_REASON, AuthEvent.success.is_(False), AuthEvent.remote_addr == remote_addr,
+        AuthEvent.at >= since))
+    return failures >= max_failures()
+
+
+def authenticate(token: str | None, remote_addr: str | None) -> User | None:
+    """The active user the token belongs to, or None (the failure is recorded and committed
+    at once, whatever the request does next)."""
+    record = None
+    if token and token.startswith(PREFIX) and len(token) < 200:
+        record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if record is None or record.revoked_at is not None or not record.user.active:
+        db.session.add(AuthEvent(email=(record.user.email if record else "(api token)")[:254],
+                                 user_id=record.user_id if record else None, success=False, reason=FAILURE_REASON,
+                                 remote_addr=(remote_addr or "")[:64], at=utcnow()))
+        db.session.commit()
+        return None
+    now = utcnow()
+    if record.last_used_at is None or now - record.last_used_at >= LAST_USE_RESOLUTION:
+        record.last_used_at = now
+        db.session.commit()
+    return record.user

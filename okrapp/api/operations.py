@@ -1,0 +1,105 @@
+"""What the API's endpoints read, and its writes as units of work: the same features' operations the
+pages call, each wrapped so that the endpoint's change commits whole or not at all."""
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from okrapp.admin.models import Unit
+from okrapp.conflicts.models import OPEN_STATUSES, ConflictItem
+from okrapp.conflicts.operations import visible_items_clause
+from okrapp.core import policy
+from okrapp.core.errors import ServiceError
+from okrapp.core.extensions import db
+from okrapp.core.transaction import operation
+from okrapp.incentives.models import Incentive
+from okrapp.okrs import metric_values
+from okrapp.okrs import operations as okr_service
+from okrapp.okrs.metric_models import Metric
+from okrapp.okrs.models import CheckIn, KeyResult
+from okrapp.reviews.models import ReviewDecision, ReviewMeeting
+
+MAX_ID = 2**31 - 1
+MAX_KEY = 64
+HISTORY_SHOWN = 50
+
+
+class PushCollided(ServiceError):
+    """Another call stored the same points at the same moment, twice in a row (the API's 409)."""
+
+
+def key_result(kr_id: int) -> KeyResult | None:
+    """None for an id no database column holds, without asking."""
+    return db.session.get(KeyResult, kr_id) if 0 < kr_id <= MAX_ID else None
+
+
+def latest_check_ins(kr: KeyResult) -> list[CheckIn]:
+    """Newest first, corrected ones included, with their authors."""
+    return db.session.scalars(select(CheckIn).where(CheckIn.key_result_id == kr.id)
+                              .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(HISTORY_SHOWN)
+                              .options(joinedload(CheckIn.author))).all()
+
+
+@operation
+def check_in(kr: KeyResult, value: float, confidence: int, comment: str, author, confirmed: bool) -> CheckIn:
+    """okrs' record_check_in as the endpoint's unit of work."""
+    return okr_service.record_check_in(kr, value, confidence, comment, author, confirmed=confirmed)
+
+
+def metric(key: str) -> Metric | None:
+    return db.session.scalar(select(Metric).where(Metric.key == key)) if len(key) <= MAX_KEY else None
+
+
+def metrics() -> list[Metric]:
+    return db.session.scalars(select(Metric).order_by(Metric.key)).all()
+
+
+def push_values(found: Metric, points: list[metric_values.Point], by) -> metric_values.PushResult | None:
+    """Store the points as one unit of work. When another call stored the same point at the same
+    moment (IntegrityError), read the metric again and try once more; PushCollided when that collides
+    too, None when the metric is gone meanwhile."""
+    key = found.key
+    try:
+        return _push(found, points, by)
+    except IntegrityError:
+        found = metric(key)
+    if found is None:
+        return None
+    try:
+        return _push(found, points, by)
+    except IntegrityError:
+        raise PushCollided("The same points were being stored by another call; send them again.") from None
+
+
+@operation
+def _push(found: Metric, points, by) -> metric_values.PushResult:
+    return metric_values.push(found, points, by)
+
+
+def incentives_visible_to(user) -> list[Incentive]:
+    """Of the units user may see the incentives of (unit leaders: their own units')."""
+    units = [u.id for u in db.session.scalars(select(Unit)) if policy.can_view_incentives(user, u)]
+    return db.session.scalars(select(Incentive).where(Incentive.unit_id.in_(units))
+                              .options(joinedload(Incentive.unit), joinedload(Incentive.metric))
+                              .order_by(Incentive.unit_id, Incentive.id)).all()
+
+
+def conflict_items(user, only_open: bool, limit: int, offset: int) -> tuple[int, list[ConflictItem]]:
+    """The total and one page of the items user may open, strongest first."""
+    statement = select(ConflictItem)
+    if only_open:
+        statement = statement.where(ConflictItem.status.in_(OPEN_STATUSES))
+    scope = visible_items_clause(policy.conflict_unit_scope(user))
+    if scope is not None:
+        statement = statement.where(scope)
+    total = db.session.scalar(statement.with_only_columns(func.count(ConflictItem.id)))
+    items = db.session.scalars(statement.order_by(ConflictItem.severity.desc(), ConflictItem.id)
+                               .limit(limit).offset(offset)).all()
+    return total, items
+
+
+def latest_meetings(limit: int) -> list[ReviewMeeting]:
+    """Latest first, with their decisions and what those settled."""
+    return db.session.scalars(select(ReviewMeeting).order_by(ReviewMeeting.starts_at.desc()).limit(limit)
+                              .options(joinedload(ReviewMeeting.schedule),
+                                       selectinload(ReviewMeeting.decisions).selectinload(
+                                           ReviewDecision.settles))).all()

@@ -1,0 +1,256 @@
+"""The figures of a board summary, computed once and used by the email, the archive and the
+board's home page, so the numbers agree everywhere.
+
+A summary covers the window (previous summary's end, this summary's end]: half open, so an item
+first seen in the very second a summary ends is counted by that summary and never by the next.
+Every figure is as of the window's end, not as of the day the summary is composed.
+
+A board reads a page, not a register: at 1,000 objectives the summary names the first
+BOARD_OBJECTIVES by priority in full, counts the rest by status and names those of them falling
+fastest; lists of results and focus items are cut the same way, each with how many were left off
+(`more`). Every objective's score is kept (`scores`), so the next summary's changes are exact."""
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime
+
+from okrapp.domain.scoring import overall_score
+
+TOP_RISKS = 5
+BOARD_OBJECTIVES = 10  # objectives shown in full, in priority order
+BOARD_LIST = 10  # partner results and focus items shown
+FALLING = 5  # of the objectives not shown in full, the fastest falling are named
+FALL_FLOOR = -0.0005  # a change of less than 0.05 points is no change
+NOTE_MAX = 600  # a covering note is a few sentences, not a second report
+OPEN_LEVELS = ("high", "medium", "low")  # tensions are not counted as open conflicts
+AGE_BANDS = ((30, "under_30"), (90, "30_to_90"), (None, "over_90"))  # days open
+AGE_BAND_LABELS = {"under_30": "under 30 days", "30_to_90": "30–90 days", "over_90": "over 90 days"}
+SETTLEMENT_LABELS = {"confirmed": "confirmed: no longer detected", "still_detected": "decided, but still detected",
+                     "accepted": "accepted as a trade-off", None: "settled"}
+
+
+@dataclass(frozen=True)
+class KeyResultLine:
+    id: int
+    title: str
+    unit: str
+    unit_kind: str
+    metric_unit: str
+    baseline: float
+    target: float
+    current: float
+    progress: float
+    status: str
+    partner_involved: bool = False  # a partner is accountable or contributes
+
+
+@dataclass(frozen=True)
+class ObjectiveLine:
+    id: int
+    rank: int
+    title: str
+    score: float | None
+    status: str | None
+    key_results: tuple[KeyResultLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConflictLine:
+    id: int
+    title: str
+    level: str
+    severity: float
+    status: str
+    decision: str = ""
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class PriorityChange:
+    objective: str
+    old_rank: int | None
+    new_rank: int
+    by: str
+    at: datetime
+    in_review: bool
+
+
+@dataclass(frozen=True)
+class SettledLine:
+    """A conflict item a decision settled, and what the scan says about it since."""
+    title: str
+    level: str
+    settlement: str | None  # "confirmed", "still_detected", "accepted" or None
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    kind: str
+    text: str  # why: the decision's own words
+    owner: str
+    due_on: date | None
+    at: datetime
+    changes: tuple[str, ...] = ()  # what it changed, one sentence each
+    settled: tuple[SettledLine, ...] = ()
+    meeting_on: date | None = None
+    effective_on: date | None = None
+    about: str = ""  # the incentive (unit) or key result it is about
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """A conflict item open at the summary's end, for the count by level and age."""
+    title: str
+    level: str
+    first_seen_at: datetime
+
+
+@dataclass
+class SummaryFigures:
+    title: str
+    covers_from: str | None
+    covers_to: str
+    overall: dict
+    objectives: list[dict] = field(default_factory=list)  # the first BOARD_OBJECTIVES by priority
+    scores: dict = field(default_factory=dict)  # every objective's score by id (str), for the next changes
+    objectives_rest: dict = field(default_factory=dict)  # the others: how many, by status
+    falling: list[dict] = field(default_factory=list)  # the others whose score fell most
+    more: dict = field(default_factory=dict)  # list name -> how many were left off it
+    top_risks: list[dict] = field(default_factory=list)
+    conflicts_open_by_level: dict = field(default_factory=dict)
+    conflicts_opened: list[dict] = field(default_factory=list)
+    conflicts_resolved: list[dict] = field(default_factory=list)
+    priority_changes: list[dict] = field(default_factory=list)
+    decisions: list[dict] = field(default_factory=list)
+    partner_results: list[dict] = field(default_factory=list)
+    next_focus: dict = field(default_factory=dict)
+    decided: list[dict] = field(default_factory=list)  # "What the leadership decided", first in the mail
+    open_by_age: list[dict] = field(default_factory=list)  # per level: count, age bands, oldest item
+    as_of: str | None = None  # the day the figures are as of (the period's last day, or today if running)
+    note: str = ""  # the executive's covering note, shown at the top
+
+    def as_dict(self) -> dict:
+        """Shallow: the fields already hold plain lists and dicts (dataclasses.asdict would deep-copy
+        every key result line again, seconds at 5,000 key results)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def summary_figures(*, title: str, covers_from: datetime | None, covers_to: datetime,
+                    objectives: list[ObjectiveLine], previous: dict | None, opened: list[ConflictLine],
+                    resolved: list[ConflictLine], rank_changes: list[PriorityChange], decisions: list[DecisionLine],
+                    next_reviews: list[datetime], in_review: list[ConflictLine],
+                    open_by_level: dict[str, int] | None = None, open_items: list[OpenItem] | None = None,
+                    as_of: date | None = None, note: str = "") -> SummaryFigures:
+    """previous: the figures of the previous summary (for the change of each score).
+    open_items: the items open at covers_to; their ages are counted at covers_to."""
+    before = _previous_scores(previous)
+    overall = overall_score(o.score for o in objectives)
+    previous_overall = (previous or {}).get("overall", {}).get("score")
+    figures = SummaryFigures(title=title, covers_from=_instant(covers_from) if covers_from else None,
+                             covers_to=_instant(covers_to),
+                             overall={"score": _r(overall), "change": _change(overall, previous_overall)},
+                             as_of=as_of.isoformat() if as_of else None, note=note)
+    by_rank = sorted(objectives, key=lambda o: (o.rank, o.id))
+    lines = [{"id": o.id, "rank": o.rank, "title": o.title, "score": _r(o.score), "status": o.status,
+              "change": _change(o.score, before.get(str(o.id)))} for o in by_rank]
+    figures.scores = {str(o.id): _r(o.score) for o in by_rank}
+    for line, o in zip(lines[:BOARD_OBJECTIVES], by_rank):
+        figures.objectives.append({**line, "key_results": [_kr(k) for k in o.key_results]})
+    rest = lines[BOARD_OBJECTIVES:]
+    figures.objectives_rest = {"count": len(rest), **{name: sum(1 for line in rest if line["status"] == name)
+                                                      for name in ("on_track", "at_risk", "off_track")}}
+    figures.objectives_rest["no_data"] = len(rest) - sum(figures.objectives_rest[n] for n in
+                                                         ("on_track", "at_risk", "off_track"))
+    fell = [line for line in rest if line["change"] is not None and line["change"] < FALL_FLOOR]
+    figures.falling = sorted(fell, key=lambda line: (line["change"], line["rank"]))[:FALLING]
+    risks = [k for o in objectives for k in o.key_results if k.status == "off_track"]
+    figures.top_risks = [_kr(k) for k in sorted(risks, key=lambda k: (k.progress, k.id))[:TOP_RISKS]]
+    if open_items is not None:
+        figures.open_by_age = open_by_level_and_age(open_items, covers_to)
+        open_by_level = {line["level"]: line["count"] for line in figures.open_by_age}
+    figures.conflicts_open_by_level = dict(open_by_level or {})
+    figures.conflicts_opened = [asdict(f) | {"severity": _r(f.severity)} for f in sorted(opened, key=lambda f: -f.severity)]
+    figures.conflicts_resolved = [asdict(f) | {"severity": _r(f.severity)} for f in resolved]
+    figures.priority_changes = [{"objective": c.objective, "old_rank": c.old_rank, "new_rank": c.new_rank,
+                                 "by": c.by, "at": c.at.date().isoformat(), "in_review": c.in_review}
+                                for c in sorted(rank_changes, key=lambda c: c.at)]
+    figures.decisions = [{"kind": d.kind, "text": d.text, "owner": d.owner,
+                          "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.date().isoformat()}
+                         for d in sorted(decisions, key=lambda d: d.at)]
+    figures.decided = [decided(d) for d in sorted(decisions, key=lambda d: d.at)]
+    partner = [_kr(k) for o in by_rank for k in o.key_results if k.partner_involved]
+    focus = [f"Objective {o.rank}: {o.title}" for o in by_rank if o.status in ("off_track", "at_risk")]
+    focus = [f"Conflict: {f.title}" for f in in_review] + focus  # what was sent to a review comes first
+    figures.partner_results, figures.more["partner_results"] = partner[:BOARD_LIST], max(0, len(partner) - BOARD_LIST)
+    figures.next_focus = {"reviews": [r.isoformat(timespec="minutes") for r in next_reviews],
+                          "items": focus[:BOARD_LIST]}
+    figures.more["focus"] = max(0, len(focus) - BOARD_LIST)
+    return figures
+
+
+def _previous_scores(previous: dict | None) -> dict[str, float | None]:
+    """Every objective's score in the previous summary (older summaries kept only the listed ones)."""
+    if not previous:
+        return {}
+    if "scores" in previous:
+        return previous["scores"]
+    return {str(o["id"]): o["score"] for o in previous.get("objectives", [])}
+
+
+def decided(d: DecisionLine) -> dict:
+    """One decision as the board reads it: what changed, why, and the conflicts it settled."""
+    settled = [{"title": s.title, "level": s.level, "settlement": s.settlement,
+                "label": SETTLEMENT_LABELS.get(s.settlement, SETTLEMENT_LABELS[None])} for s in d.settled]
+    return {"kind": d.kind, "about": d.about, "why": d.text, "changes": list(d.changes), "owner": d.owner,
+            "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.date().isoformat(),
+            "meeting_on": d.meeting_on.isoformat() if d.meeting_on else None,
+            "effective_on": d.effective_on.isoformat() if d.effective_on else None,
+            "settled": settled, "settled_count": len(settled),
+            "confirmed": sum(1 for s in d.settled if s.settlement == "confirmed"),
+            "still_detected": sum(1 for s in d.settled if s.settlement == "still_detected")}
+
+
+def open_by_level_and_age(items: list[OpenItem], at: datetime) -> list[dict]:
+    """Per level (high first): how many are open, how long they have been open (in bands), and
+    the oldest, so the board sees what is being left to age, not just how much is open."""
+    lines = []
+    for level in OPEN_LEVELS:
+        mine = sorted((i for i in items if i.level == level), key=lambda i: (i.first_seen_at, i.title))
+        bands = {name: 0 for _, name in AGE_BANDS}
+        for item in mine:
+            bands[age_band(days_open(item.first_seen_at, at))] += 1
+        oldest = mine[0] if mine else None
+        lines.append({"level": level, "count": len(mine), "ages": bands,
+                      "oldest": {"title": oldest.title, "days": days_open(oldest.first_seen_at, at)} if oldest else None})
+    return lines
+
+
+def days_open(since: datetime, at: datetime) -> int:
+    return max(0, (at - since).days)
+
+
+def age_band(days: int) -> str:
+    for limit, name in AGE_BANDS:
+        if limit is None or days < limit:
+            return name
+    return AGE_BANDS[-1][1]
+
+
+def _instant(value: datetime) -> str:
+    """Full precision: a summary's end must compare exactly with the times of what it counts."""
+    return value.isoformat(timespec="microseconds")
+
+
+KR_FIELDS = tuple(f.name for f in fields(KeyResultLine))
+
+
+def _kr(k: KeyResultLine) -> dict:
+    line = {name: getattr(k, name) for name in KR_FIELDS}
+    line["progress"] = _r(k.progress)
+    return line
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else round(now - before, 4)

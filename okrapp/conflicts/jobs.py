@@ -1,0 +1,20 @@
+"""The conflict scan's scheduled work: a daily full scan, and every minute the catch-up after saves
+that marked the conflict items stale."""
+from okrapp.conflicts.operations import refresh_if_pending, refresh_items
+from okrapp.core.background.jobs import Job, today_period
+from okrapp.core.extensions import db
+
+
+def _refresh(period: str) -> str:
+    report = refresh_items()
+    return f"{len(report.new)} new, {len(report.resolved_by_change)} resolved by change"
+
+
+def catch_up() -> None:
+    """Saves only mark the conflict items stale; they catch up here, outside any web request."""
+    if refresh_if_pending() is not None:
+        db.session.commit()
+
+
+def jobs() -> list[Job]:
+    return [Job("conflicts.refresh", "Re-scan incentives, links and check-ins for conflicts", today_period, _refresh)]

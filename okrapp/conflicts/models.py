@@ -1,0 +1,165 @@
+"""Conflict items as stored: one row per cause (okrapp.domain.conflict_items), with its lifecycle.
+
+The pairs behind an item are not stored: its blocks (pairs of goal classes, with kind, strength
+and paths) are kept as JSON, and the pairs are expanded from them on demand. So the tables grow
+with the number of causes, not with units × key results."""
+import json
+
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from okrapp.core.extensions import db
+from okrapp.core.timeutil import utcnow
+
+ITEM_KINDS = ("criterion", "key_results")
+LEVELS = ("high", "medium", "low", "tension")
+ITEM_STATUSES = ("open", "acknowledged", "in_review", "accepted", "resolved", "resolved_by_change")
+ITEM_STATUS_LABELS = {"open": "Open", "acknowledged": "Acknowledged", "in_review": "Sent to review",
+                      "accepted": "Accepted trade-off", "resolved": "Resolved", "resolved_by_change": "Resolved by change"}
+OPEN_STATUSES = ("open", "acknowledged", "in_review")
+EVENT_LABELS = {"detected": "Detected", "reopened": "Reopened", "resolved_by_change": "Resolved by a change",
+                "carried_over": "Carried over to the next review", "acknowledge": "Acknowledged",
+                "review": "Sent to the next priority review", "accept": "Accepted as a trade-off",
+                "resolve": "Resolved with a decision", "reopen": "Reopened"}
+
+
+class ConflictItem(db.Model):
+    __tablename__ = "conflict_items"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ITEM_KINDS!r}", name="kind_known"),
+        CheckConstraint(f"level IN {LEVELS!r}", name="level_known"),
+        CheckConstraint(f"status IN {ITEM_STATUSES!r}", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # "criterion:<metric>:+", "metrics:<a>|<b>"
+    kind: Mapped[str] = mapped_column(String(12))
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a criterion's push
+    other_metric_id: Mapped[int | None] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"), nullable=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")  # worded in English when found; pages word `facts`
+    facts: Mapped[str] = mapped_column(Text, default="", server_default="")  # JSON: formatting.conflict_summary
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[float] = mapped_column(Float, index=True)
+    level: Mapped[str] = mapped_column(String(10), index=True)
+    kinds: Mapped[str] = mapped_column(String(60), default="")  # "direct,indirect"
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
+    tension_pairs: Mapped[int] = mapped_column(Integer, default=0)
+    blocks: Mapped[str] = mapped_column(Text, default="[]")  # JSON, strongest first; see services.conflicts
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")  # the latest decision or reason
+    review_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("review_meetings.id", ondelete="SET NULL"),
+                                                          nullable=True, index=True)  # sent to this review
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("review_decisions.id", ondelete="SET NULL",
+                                                                 use_alter=True), nullable=True)
+    re_review_on = mapped_column(Date, nullable=True)  # an accepted trade-off comes back to the agenda then
+    first_seen_at = mapped_column(DateTime, default=utcnow, index=True)
+    last_seen_at = mapped_column(DateTime, default=utcnow)
+    resolved_at = mapped_column(DateTime, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    metric = relationship("Metric", foreign_keys=[metric_id])
+    other_metric = relationship("Metric", foreign_keys=[other_metric_id])
+    review_meeting = relationship("ReviewMeeting")
+    settled_by = relationship("ReviewDecision", foreign_keys=[settled_by_id], post_update=True)
+    classes = relationship("ConflictItemClass", cascade="all, delete-orphan", back_populates="item")
+    events = relationship("ConflictItemEvent", back_populates="item", order_by="ConflictItemEvent.id.desc()",
+                          cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def summary_text(self) -> str:
+        """The summary worded now from the stored facts (so in the reader's language once there is
+        more than one), or as stored by a refresh older than the facts."""
+        from okrapp.core.formatting import conflict_summary
+        return conflict_summary(json.loads(self.facts)) if self.facts else self.summary
+
+    @property
+    def status_label(self) -> str:
+        return ITEM_STATUS_LABELS[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def settlement(self) -> str | None:
+        """After a decision addressed it: "pending" while the change has not reached every unit or
+        its date; then whether the scan confirms it ("confirmed") or still finds it ("still_detected")."""
+        if self.settled_by_id is None or self.status == "accepted":
+            return None
+        if self.status in OPEN_STATUSES:
+            return "pending" if self.present else "confirmed"
+        return "still_detected" if self.present else "confirmed"
+
+    @property
+    def is_tension(self) -> bool:
+        return self.level == "tension"
+
+    @property
+    def block_list(self) -> list[dict]:
+        return json.loads(self.blocks or "[]")
+
+
+class ConflictItemClass(db.Model):
+    """A class of goals (incentives or key results pushing one metric one way) an item involves:
+    who may see an item is decided through these, without a row per unit."""
+
+    __tablename__ = "conflict_item_classes"
+    __table_args__ = (CheckConstraint("role IN ('cause', 'harmed', 'party')", name="role_known"),)
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("conflict_items.id", ondelete="CASCADE"), primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"), primary_key=True)
+    direction: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_incentive: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), default="party")
+
+    item = relationship("ConflictItem", back_populates="classes")
+
+
+class ConflictItemEvent(db.Model):
+    __tablename__ = "conflict_item_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("conflict_items.id", ondelete="CASCADE"), index=True)
+    at = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    item = relationship("ConflictItem", back_populates="events")
+    actor = relationship("User")
+
+    @property
+    def label(self) -> str:
+        """What happened, as a whole phrase: the stored verb ("review") is not for people to read."""
+        return EVENT_LABELS.get(self.action, self.action.replace("_", " "))
+
+
+class ConflictScanState(db.Model):
+    """One row: when the items were last brought up to date, and whether a change awaits a refresh.
+
+    A save adds one to `requests` (and stamps requested_at); a refresh notes the count it saw before
+    reading the organisation and stores it as `handled`. A save that commits while a scan runs
+    therefore leaves requests != handled, and the next tick scans again: no save is missed, and
+    none needs a clock to be told apart."""
+
+    __tablename__ = "conflict_scan_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    handled: Mapped[int] = mapped_column(Integer, default=0)
+    requested_at = mapped_column(DateTime, nullable=True)
+    scanned_at = mapped_column(DateTime, nullable=True)
+    finished_at = mapped_column(DateTime, nullable=True)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
+    tension_pairs: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def pending(self) -> bool:
+        return (self.requests or 0) != (self.handled or 0)

@@ -1,0 +1,492 @@
+"""Scanning the organisation's incentives, links and key results, and keeping conflict items.
+
+A save only stamps the scan state (request_refresh); the scheduler's tick brings the items up to
+date (refresh_if_pending). The refresh reads with plain selects, computes the grouping, and then
+writes in one short transaction, so web saves never wait for a scan."""
+import heapq
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import selectinload
+
+from okrapp.conflicts.rules import items as grouping_rules
+from okrapp.conflicts.rules import detection as rules
+from okrapp.core import policy
+from okrapp.core.extensions import db
+from okrapp.core import formatting as fmt
+from okrapp.conflicts.models import ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState
+from okrapp.okrs.models import Cycle, KeyResult, Objective, kr_contributors
+from okrapp.incentives.models import Incentive, MetricLink
+from okrapp.okrs.metric_models import Metric
+from okrapp.admin.models import Unit
+from okrapp.conflicts.models import OPEN_STATUSES
+from okrapp.core.timeutil import local_today, utcnow
+from okrapp.core.errors import ServiceError, StaleEdit
+from okrapp.core.transaction import operation
+from okrapp.okrs import metric_weeks
+
+OBSERVATION_WEEKS = 26
+STALE_AFTER = timedelta(hours=1)  # observed conflicts move with check-ins: refresh at least this often
+PATHS_KEPT = 5  # per block, strongest first; the rest add nothing a reader can use
+
+
+@dataclass(frozen=True)
+class GoalInfo:
+    label: str
+    unit_id: int
+    unit_name: str
+    objective_id: int | None = None
+
+
+@dataclass
+class RefreshReport:
+    new: list = field(default_factory=list)
+    reopened: list = field(default_factory=list)
+    resolved_by_change: list = field(default_factory=list)
+    still_open: int = 0
+    skipped: bool = False  # a newer refresh had already written
+
+
+# -- reading the organisation ------------------------------------------------------------------
+
+def database_scenario(today: date | None = None, guards: dict | None = None) -> tuple[rules.Scenario, dict[str, GoalInfo]]:
+    """Active incentives and the key results of cycles not yet over, as a scenario; observations
+    are weekly means of the check-ins on the goals' metrics. Plain column selects: this runs over
+    thousands of goals."""
+    today = today or local_today()
+    metrics = dict(db.session.execute(select(Metric.id, Metric.key)).all())
+    domain_metrics = {key: rules.Metric(key, name, unit)
+                      for key, name, unit in db.session.execute(select(Metric.key, Metric.name, Metric.unit))}
+    links = tuple(rules.Link(metrics[s], metrics[t], sign, strength) for s, t, sign, strength in db.session.execute(
+        select(MetricLink.source_id, MetricLink.target_id, MetricLink.sign, MetricLink.strength)))
+    goals, info = [], {}
+    for inc_id, name, metric_id, direction, weight, unit_id, unit_name, guard_id, comparator in db.session.execute(
+            select(Incentive.id, Incentive.name, Incentive.metric_id, Incentive.direction, Incentive.weight,
+                   Unit.id, Unit.name, Incentive.guard_metric_id, Incentive.guard_comparator)
+            .join(Unit, Incentive.unit_id == Unit.id).where(Incentive.active.is_(True))):
+        goal = rules.Goal(f"INC-{inc_id}", metrics[metric_id], 1 if direction == "increase" else -1, weight,
+                          unit_name, name=name)
+        goals.append(goal)
+        if guard_id is not None and guards is not None:
+            guards[goal.id] = (metrics[guard_id], comparator or ">=")
+        info[goal.id] = GoalInfo(f"{unit_name}: {name}", unit_id, unit_name)
+    for row in _current_key_results(today):
+        goal = rules.Goal(f"KR-{row.id}", metrics[row.metric_id], 1 if row.target > row.baseline else -1, row.share,
+                          objective=row.objective, name=row.title)
+        goals.append(goal)
+        info[goal.id] = GoalInfo(f"{row.title} ({row.objective})", row.unit_id, row.unit_name, row.objective_id)
+    observations = _observations({metric_id for metric_id, key in metrics.items()
+                                  if key in {g.metric for g in goals}}, metrics)
+    scenario = rules.Scenario(domain_metrics, links, tuple(goals), tuple(observations), period_word="week")
+    return scenario, info
+
+
+@dataclass(frozen=True)
+class _KeyResultRow:
+    id: int
+    title: str
+    metric_id: int
+    baseline: float
+    target: float
+    share: float
+    objective_id: int
+    objective: str
+    unit_id: int
+    unit_name: str
+
+
+def _current_key_results(today: date, metric_ids=None) -> list[_KeyResultRow]:
+    """Each weighted by its share of its objective; cycles that have ended are not scanned.
+    metric_ids: only the key results on these metrics (their shares still count every sibling)."""
+    query = (select(KeyResult.id, KeyResult.title, KeyResult.metric_id, KeyResult.baseline, KeyResult.target,
+                    KeyResult.weight, Objective.id, Objective.title, Unit.id, Unit.name)
+             .join(Objective, KeyResult.objective_id == Objective.id).join(Cycle, Objective.cycle_id == Cycle.id)
+             .join(Unit, KeyResult.accountable_unit_id == Unit.id).where(Cycle.ends_on >= today))
+    totals_query = (select(KeyResult.objective_id, func.sum(KeyResult.weight)).join(Objective)
+                    .join(Cycle).where(Cycle.ends_on >= today).group_by(KeyResult.objective_id))
+    if metric_ids is not None:
+        query = query.where(KeyResult.metric_id.in_(metric_ids))
+        totals_query = totals_query.where(KeyResult.objective_id.in_(
+            select(KeyResult.objective_id).where(KeyResult.metric_id.in_(metric_ids))))
+    rows = db.session.execute(query).all()
+    totals = dict(db.session.execute(totals_query).all())
+    return [_KeyResultRow(r[0], r[1], r[2], r[3], r[4], r[5] / totals[r[6]], r[6], r[7], r[8], r[9]) for r in rows]
+
+
+def _observations(metric_ids: set[int], metrics: dict[int, str]) -> list[rules.Observation]:
+    since = metric_weeks.week_start(utcnow() - timedelta(weeks=OBSERVATION_WEEKS))
+    return [rules.Observation(metrics[metric_id], _iso_week(start), mean)
+            for metric_id, start, mean in metric_weeks.weekly_means(metric_ids, since)]
+
+
+def _iso_week(start) -> str:
+    day = start if isinstance(start, date) else date.fromisoformat(str(start)[:10])
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def scan_database(max_depth: int = rules.DEFAULT_MAX_DEPTH):
+    """The pair-level scan of the organisation (the CLI's view)."""
+    scenario, info = database_scenario()
+    return rules.scan(scenario, max_depth), scenario, info
+
+
+# -- the scan state ----------------------------------------------------------------------------
+
+def current_scan_state() -> ConflictScanState:
+    """For pages: the state as stored, or an empty one (never written from a page view)."""
+    return db.session.get(ConflictScanState, 1) or ConflictScanState(id=1, requests=0, handled=0, pairs=0,
+                                                                      tension_pairs=0, items=0)
+
+
+def scan_state() -> ConflictScanState:
+    state = db.session.get(ConflictScanState, 1)
+    if state is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ConflictScanState(id=1, requests=0, handled=0, pairs=0, tension_pairs=0, items=0))
+        except IntegrityError:
+            pass  # another process created it first
+        state = db.session.get(ConflictScanState, 1)
+    return state
+
+
+def request_refresh() -> None:
+    """What a save of an incentive, link or key result does: one UPDATE, no scan."""
+    stamp = update(ConflictScanState).where(ConflictScanState.id == 1).values(
+        requests=ConflictScanState.requests + 1, requested_at=utcnow()).execution_options(synchronize_session=False)
+    if not db.session.execute(stamp).rowcount:
+        scan_state()
+        db.session.execute(stamp)
+
+
+def refresh_if_pending(now: datetime | None = None) -> RefreshReport | None:
+    """The scheduler's tick: refresh when something changed, or when the last scan grew old."""
+    now = now or utcnow()
+    state = db.session.scalar(select(ConflictScanState).where(ConflictScanState.id == 1)
+                              .execution_options(populate_existing=True))
+    due = state is None or state.pending or state.scanned_at is None or now - state.scanned_at >= STALE_AFTER
+    if not due:
+        return None
+    return refresh_items()
+
+
+# -- refreshing the items ----------------------------------------------------------------------
+
+def refresh_items(actor=None) -> RefreshReport:
+    """Bring stored items in line with a fresh scan: new ones open, vanished ones are resolved by
+    change, and ones that come back reopen. Each keeps the date it was first seen."""
+    scanned_at, started = utcnow(), time.perf_counter()
+    seen = db.session.scalar(select(ConflictScanState.requests).where(ConflictScanState.id == 1)) or 0
+    guards = {}
+    scenario, info = database_scenario(guards=guards)
+    grouping = grouping_rules.group(scenario, guards=guards)
+    metric_ids = dict(db.session.execute(select(Metric.key, Metric.id)).all())
+    words = _Words(scenario, info)
+
+    state = db.session.scalar(select(ConflictScanState).where(ConflictScanState.id == 1).with_for_update()
+                              .execution_options(populate_existing=True)) or scan_state()
+    report = RefreshReport()
+    if state.scanned_at is not None and state.scanned_at > scanned_at:
+        report.skipped = True
+        return report
+    existing = {i.key: i for i in db.session.scalars(select(ConflictItem).options(selectinload(ConflictItem.classes)))}
+    now = utcnow()
+    for found in grouping.items:
+        record = existing.pop(found.key, None)
+        is_new = record is None
+        if is_new:
+            record = ConflictItem(key=found.key, first_seen_at=now, last_seen_at=now, status="open", present=True)
+            db.session.add(record)
+            report.new.append(record)
+        elif not record.present:
+            record.present, record.last_seen_at = True, now
+            if record.status in ("resolved", "resolved_by_change"):
+                record.status, record.resolved_at = "open", None
+                record.events.append(ConflictItemEvent(at=now, actor=actor, action="reopened",
+                                                       note="Detected again after a change."))
+                report.reopened.append(record)
+        _describe(record, found, words, metric_ids)
+        if is_new:  # after _describe, so that the event carries the summary
+            record.events.append(ConflictItemEvent(at=now, actor=actor, action="detected", note=record.summary))
+        report.still_open += record.status in OPEN_STATUSES
+    for record in existing.values():
+        if record.present:
+            record.present = False
+            if record.status != "resolved":
+                record.status, record.resolved_at = "resolved_by_change", now
+                record.events.append(ConflictItemEvent(
+                    at=now, actor=actor, action="resolved_by_change",
+                    note="No longer detected since the decision." if record.settled_by_id else
+                    "No longer detected after a change."))
+                report.resolved_by_change.append(record)
+    state.handled, state.scanned_at, state.finished_at = seen, scanned_at, utcnow()
+    state.seconds = round(time.perf_counter() - started, 3)
+    state.pairs, state.tension_pairs, state.items = grouping.pairs, grouping.tension_pairs, len(grouping.items)
+    db.session.flush()
+    return report
+
+
+class _Words:
+    """Labels for metrics, units and goals; the sentences items are told in."""
+
+    def __init__(self, scenario: rules.Scenario, info: dict[str, GoalInfo]):
+        self.labels = {key: m.label for key, m in scenario.metrics.items()}
+        self.signs = {(l.source, l.target): l.sign for l in scenario.links}
+        self.info = info
+
+    def units(self, goals) -> list[str]:
+        return sorted({self.info[g.id].unit_name for g in goals if g.id in self.info})
+
+    def parties(self, goals) -> dict:
+        """How many key results (of how many objectives) and other incentives an item works against."""
+        krs = [g for g in goals if not g.is_incentive]
+        return {"key_results": len(krs), "incentives": sum(1 for g in goals if g.is_incentive),
+                "objectives": len({self.info[g.id].objective_id for g in krs if g.id in self.info})}
+
+
+def _describe(record: ConflictItem, found: grouping_rules.Item, words: _Words, metric_ids: dict[str, int]) -> None:
+    labels = words.labels
+    record.kind, record.severity, record.level = found.kind, found.severity, found.level
+    record.kinds, record.pairs, record.tension_pairs = ",".join(found.kinds), found.pairs, found.tension_pairs
+    record.metric_id = metric_ids[found.metric]
+    record.direction = found.direction
+    record.other_metric_id = metric_ids.get(found.other_metric) if found.other_metric else None
+    cause = found.cause
+    others = [g for c in found.classes if not _same_class(c, cause) for g in c.goals]
+    if cause is not None:
+        names = {g.name for g in cause.goals}
+        name = names.pop() if len(names) == 1 else labels.get(found.metric, found.metric)
+        record.title = f"{name} {grouping_rules.arrow(found.direction)}"[:300]
+        facts = {"kind": "criterion", "units": words.units(cause.goals), "tension": found.is_tension,
+                 **words.parties(others)}
+    else:
+        second = found.other_metric
+        record.title = f"{labels.get(found.metric, found.metric)} ↔ {labels.get(second, second)}"[:300]
+        facts = {"kind": "key_results", **words.parties(others)}
+    record.facts = json.dumps(facts)
+    record.summary = fmt.conflict_summary(facts)  # kept worded too: exports, agendas and snapshots read it
+    owners = fmt.names(words.units(cause.goals)) if cause is not None else ""
+    blocks = []
+    for block in found.blocks:
+        paths = block.paths[:PATHS_KEPT]
+        blocks.append({
+            "a": block.a.key, "b": block.b.key, "kind": block.kind, "strength": block.strength,
+            "severity": block.severity, "pairs": block.pairs, "harms": list(block.harms),
+            "paths": [list(p) for p in paths],
+            "signs": [[words.signs.get((x, y), 1) for x, y in zip(p, p[1:])] for p in paths],
+            "rho": block.rho, "weeks": len(block.periods),
+            "explanation": grouping_rules.explain_block(block, labels, words.signs, owners, "week")})
+    record.blocks = json.dumps(blocks)
+    record.explanation = blocks[0]["explanation"]
+    wanted = {(metric_ids[c.metric], c.direction, c.is_incentive): "cause" if _same_class(c, cause) else "party"
+              for c in found.classes}
+    kept = {(c.metric_id, c.direction, c.is_incentive): c for c in record.classes}
+    for key in set(kept) - set(wanted):
+        record.classes.remove(kept[key])
+    for key, role in wanted.items():
+        if key in kept:
+            kept[key].role = role
+        else:
+            record.classes.append(ConflictItemClass(metric_id=key[0], direction=key[1], is_incentive=key[2], role=role))
+
+
+def _same_class(c: grouping_rules.GoalClass, cause: grouping_rules.GoalClass | None) -> bool:
+    return cause is not None and (c.metric, c.direction, c.is_incentive) == (cause.metric, cause.direction, True)
+
+
+# -- who sees what -----------------------------------------------------------------------------
+
+def visible_items_clause(unit_ids: list[int] | None):
+    """A where-clause for ConflictItem: the items whose goal classes one of these units takes part in
+    (its incentives, or key results it is accountable for or contributes to); None: all items."""
+    if unit_ids is None:
+        return None
+    classes = _classes_of_units(unit_ids)
+    if not classes:
+        return ConflictItem.id.is_(None)
+    matches = or_(*(and_(ConflictItemClass.metric_id == m, ConflictItemClass.direction == d,
+                         ConflictItemClass.is_incentive.is_(i)) for m, d, i in classes))
+    return ConflictItem.id.in_(select(ConflictItemClass.item_id).where(matches))
+
+
+def _classes_of_units(unit_ids: list[int]) -> set[tuple[int, int, bool]]:
+    if not unit_ids:
+        return set()
+    found = {(m, 1 if d == "increase" else -1, True) for m, d in db.session.execute(
+        select(Incentive.metric_id, Incentive.direction).where(Incentive.unit_id.in_(unit_ids),
+                                                               Incentive.active.is_(True)).distinct())}
+    contributing = select(kr_contributors.c.key_result_id).where(kr_contributors.c.unit_id.in_(unit_ids))
+    found |= {(m, 1 if t > b else -1, False) for m, t, b in db.session.execute(
+        select(KeyResult.metric_id, KeyResult.target, KeyResult.baseline).join(Objective).join(Cycle)
+        .where(Cycle.ends_on >= local_today(),
+               or_(KeyResult.accountable_unit_id.in_(unit_ids), KeyResult.id.in_(contributing))))}
+    return found
+
+
+def can_view(user, item: ConflictItem) -> bool:
+    """A unit leader opens only the items their units take part in (core.policy says whose those are)."""
+    scope = policy.conflict_unit_scope(user)
+    return scope is None or item.id in visible_item_ids(scope, [item.id])
+
+
+def visible_item_ids(unit_ids: list[int] | None, item_ids) -> set[int]:
+    """Of item_ids, those these units may open (all when unit_ids is None)."""
+    item_ids = set(item_ids)
+    clause = visible_items_clause(unit_ids)
+    if clause is None or not item_ids:
+        return item_ids
+    return set(db.session.scalars(select(ConflictItem.id).where(ConflictItem.id.in_(item_ids), clause)))
+
+
+# -- the pairs behind an item, on demand -------------------------------------------------------
+
+@dataclass(frozen=True)
+class EvidencePair:
+    first: str
+    second: str
+    kind: str
+    severity: float
+    block: int  # index into the item's blocks
+
+
+def item_evidence(item: ConflictItem, limit: int = 50, offset: int = 0) -> tuple[list[EvidencePair], int]:
+    """A page of the pairs of goals the item stands for, worst first, and their total. Only the
+    requested page is produced: within a block, goals sorted by weight give pairs in falling
+    severity, so a heap walks the blocks' pairs in order without building all of them."""
+    blocks = [b for b in item.block_list if item.level == "tension" or b["kind"] != "tension"]
+    goals = _class_goals({key for b in blocks for key in (b["a"], b["b"])})
+    sides = [(sorted(goals.get(b["a"], ()), key=lambda g: (-g[1], g[0])),
+              sorted(goals.get(b["b"], ()), key=lambda g: (-g[1], g[0]))) for b in blocks]
+    total = sum(len(a) * len(b) for a, b in sides)
+    heap, seen = [], set()
+
+    def push(index, i, j):
+        a, b = sides[index]
+        if i < len(a) and j < len(b) and (index, i, j) not in seen:
+            seen.add((index, i, j))
+            severity = a[i][1] * b[j][1] * blocks[index]["strength"]
+            heapq.heappush(heap, (-severity, a[i][0], b[j][0], index, i, j))
+
+    for index in range(len(blocks)):
+        push(index, 0, 0)
+    found = []
+    while heap and len(found) < offset + limit:
+        negative, first, second, index, i, j = heapq.heappop(heap)
+        found.append(EvidencePair(first, second, blocks[index]["kind"], -negative, index))
+        push(index, i + 1, j)
+        push(index, i, j + 1)
+    return found[offset:offset + limit], total
+
+
+def _class_goals(keys: set[str]) -> dict[str, list[tuple[str, float]]]:
+    """Goal labels and weights of the given classes ("I:<metric>:+"), in two queries."""
+    wanted, guards = defaultdict(set), {}
+    for key in keys:
+        base, _, guard = key.partition("@")
+        guard = guard.rstrip("<>=")
+        kind, metric, sign = base[0], base[2:-2], base[-1]
+        wanted[kind].add((metric, 1 if sign == "+" else -1))
+        if guard:
+            guards[(metric, 1 if sign == "+" else -1)] = guard
+    metric_ids = dict(db.session.execute(select(Metric.key, Metric.id)).all())
+    by_id = {v: k for k, v in metric_ids.items()}
+    goals = defaultdict(list)
+    if wanted["I"]:
+        ids = [metric_ids[m] for m, _ in wanted["I"] if m in metric_ids]
+        for name, metric_id, direction, weight, unit_name, guard_id, comparator in db.session.execute(
+                select(Incentive.name, Incentive.metric_id, Incentive.direction, Incentive.weight, Unit.name,
+                       Incentive.guard_metric_id, Incentive.guard_comparator).join(Unit, Incentive.unit_id == Unit.id)
+                .where(Incentive.active.is_(True), Incentive.metric_id.in_(ids))):
+            sign = 1 if direction == "increase" else -1
+            if (by_id[metric_id], sign) in wanted["I"]:
+                guard = (by_id.get(guard_id), comparator or ">=") if guard_id else (None, "")
+                goals[grouping_rules.class_key(by_id[metric_id], sign, True, *guard)].append(
+                    (f"{unit_name}: {name}", weight))
+    if wanted["K"]:
+        ids = [metric_ids[m] for m, _ in wanted["K"] if m in metric_ids]
+        for row in _current_key_results(local_today(), metric_ids=ids):
+            sign = 1 if row.target > row.baseline else -1
+            if (by_id[row.metric_id], sign) in wanted["K"]:
+                goals[grouping_rules.class_key(by_id[row.metric_id], sign, False)].append(
+                    (f"{row.title} ({row.objective})", row.share))
+    return goals
+
+
+# -- what leadership decides -------------------------------------------------------------------
+
+ACTIONS = {
+    # action: (new status, note required, button, what happened)
+    "acknowledge": ("acknowledged", False, "Acknowledge", "Acknowledged"),
+    "review": ("in_review", False, "Send to the next priority review", "Sent to the next priority review"),
+    "accept": ("accepted", True, "Accept as a deliberate trade-off", "Accepted as a deliberate trade-off"),
+    "resolve": ("resolved", True, "Resolve with a decision", "Resolved with a decision"),
+    "reopen": ("open", False, "Reopen", "Reopened"),
+}
+
+
+def act_on_item(item: ConflictItem, action: str, actor, note: str = "", meeting=None) -> None:
+    """meeting: for "review", the review it goes to (the next scheduled one when not given)."""
+    if action not in ACTIONS:
+        raise ServiceError(f"Unknown action {action!r}.")
+    status, needs_note, _, _ = ACTIONS[action]
+    note = note.strip()
+    if needs_note and not note:
+        what = "why the trade-off is accepted" if action == "accept" else "the decision"
+        raise ServiceError(f"Say {what}.", field="note")
+    if action == "reopen" and item.settled_by_id is not None and item.status in ("resolved", "accepted"):
+        raise ServiceError("A review decision settled this conflict; only a later decision in a review reopens it.")
+    now = utcnow()
+    if action == "review":
+        meeting = meeting or _next_review(now)
+        if meeting is None:
+            raise ServiceError("There is no upcoming priority review to send this to; plan one first.")
+        item.review_meeting = meeting
+    elif action != "acknowledge":
+        item.review_meeting = None
+    item.status = status
+    item.resolved_at = now if status in ("resolved", "accepted") else None
+    item.re_review_on = local_today() + timedelta(days=TRADE_OFF_REVIEW_DAYS) if action == "accept" else None
+    if action == "reopen":
+        item.settled_by = None
+    if note:
+        item.note = note
+    item.events.append(ConflictItemEvent(at=now, actor=actor, action=action, note=note))
+    flush_or_stale("This conflict was updated meanwhile (a scan or another executive). Nothing of yours was "
+                   "saved; look at it again and decide.")
+
+
+@operation
+def decide(item: ConflictItem, action: str, actor, note: str, seen_version: str | None) -> None:
+    """act_on_item from the item's page, as one unit of work; refused when the item changed since the
+    page showed it (seen_version), so nobody decides on what they did not see."""
+    if seen_version and seen_version.isdigit() and int(seen_version) != item.version:
+        raise StaleEdit("This conflict changed since you opened it. Nothing of yours was saved; "
+                        "look at it again and decide.")
+    act_on_item(item, action, actor, note)
+
+
+TRADE_OFF_REVIEW_DAYS = 90
+
+
+def flush_or_stale(message: str) -> None:
+    """The scheduler's refresh (or another executive) may have rewritten a conflict item since it was
+    loaded: roll back, keep nothing, and say so."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit(message) from None
+
+
+def _next_review(now: datetime):
+    from okrapp.reviews.models import ReviewMeeting
+    return db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.status == "scheduled",
+                                                         ReviewMeeting.starts_at > now)
+                             .order_by(ReviewMeeting.starts_at).limit(1))

@@ -1,0 +1,2 @@
+"""The demo organisation (Kaleva Systems Oy) loaded by `okrapp demo`, and synthetic companies for
+benchmarks."""

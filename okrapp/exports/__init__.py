@@ -1,0 +1,1 @@
+"""Exports (CSV and .xlsx) and the personal calendar feed."""

@@ -1,0 +1,295 @@
+"""Incentives, influence links and proposals. A change asks for a conflict refresh; the scheduler does it."""
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import insert, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from okrapp.incentives.rules import TEMPLATE_HEADER, Existing, SheetReport, read_kpi_sheet
+from okrapp.domain.sheets import MAX_BYTES, MAX_ROWS
+from okrapp.core.spreadsheets import csv_bytes, xlsx_bytes
+from okrapp.core.extensions import db
+from okrapp.core.formatting import counted
+from okrapp.incentives import periods
+from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink, PlanPeriod
+from okrapp.okrs.metric_models import Metric
+from okrapp.admin.models import Unit
+from okrapp.core.timeutil import utcnow
+from okrapp.core.errors import ServiceError
+from okrapp.core import policy, versioning
+from okrapp.core.transaction import operation
+from okrapp.conflicts.operations import request_refresh
+
+
+def save_incentive(incentive: Incentive | None, *, unit: Unit, name: str, metric: Metric, direction: str,
+                   weight: float, target: float | None, period: str, note: str, by, source="manual",
+                   expected_version: int | None = None) -> Incentive:
+    if not 0 < weight <= 1:
+        raise ServiceError("The weight is a share of the bonus: a number above 0 and at most 1.", field="weight")
+    if direction not in ("increase", "decrease"):
+        raise ServiceError("Choose increase or decrease.", field="direction")
+    if incentive is not None:
+        versioning.claim(incentive, expected_version, by)
+    what = _edit_sentence(incentive, name=name.strip(), weight=weight, target=target, direction=direction,
+                          metric=metric) if incentive is not None else ""
+    incentive = incentive or Incentive(created_by=by, source=source)
+    incentive.unit, incentive.name, incentive.metric = unit, name.strip(), metric
+    incentive.direction, incentive.weight, incentive.target = direction, weight, target
+    incentive.plan_period = periods.resolve(period)
+    incentive.period = incentive.plan_period.name if incentive.plan_period else ""
+    incentive.note = note.strip()
+    db.session.add(incentive)
+    db.session.flush()
+    periods.check_incentive(incentive)
+    from okrapp.reviews.decisions import note_incentive_edit
+    note_incentive_edit(incentive, what, by)
+    request_refresh()
+    return incentive
+
+
+@operation
+def retire_incentive(incentive: Incentive, by, expected_version: int | None = None) -> None:
+    versioning.claim(incentive, expected_version, by)
+    from okrapp.reviews.decisions import note_incentive_edit
+    incentive.active, incentive.retired_at = False, utcnow()
+    note_incentive_edit(incentive, "retired on the Incentives page", by)
+    db.session.flush()
+    request_refresh()
+
+
+def _edit_sentence(incentive: Incentive, *, name, weight, target, direction, metric) -> str:
+    from okrapp.core import formatting as fmt
+    parts = []
+    if name != incentive.name:
+        parts.append(f"renamed “{incentive.name}” → “{name}”")
+    if metric.id != incentive.metric_id or direction != incentive.direction:
+        parts.append(f"rewards {'raising' if direction == 'increase' else 'lowering'} {metric.name}")
+    if weight != incentive.weight:
+        parts.append(f"bonus share {fmt.percent(incentive.weight)} → {fmt.percent(weight)}")
+    if target != incentive.target:
+        parts.append(f"target {fmt.number(incentive.target)} → {fmt.number(target)}")
+    return "edited: " + "; ".join(parts) if parts else ""
+
+
+def preview_sheet(data: bytes, period: str = "") -> SheetReport:
+    """Every problem of every row, and each unit's bonus total with its active incentives in plan
+    periods overlapping the sheet's. An unknown period is the file's problem, said first."""
+    try:
+        span = periods.span(periods.known(period))
+    except ServiceError as error:
+        return SheetReport((), ((0, error.message),), ",")
+    units = set(db.session.scalars(select(Unit.name)))
+    metrics = set(db.session.scalars(select(Metric.key)))
+    existing = tuple(Existing(unit, name, metric, weight, starts or date.min, ends or date.max)
+                     for unit, name, metric, weight, starts, ends in db.session.execute(
+        select(Unit.name, Incentive.name, Metric.key, Incentive.weight, PlanPeriod.starts_on, PlanPeriod.ends_on)
+        .join(Incentive.unit).join(Incentive.metric).outerjoin(Incentive.plan_period)
+        .where(Incentive.active.is_(True))))
+    max_bytes, max_rows = sheet_limits()
+    return read_kpi_sheet(data, units, metrics, existing, max_bytes=max_bytes, max_rows=max_rows, span=span)
+
+
+def sheet_limits() -> tuple[int, int]:
+    """Bytes and rows an uploaded sheet may have (OKRAPP_IMPORT_MAX_BYTES / _ROWS override)."""
+    return (current_app.config.get("OKRAPP_IMPORT_MAX_BYTES", MAX_BYTES),
+            current_app.config.get("OKRAPP_IMPORT_MAX_ROWS", MAX_ROWS))
+
+
+def import_sheet(data: bytes, by, period: str = "") -> int:
+    """All rows or none: the sheet is validated again, as it may have changed since the preview.
+    One bulk INSERT however long the sheet, then one refresh of the findings. Returns the count."""
+    report = preview_sheet(data, period)
+    if not report.ok:
+        raise ServiceError(f"The sheet has {counted(len(report.problems), 'problem', 'problems')}; nothing was imported.")
+    units = dict(db.session.execute(select(Unit.name, Unit.id)).all())
+    metrics = dict(db.session.execute(select(Metric.key, Metric.id)).all())
+    now = utcnow()
+    plan_period = periods.resolve(period)
+    db.session.execute(insert(Incentive), [
+        {"unit_id": units[row.unit], "name": row.name, "metric_id": metrics[row.metric], "direction": row.direction,
+         "weight": row.weight, "target": row.target, "period": plan_period.name if plan_period else "",
+         "period_id": plan_period.id if plan_period else None, "source": "import",
+         "created_by_id": by.id if by else None, "created_at": now, "active": True,
+         "note": f"Imported from a KPI sheet, line {row.line}."} for row in report.rows])
+    db.session.flush()
+    request_refresh()
+    return len(report.rows)
+
+
+def sheet_template(kind: str) -> bytes:
+    """An example sheet to fill in: the columns, two rows, UTF-8 with BOM (Excel opens it right)."""
+    rows = [list(TEMPLATE_HEADER), ["Equipment Sales", "Orders per sales rep", "revenue", "increase", "40 %", "1 200"],
+            ["Customer Service", "Handling time", "csat", "decrease", "0,25", ""]]
+    if kind == "xlsx":
+        return xlsx_bytes(rows, "KPIs")
+    return csv_bytes(rows, delimiter=";")
+
+
+def save_link(link: MetricLink | None, *, source: Metric, target: Metric, sign: int, strength: float,
+              rationale: str, by, expected_version: int | None = None) -> MetricLink:
+    if source.id == target.id:
+        raise ServiceError("A metric cannot influence itself.", field="target")
+    if not 0 < strength <= 1:
+        raise ServiceError("Strength is above 0 and at most 1.", field="strength")
+    clash = db.session.scalar(select(MetricLink).where(MetricLink.source_id == source.id,
+                                                       MetricLink.target_id == target.id))
+    if clash is not None and clash is not link:
+        raise ServiceError(f"There is already a link from {source.name} to {target.name}; edit that one.",
+                           field="target")
+    if link is not None:
+        versioning.claim(link, expected_version, by)
+    link = link or MetricLink()
+    link.source, link.target, link.sign, link.strength = source, target, sign, strength
+    link.rationale, link.updated_by, link.updated_at = rationale.strip(), by, utcnow()
+    db.session.add(link)
+    db.session.flush()
+    request_refresh()
+    return link
+
+
+@operation
+def delete_link(link: MetricLink, by, expected_version: int | None = None) -> None:
+    versioning.claim(link, expected_version, by)
+    db.session.delete(link)
+    db.session.flush()
+    request_refresh()
+
+
+def propose(unit: Unit, text: str, by, incentive: Incentive | None = None, *, change: str = "other",
+            new_weight=None, new_target=None, guard_metric=None, guard_comparator="", guard_threshold=None,
+            effective_on=None) -> IncentiveProposal:
+    """A unit leader's proposal: checked like the decision it asks for, mailed to the executives,
+    and put on the next review's agenda."""
+    from okrapp.reviews import decisions
+    if not text.strip():
+        raise ServiceError("Say why you propose the change.", field="text")
+    if change != "other":
+        if incentive is None or incentive.unit_id != unit.id:
+            raise ServiceError(f"Choose one of {unit.name}'s incentives.", field="incentive")
+        decisions.check_incentive_change(change, new_weight, new_target, guard_metric, guard_comparator, guard_threshold)
+        effective_on = decisions.check_effective_date(effective_on)
+    proposal = IncentiveProposal(unit=unit, incentive=incentive, text=text.strip(), proposed_by=by,
+                                 proposed_at=utcnow(), change="" if change == "other" else change,
+                                 new_weight=new_weight if change == "weight" else None,
+                                 new_target=new_target if change == "target" else None,
+                                 guard_metric_id=guard_metric.id if change == "guardrail" else None,
+                                 guard_comparator=guard_comparator if change == "guardrail" else "",
+                                 guard_threshold=guard_threshold if change == "guardrail" else None,
+                                 effective_on=effective_on if change != "other" else None)
+    db.session.add(proposal)
+    db.session.flush()
+    decisions.notify_executives_of_proposal(proposal)
+    return proposal
+
+
+@operation
+def decide_proposal(proposal: IncentiveProposal, accepted: bool, answer: str, by) -> None:
+    """Outside a review a proposal can only be declined: accepting one changes an incentive, which
+    is a decision of the priority review, recorded there."""
+    if proposal.status != "open":
+        raise ServiceError("This proposal has already been decided.")
+    if accepted:
+        raise ServiceError("Accept a proposal in a priority review: it is on the next agenda, and accepting it "
+                           "there applies the change.")
+    proposal.status = "declined"
+    from okrapp.reviews.decisions import _tell
+    _tell(proposal.proposed_by, f"proposal:{proposal.id}:declined", "Your proposal was declined",
+          [f"Your proposal for {proposal.unit.name} was declined.", f"Why: {answer.strip() or '—'}"],
+          f"/incentives#unit-{proposal.unit_id}")
+    proposal.answer, proposal.decided_by, proposal.decided_at = answer.strip(), by, utcnow()
+    db.session.flush()
+
+
+# What the pages load and save. Each save below is one unit of work for a view to call; save_incentive,
+# save_link and propose join their caller's, so reviews, tests and the demo can compose them.
+
+def incentive_or_404(incentive_id: int) -> Incentive:
+    return db.get_or_404(Incentive, incentive_id)
+
+
+def link_or_404(link_id: int) -> MetricLink:
+    return db.get_or_404(MetricLink, link_id)
+
+
+def unit_or_404(unit_id: int) -> Unit:
+    return db.get_or_404(Unit, unit_id)
+
+
+def proposal_or_404(proposal_id: int) -> IncentiveProposal:
+    return db.get_or_404(IncentiveProposal, proposal_id)
+
+
+def metrics_by_name() -> list[Metric]:
+    return db.session.scalars(select(Metric).order_by(Metric.name)).all()
+
+
+def incentives_page(user) -> dict:
+    """The incentives and proposals of the units user may see, grouped by unit, and the metrics a
+    proposal may guard with: four queries whatever their number."""
+    units = [u for u in db.session.scalars(select(Unit).order_by(Unit.name)) if policy.can_view_incentives(user, u)]
+    visible = [u.id for u in units]
+    items = db.session.scalars(
+        select(Incentive).where(Incentive.unit_id.in_(visible))
+        .options(joinedload(Incentive.metric), joinedload(Incentive.unit), joinedload(Incentive.guard_metric),
+                 selectinload(Incentive.versions).joinedload(IncentiveVersion.changed_by))
+        .order_by(Incentive.active.desc(), Incentive.weight.desc())).all()
+    proposals = db.session.scalars(
+        select(IncentiveProposal).where(IncentiveProposal.unit_id.in_(visible))
+        .options(joinedload(IncentiveProposal.proposed_by), joinedload(IncentiveProposal.unit),
+                 joinedload(IncentiveProposal.incentive), joinedload(IncentiveProposal.guard_metric))
+        .order_by(IncentiveProposal.status != "open", IncentiveProposal.proposed_at.desc())).all()
+    by_unit = {u.id: [] for u in units}
+    for item in items:
+        by_unit[item.unit_id].append(item)
+    return {"units": units, "by_unit": by_unit, "proposals": proposals, "metrics": metrics_by_name()}
+
+
+def incentive_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:
+    """(id, name) of every unit and (id, name, unit) of every metric, as plain rows: 200 units need
+    not become 200 objects on every save."""
+    units = [tuple(row) for row in db.session.execute(select(Unit.id, Unit.name).order_by(Unit.name))]
+    metrics = [tuple(row) for row in db.session.execute(select(Metric.id, Metric.name, Metric.unit)
+                                                        .order_by(Metric.name))]
+    return units, metrics
+
+
+def import_choices() -> tuple[list[Metric], list[Unit]]:
+    """The metric keys and unit names the import page lists."""
+    return metrics_by_name(), db.session.scalars(select(Unit).order_by(Unit.name)).all()
+
+
+def proposal_choices(unit: Unit) -> tuple[dict[int, Incentive], dict[int, Metric]]:
+    """By id: the unit's active incentives a proposal may change, and the metrics it may guard with."""
+    own = {i.id: i for i in db.session.scalars(select(Incentive).where(Incentive.unit_id == unit.id,
+                                                                       Incentive.active.is_(True)))}
+    return own, {m.id: m for m in metrics_by_name()}
+
+
+def links_by_metric() -> dict[Metric, list[MetricLink]]:
+    """Every influence link under its source metric, by name, the strongest first."""
+    items = db.session.scalars(select(MetricLink).options(joinedload(MetricLink.source), joinedload(MetricLink.target),
+                                                          joinedload(MetricLink.updated_by))).all()
+    by_metric = {}
+    for link in sorted(items, key=lambda l: (l.source.name, -l.strength)):
+        by_metric.setdefault(link.source, []).append(link)
+    return by_metric
+
+
+@operation
+def submit_incentive(incentive: Incentive | None, *, unit_id: int, metric_id: int, **fields) -> Incentive:
+    """The incentive form's save, with the unit and metric it chose (see save_incentive)."""
+    unit = db.session.get(Unit, unit_id)
+    return save_incentive(incentive, unit=unit, metric=db.session.get(Metric, metric_id), **fields)
+
+
+@operation
+def submit_link(link: MetricLink | None, *, source_id: int, target_id: int, **fields) -> MetricLink:
+    """The influence link form's save, with the metrics it chose (see save_link)."""
+    source = db.session.get(Metric, source_id)
+    return save_link(link, source=source, target=db.session.get(Metric, target_id), **fields)
+
+
+@operation
+def submit_proposal(unit: Unit, text: str, by, incentive: Incentive | None = None, **change) -> IncentiveProposal:
+    """A unit leader's proposal from the Incentives page (see propose)."""
+    return propose(unit, text, by, incentive, **change)

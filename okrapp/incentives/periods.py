@@ -1,0 +1,78 @@
+"""Plan periods in the database, and the plan rules (domain.plan_periods) applied to what is stored:
+the form, the sheet import and the API check a unit's bonus plan the same way."""
+from datetime import date
+
+from sqlalchemy import func, select
+
+from okrapp.admin.models import Unit
+from okrapp.core.errors import ServiceError
+from okrapp.core.extensions import db
+from okrapp.domain.plan_periods import Planned, overruns, rewarded_twice, span_of
+from okrapp.incentives.models import Incentive, PlanPeriod
+from okrapp.okrs.metric_models import Metric
+
+UNDATED = "Name a year (2027), a half (2027 H1), a quarter (2027 Q3) or a period an admin has dated."
+
+
+def resolve(name: str) -> PlanPeriod | None:
+    """The period a typed name means: one defined already (in any letter case), or a year, half or
+    quarter created with its dates on first use. None for no name; a ServiceError for an unknown one."""
+    period = known(name)
+    if period is not None and period.id is None:
+        db.session.add(period)
+        db.session.flush()
+    return period
+
+
+def known(name: str) -> PlanPeriod | None:
+    """The period a name means, without creating it: a preview reads and writes nothing."""
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    found = db.session.scalar(select(PlanPeriod).where(func.lower(PlanPeriod.name) == name.lower()))
+    if found is not None:
+        return found
+    dates = span_of(name)
+    if dates is None:
+        raise ServiceError(f"“{name}” is not a plan period. {UNDATED}", field="period")
+    return PlanPeriod(name=name, starts_on=dates[0], ends_on=dates[1])
+
+
+def span(period: PlanPeriod | None) -> tuple[date, date]:
+    """An undated or missing period runs always, as every incentive did before periods had dates."""
+    if period is None or not period.dated:
+        return date.min, date.max
+    return period.starts_on, period.ends_on
+
+
+def stored_plan(unit_names: set[str], leave_out: int | None = None) -> list[Planned]:
+    """The active incentives of these units, as the plan rules read them (one query)."""
+    if not unit_names:
+        return []
+    rows = db.session.execute(
+        select(Unit.name, Incentive.id, Incentive.name, Metric.key, Incentive.weight, PlanPeriod.starts_on,
+               PlanPeriod.ends_on)
+        .join(Incentive.unit).join(Incentive.metric).outerjoin(Incentive.plan_period)
+        .where(Incentive.active.is_(True), func.lower(Unit.name).in_({u.lower() for u in unit_names})))
+    return [Planned(unit, name, metric, weight, starts or date.min, ends or date.max,
+                    ref=f"the active incentive “{name}”")
+            for unit, incentive_id, name, metric, weight, starts, ends in rows if incentive_id != leave_out]
+
+
+def plan_problems(proposed: list[Planned], leave_out: int | None = None,
+                  added_where: str = "for this incentive") -> list[str]:
+    """Every way these incentives would break their units' plans, in words."""
+    existing = stored_plan({p.unit for p in proposed}, leave_out)
+    problems = [overrun.message(added_where) for overrun in overruns(existing, proposed)]
+    problems += [f"metric “{row.metric}” is rewarded twice in {row.unit} in overlapping periods "
+                 f"(also by {earlier.ref})" for row, earlier in rewarded_twice(existing, proposed)]
+    return problems
+
+
+def check_incentive(incentive: Incentive) -> None:
+    """Refuse a saved incentive that would break its unit's plan (the form's and the API's rule)."""
+    starts, ends = span(incentive.plan_period)
+    row = Planned(incentive.unit.name, incentive.name, incentive.metric.key, incentive.weight, starts, ends)
+    problems = plan_problems([row], leave_out=incentive.id) if incentive.active else []
+    if problems:
+        raise ServiceError(problems[0], field="weight" if "bonus shares" in problems[0] else "metric")

@@ -1,0 +1,26 @@
+"""All models, importable from one place so Alembic and the app see the same metadata."""
+from okrapp.board.models import BoardSummary, SummaryDelivery, SummaryNote, SummaryRecipient, SummarySchedule
+from okrapp.conflicts.models import ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState
+from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink, PlanPeriod
+from okrapp.okrs.metric_models import Metric, MetricValue, MetricWeek
+from okrapp.core.models import JobRun, OutboxMessage, SchedulerState, apscheduler_jobs
+from okrapp.reviews.models import (
+    Pilot, ReviewDecision, ReviewMeeting, ReviewSchedule, decision_items, meeting_attendees, pilot_key_results,
+    pilot_units, schedule_participants)
+from okrapp.okrs.models import (
+    CheckIn, Cycle, KeyResult, Objective, ObjectiveWeek, RankChange, TargetChange, kr_contributors)
+from okrapp.admin.models import UNIT_KINDS, Unit, unit_leaders
+from okrapp.accounts.models import ROLES, ApiToken, AuthEvent, LoginThrottle, User
+
+__all__ = [
+    "ObjectiveWeek",
+    "BoardSummary", "SummaryDelivery", "SummaryNote", "SummaryRecipient", "SummarySchedule",
+    "JobRun", "OutboxMessage", "SchedulerState", "apscheduler_jobs", "meeting_attendees",
+    "ReviewDecision", "ReviewMeeting", "ReviewSchedule",
+    "schedule_participants", "Pilot", "decision_items", "pilot_key_results", "pilot_units", "TargetChange",
+    "IncentiveVersion",
+    "ConflictItem", "ConflictItemClass", "ConflictItemEvent", "ConflictScanState",
+    "Incentive", "IncentiveProposal", "MetricLink", "PlanPeriod",
+    "AuthEvent", "LoginThrottle", "CheckIn", "Cycle", "KeyResult", "Metric", "MetricWeek", "Objective", "RankChange",
+    "ApiToken", "MetricValue", "ROLES", "UNIT_KINDS", "Unit", "User", "kr_contributors", "unit_leaders",
+]

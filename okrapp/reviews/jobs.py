@@ -1,0 +1,50 @@
+"""The reviews' scheduled work: meetings planned ahead, reminders, agendas, and incentive changes
+decided in reviews taking effect on their date."""
+from datetime import datetime
+
+from okrapp.core.background.jobs import Job, today_period
+from okrapp.core.extensions import db
+from okrapp.reviews import decisions
+from okrapp.reviews import operations as reviews
+from okrapp.reviews.models import ReviewMeeting
+
+
+def _plan(period: str) -> str:
+    return f"{len(reviews.plan_meetings())} meeting(s) planned"
+
+
+def _meetings(select_due):
+    def due(now: datetime) -> list[str]:
+        return [f"meeting-{m.id}" for m in select_due(now)]
+    return due
+
+
+def _meeting(period: str) -> ReviewMeeting:
+    meeting = db.session.get(ReviewMeeting, int(period.removeprefix("meeting-")))
+    if meeting is None:
+        raise ValueError(f"no meeting for period {period!r}")
+    return meeting
+
+
+def _remind(period: str) -> str:
+    return f"{reviews.send_reminders(_meeting(period))} reminder(s) queued"
+
+
+def _agenda(period: str) -> str:
+    agenda = reviews.generate_agenda(_meeting(period))
+    return f"agenda with {len(agenda['priorities'])} priorities"
+
+
+def _apply_incentive_changes(period: str) -> str:
+    return f"{decisions.apply_due_versions()} incentive change(s) took effect"
+
+
+def jobs() -> list[Job]:
+    return [
+        Job("reviews.plan", "Create review meetings ahead and invite participants", today_period, _plan),
+        Job("reviews.remind", "Remind unit leaders to check in before a review",
+            _meetings(reviews.reminder_due), _remind),
+        Job("reviews.agenda", "Generate the agenda the day before a review", _meetings(reviews.agenda_due), _agenda),
+        Job("incentives.apply", "Apply incentive changes decided earlier whose date has come", today_period,
+            _apply_incentive_changes),
+    ]

@@ -1,0 +1,29 @@
+"""A month has one way to be written: 2026-10. Another spelling of the same month (2026-010, 2026-+10)
+would be a period of its own and send the board the same month's summary a second time."""
+import pytest
+from sqlalchemy import func, select
+
+from okrapp.core.extensions import db
+from okrapp.board.models import BoardSummary
+from okrapp.core.errors import ServiceError
+from okrapp.board import operations as board
+
+from tests.board.test_board import company  # noqa: F401  (the fixture)
+
+
+@pytest.mark.parametrize("spelling", ["2026-010", "2026-+10", " 2026-10", "2026-10 ", "02026-10"])
+def test_another_spelling_of_a_sent_month_is_not_a_second_summary(runner, company, spelling):
+    assert runner.invoke(args=["board-summary", "send", "--period", "2026-10"]).exit_code == 0
+    result = runner.invoke(args=["jobs", "run", "board.summary", "--period", spelling])
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(BoardSummary)) == 1, result.output
+    with pytest.raises(ServiceError, match="looks like 2026-10"):
+        board.period_title(spelling)
+
+
+def test_another_spelling_of_a_cycle_period_is_refused(runner, company):
+    cycle_id = company["cycle"].id
+    assert board.period_title(f"cycle-{cycle_id}") == "end of 2026 Q4"
+    for spelling in (f"cycle-0{cycle_id}", f"cycle-+{cycle_id}", f"cycle-{cycle_id} "):
+        with pytest.raises(ServiceError):
+            board.period_title(spelling)
