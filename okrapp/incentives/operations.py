@@ -1,17 +1,16 @@
 """Incentives, influence links and proposals. A change asks for a conflict refresh; the scheduler does it."""
-from datetime import date
 
 from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from okrapp.incentives.rules import TEMPLATE_HEADER, Existing, SheetReport, read_kpi_sheet
+from okrapp.incentives.rules import TEMPLATE_HEADER, SheetReport, read_kpi_sheet
 from okrapp.domain.sheets import MAX_BYTES, MAX_ROWS
 from okrapp.core.spreadsheets import csv_bytes, xlsx_bytes
 from okrapp.core.extensions import db
 from okrapp.core.formatting import counted
 from okrapp.incentives import periods
-from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink, PlanPeriod
+from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink
 from okrapp.okrs.metric_models import Metric
 from okrapp.admin.models import Unit
 from okrapp.core.timeutil import utcnow
@@ -80,11 +79,7 @@ def preview_sheet(data: bytes, period: str = "") -> SheetReport:
         return SheetReport((), ((0, error.message),), ",")
     units = set(db.session.scalars(select(Unit.name)))
     metrics = set(db.session.scalars(select(Metric.key)))
-    existing = tuple(Existing(unit, name, metric, weight, starts or date.min, ends or date.max)
-                     for unit, name, metric, weight, starts, ends in db.session.execute(
-        select(Unit.name, Incentive.name, Metric.key, Incentive.weight, PlanPeriod.starts_on, PlanPeriod.ends_on)
-        .join(Incentive.unit).join(Incentive.metric).outerjoin(Incentive.plan_period)
-        .where(Incentive.active.is_(True))))
+    existing = tuple(periods.stored_plan())
     max_bytes, max_rows = sheet_limits()
     return read_kpi_sheet(data, units, metrics, existing, max_bytes=max_bytes, max_rows=max_rows, span=span)
 

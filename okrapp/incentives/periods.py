@@ -45,34 +45,30 @@ def span(period: PlanPeriod | None) -> tuple[date, date]:
     return period.starts_on, period.ends_on
 
 
-def stored_plan(unit_names: set[str], leave_out: int | None = None) -> list[Planned]:
-    """The active incentives of these units, as the plan rules read them (one query)."""
-    if not unit_names:
-        return []
-    rows = db.session.execute(
-        select(Unit.name, Incentive.id, Incentive.name, Metric.key, Incentive.weight, PlanPeriod.starts_on,
-               PlanPeriod.ends_on)
-        .join(Incentive.unit).join(Incentive.metric).outerjoin(Incentive.plan_period)
-        .where(Incentive.active.is_(True), func.lower(Unit.name).in_({u.lower() for u in unit_names})))
+def stored_plan(unit_names: set[str] | None = None, leave_out: int | None = None) -> list[Planned]:
+    """The active incentives (of these units, when named) as the plan rules read them, in one query."""
+    query = (select(Unit.name, Incentive.id, Incentive.name, Metric.key, Incentive.weight, PlanPeriod.starts_on,
+                    PlanPeriod.ends_on)
+             .join(Incentive.unit).join(Incentive.metric).outerjoin(Incentive.plan_period)
+             .where(Incentive.active.is_(True)))
+    if unit_names is not None:
+        query = query.where(func.lower(Unit.name).in_({u.lower() for u in unit_names}))
     return [Planned(unit, name, metric, weight, starts or date.min, ends or date.max,
                     ref=f"the active incentive “{name}”")
-            for unit, incentive_id, name, metric, weight, starts, ends in rows if incentive_id != leave_out]
-
-
-def plan_problems(proposed: list[Planned], leave_out: int | None = None,
-                  added_where: str = "for this incentive") -> list[str]:
-    """Every way these incentives would break their units' plans, in words."""
-    existing = stored_plan({p.unit for p in proposed}, leave_out)
-    problems = [overrun.message(added_where) for overrun in overruns(existing, proposed)]
-    problems += [f"metric “{row.metric}” is rewarded twice in {row.unit} in overlapping periods "
-                 f"(also by {earlier.ref})" for row, earlier in rewarded_twice(existing, proposed)]
-    return problems
+            for unit, incentive_id, name, metric, weight, starts, ends in db.session.execute(query)
+            if incentive_id != leave_out]
 
 
 def check_incentive(incentive: Incentive) -> None:
-    """Refuse a saved incentive that would break its unit's plan (the form's and the API's rule)."""
-    starts, ends = span(incentive.plan_period)
-    row = Planned(incentive.unit.name, incentive.name, incentive.metric.key, incentive.weight, starts, ends)
-    problems = plan_problems([row], leave_out=incentive.id) if incentive.active else []
-    if problems:
-        raise ServiceError(problems[0], field="weight" if "bonus shares" in problems[0] else "metric")
+    """Refuse a saved incentive that would break its unit's plan (the form's and the API's rule): the
+    share on the weight field, a metric rewarded twice on the metric field."""
+    if not incentive.active:
+        return
+    row = Planned(incentive.unit.name, incentive.name, incentive.metric.key, incentive.weight,
+                  *span(incentive.plan_period))
+    existing = stored_plan({row.unit}, leave_out=incentive.id)
+    if over := overruns(existing, [row]):
+        raise ServiceError(over[0].message("for this incentive"), field="weight")
+    if twice := rewarded_twice(existing, [row]):
+        raise ServiceError(f"metric “{row.metric}” is rewarded twice in {row.unit} in overlapping periods "
+                           f"(also by {twice[0][1].ref})", field="metric")

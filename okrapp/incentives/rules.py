@@ -47,18 +47,6 @@ class SheetRow:
 
 
 @dataclass(frozen=True)
-class Existing:
-    """An active incentive already stored, with its plan period's dates: the sheet adds to it where
-    the periods overlap (undated: always)."""
-    unit: str
-    name: str
-    metric: str
-    weight: float
-    starts_on: date = date.min
-    ends_on: date = date.max
-
-
-@dataclass(frozen=True)
 class UnitTotal:
     unit: str
     existing: float  # share paid by active incentives in periods overlapping the sheet's
@@ -83,11 +71,12 @@ class SheetReport(LineProblems):
     totals: tuple[UnitTotal, ...] = ()
 
 
-def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str], existing: tuple[Existing, ...] = (),
+def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str], existing: tuple[Planned, ...] = (),
                    max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS,
                    span: tuple[date, date] = (date.min, date.max)) -> SheetReport:
     """Validate every row; units and metrics are the names and keys that exist (units match
-    case-insensitively and come back with the existing spelling); span is the sheet's plan period."""
+    case-insensitively and come back with the existing spelling); existing are the active incentives
+    (with their plan periods' dates), span the sheet's plan period: the sheet adds to those it overlaps."""
     try:
         table = read_table(data, max_bytes=max_bytes, max_rows=max_rows)
     except SheetError as error:
@@ -100,12 +89,11 @@ def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str], existing: tu
         return SheetReport((), tuple((1, f"missing column “{TEMPLATE_HEADER[list(COLUMNS).index(key)]}”{hint}")
                                      for key in missing), table.delimiter, table.kind)
     rows, problems = _rows(table, header, {u.lower(): u for u in units}, metrics)
-    existing = tuple(e for e in existing if overlap((e.starts_on, e.ends_on), span))
-    planned = [Planned(row.unit, row.name, row.metric, row.weight, *span, ref=f"line {row.line}") for row in rows]
-    before = [Planned(e.unit, e.name, e.metric, e.weight, e.starts_on, e.ends_on, ref=f"the active incentive “{e.name}”")
-              for e in existing]
-    problems += _clashes(rows, existing, planned, before)
-    over = overruns(before, planned)
+    existing = [e for e in existing if overlap(e.span, span)]
+    planned = {Planned(row.unit, row.name, row.metric, row.weight, *span, ref=f"line {row.line}"): row.line
+               for row in rows}
+    problems += _clashes(rows, existing, planned)
+    over = overruns(existing, list(planned))
     totals = _totals(rows, existing, {o.unit.lower() for o in over})
     problems += [(0, o.message()) for o in over]
     if not rows and not problems:
@@ -181,21 +169,19 @@ def _shown(cell) -> str:
     return f"{cell:g}" if isinstance(cell, float) else str(cell)
 
 
-def _clashes(rows: list[SheetRow], existing: tuple[Existing, ...], planned: list[Planned],
-             before: list[Planned]) -> list[tuple[int, str]]:
+def _clashes(rows: list[SheetRow], existing: list[Planned], planned: dict[Planned, int]) -> list[tuple[int, str]]:
     """A KPI that exists already in an overlapping period, and one metric rewarded twice in one unit
     (in the sheet or together with an active incentive): the second would double the push on the
-    same number."""
+    same number. planned: the sheet's rows as the plan rules read them, with their lines."""
     names = {(e.unit.lower(), e.name.lower()) for e in existing}
     problems = [(row.line, f"{row.unit} already has an active incentive “{row.name}”")
                 for row in rows if (row.unit.lower(), row.name.lower()) in names]
-    lines = {id(p): row.line for p, row in zip(planned, rows)}
-    problems += [(lines[id(row)], f"metric “{row.metric}” is rewarded twice in {row.unit} (also by {earlier.ref})")
-                 for row, earlier in rewarded_twice(before, planned)]
+    problems += [(planned[row], f"metric “{row.metric}” is rewarded twice in {row.unit} (also by {earlier.ref})")
+                 for row, earlier in rewarded_twice(existing, list(planned))]
     return problems
 
 
-def _totals(rows: list[SheetRow], existing: tuple[Existing, ...], over: set[str]) -> tuple[UnitTotal, ...]:
+def _totals(rows: list[SheetRow], existing: list[Planned], over: set[str]) -> tuple[UnitTotal, ...]:
     added, before = defaultdict(float), defaultdict(float)
     for row in rows:
         added[row.unit] += row.weight

@@ -66,8 +66,9 @@ def test_an_unknown_period_is_named_in_the_preview(login, delivery, executive):
 
 def test_two_incentives_of_one_year_over_100_percent_are_refused_by_the_operation(delivery, executive):
     save(delivery, executive, 0.6, "2027")
-    with pytest.raises(ServiceError, match="110 %"):
+    with pytest.raises(ServiceError, match="110 %") as refused:
         save(delivery, executive, 0.5, "2027", key="nps")
+    assert refused.value.field == "weight"
 
 
 def test_exactly_100_percent_is_accepted_and_101_is_not(delivery, executive):
@@ -87,8 +88,9 @@ def test_a_year_and_its_first_half_count_together(delivery, executive):
 def test_the_same_metric_in_2026_and_2027_is_accepted_and_twice_in_2027_is_not(delivery, executive):
     save(delivery, executive, 0.3, "2026")
     save(delivery, executive, 0.3, "2027")
-    with pytest.raises(ServiceError, match="rewarded twice"):
+    with pytest.raises(ServiceError, match="rewarded twice") as refused:
         save(delivery, executive, 0.2, "2027 Q2")
+    assert refused.value.field == "metric"
 
 
 def test_an_unknown_period_is_refused_on_the_form_field(delivery, executive):
