@@ -49,7 +49,7 @@ class BoardSummary(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     covers_from = mapped_column(DateTime, nullable=True)
     covers_to = mapped_column(DateTime, nullable=False)
-    figures: Mapped[str] = mapped_column(Text)  # JSON of domain.summary.SummaryFigures
+    figures: Mapped[str] = mapped_column(Text)  # JSON of board.rules.SummaryFigures
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
     created_at = mapped_column(DateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""Conflict items as stored: one row per cause (okrapp.domain.conflict_items), with its lifecycle.
+"""Conflict items as stored: one row per cause (conflicts.rules.items), with its lifecycle.
 
 The pairs behind an item are not stored: its blocks (pairs of goal classes, with kind, strength
 and paths) are kept as JSON, and the pairs are expanded from them on demand. So the tables grow
@@ -46,7 +46,7 @@ class ConflictItem(db.Model):
     kinds: Mapped[str] = mapped_column(String(60), default="")  # "direct,indirect"
     pairs: Mapped[int] = mapped_column(Integer, default=0)
     tension_pairs: Mapped[int] = mapped_column(Integer, default=0)
-    blocks: Mapped[str] = mapped_column(Text, default="[]")  # JSON, strongest first; see services.conflicts
+    blocks: Mapped[str] = mapped_column(Text, default="[]")  # JSON, strongest first; see conflicts.operations
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")  # the latest decision or reason

@@ -133,7 +133,7 @@ def names(items: list[str], most: int = 3, many: tuple[str, str] = ("unit", "uni
 
 
 def conflict_summary(facts: dict) -> str:
-    """A conflict item in one sentence, from the facts a refresh stores (services.conflicts), so
+    """A conflict item in one sentence, from the facts a refresh stores (conflicts.operations), so
     each reader's language can word it: who rewards the push, and what it works against."""
     against = []
     if facts.get("key_results"):

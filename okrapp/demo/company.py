@@ -118,7 +118,8 @@ def _reviews(users, cycle, start) -> None:
     from okrapp.domain.recurrence import occurrences
     from okrapp.reviews.models import ReviewMeeting
     from okrapp.core.timeutil import utcnow
-    from okrapp.reviews.operations import add_decision, plan_meetings, rule_of, save_schedule
+    from okrapp.reviews.operations import add_decision, plan_meetings, save_schedule
+    from okrapp.reviews.planning import rule_of
     schedule = save_schedule(None, name="Leadership priority review", cadence="biweekly", weekday=3,
                              time_of_day="09:00", timezone="Europe/Helsinki", cron="", duration_minutes=90,
                              reminder_days=2, chair=users["ceo"], participants=[users[u] for u in LEADERSHIP],

@@ -1,5 +1,5 @@
 """What the exports hold: header and rows per dataset, loaded in a fixed number of queries and
-scoped by the same policy as the pages. Formatting to CSV/.xlsx lives in okrapp.exports."""
+scoped by the same policy as the pages. Formatting to CSV/.xlsx lives in core.spreadsheets."""
 import json
 import secrets
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Downloads: thin views over services.exports, formatted by okrapp.exports."""
+"""Downloads: thin views over exports.operations, written out by core.spreadsheets."""
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context

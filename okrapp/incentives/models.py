@@ -151,7 +151,7 @@ class MetricLink(db.Model):
     rationale: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at = mapped_column(DateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see models/versioned.py
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see core.models.Versioned
 
     source = relationship("Metric", foreign_keys=[source_id])
     target = relationship("Metric", foreign_keys=[target_id])

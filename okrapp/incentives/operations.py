@@ -206,9 +206,6 @@ def link_or_404(link_id: int) -> MetricLink:
     return db.get_or_404(MetricLink, link_id)
 
 
-def unit_or_404(unit_id: int) -> Unit:
-    return db.get_or_404(Unit, unit_id)
-
 
 def proposal_or_404(proposal_id: int) -> IncentiveProposal:
     return db.get_or_404(IncentiveProposal, proposal_id)

@@ -12,6 +12,7 @@ from okrapp.core.web.views import (
     committed, import_previewed, form_status, saved, sheet_download, stale_page, uploaded_sheet)
 from okrapp.reviews.decisions import COMPARATORS, describe_proposal
 from okrapp.core.errors import ServiceError, StaleEdit
+from okrapp.admin import operations as admin_operations
 from okrapp.incentives import operations as service
 from okrapp.incentives.forms import ConfirmImportForm, DecisionForm, ImportForm, IncentiveForm, LinkForm, ProposalForm
 
@@ -109,7 +110,7 @@ def confirm_import():
 @bp.post("/units/<int:unit_id>/proposals")
 @policy.require(policy.can_view)
 def propose(unit_id):
-    unit = service.unit_or_404(unit_id)
+    unit = admin_operations.unit_or_404(unit_id)
     policy.ensure(policy.can_propose_incentive_change(current_user, unit))
     form = ProposalForm()
     own, metrics = service.proposal_choices(unit)

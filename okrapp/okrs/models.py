@@ -34,7 +34,7 @@ class Objective(Versioned, db.Model):
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at = mapped_column(DateTime, default=utcnow)
-    # Pre-aggregated from its key results whenever one changes (services.aggregates), so the
+    # Pre-aggregated from its key results whenever one changes (okrs.aggregates), so the
     # dashboard never reads the check-in history: weighted progress, goal and confidence.
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     goal: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -149,7 +149,7 @@ def record_check_in(kr: KeyResult, value: float, confidence: int, comment: str, 
     refresh_current(kr)
     _flush(kr)
     aggregates.key_result_changed(kr)
-    if not source:  # a pushed value is counted once, as a metric value (services.metric_values)
+    if not source:  # a pushed value is counted once, as a metric value (okrs.metric_values)
         metric_weeks.note_value(kr.metric_id, at or now, value)
     return check_in
 

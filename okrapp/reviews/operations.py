@@ -29,7 +29,7 @@ from okrapp.core.transaction import operation
 from okrapp.reviews import decisions, planning
 from okrapp.core import versioning
 from okrapp.conflicts.operations import visible_item_ids, visible_items_clause
-from okrapp.reviews.planning import PLAN_AHEAD, rule_of  # noqa: F401  (offered here too)
+from okrapp.reviews.planning import PLAN_AHEAD
 from okrapp.okrs.operations import move_objective
 from okrapp.okrs.scoreboard import current_cycle
 
@@ -58,7 +58,7 @@ def save_schedule(schedule: ReviewSchedule | None, *, name, cadence, weekday, ti
 
 
 def plan_meetings(horizon: timedelta = PLAN_AHEAD) -> list[ReviewMeeting]:
-    """Bring every schedule's planned meetings in line with it (services.planning): create the
+    """Bring every schedule's planned meetings in line with it (reviews.planning): create the
     missing ones, move or cancel those an edit changed, invite and uninvite people. Safe to run
     twice: a meeting's slot is unique and an unchanged schedule changes nothing."""
     now = utcnow()
@@ -300,7 +300,7 @@ def carry_over(meeting: ReviewMeeting, by=None) -> int:
 
 def _cycle_states(cycle, today, previous_scores: dict) -> tuple[list, list]:
     """Objectives and key results as the agenda rules read them, from the figures kept on the rows
-    (okrapp.services.aggregates): two column queries, whatever the size of the company."""
+    (okrs.aggregates): two column queries, whatever the size of the company."""
     elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
     objectives = []
     for row in db.session.execute(select(Objective.id, Objective.title, Objective.rank, Objective.score,
@@ -349,7 +349,7 @@ def rerank(meeting: ReviewMeeting, objective: Objective, new_rank: int, by) -> N
 
 
 def add_decision(meeting: ReviewMeeting, *, kind, text, by, **fields) -> ReviewDecision:
-    """Record and apply a decision (okrapp.services.decisions holds what each kind does)."""
+    """Record and apply a decision (reviews.decisions holds what each kind does)."""
     return decisions.record(meeting, kind, text, by, **fields)
 
 

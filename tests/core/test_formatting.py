@@ -1,4 +1,4 @@
-"""okrapp.formatting: one way to write a number, a share, a size, for pages and mail alike."""
+"""okrapp.core.formatting: one way to write a number, a share, a size, for pages and mail alike."""
 from okrapp.core import formatting
 
 

@@ -12,6 +12,7 @@ from okrapp.okrs.models import Objective, RankChange
 from okrapp.reviews.models import ReviewDecision, ReviewMeeting, ReviewSchedule
 from okrapp.conflicts.operations import refresh_items
 from okrapp.reviews import operations as reviews
+from okrapp.reviews import planning
 from okrapp.incentives.operations import save_incentive
 from okrapp.okrs.operations import record_check_in
 
@@ -85,7 +86,7 @@ def test_schedule_page_plans_meetings_and_invites_with_ics(login, team, smtp):
 def test_local_time_holds_across_daylight_saving(team):
     schedule = schedule_for(team, cadence="weekly", anchor_on=date(2027, 3, 20))
     from okrapp.domain.recurrence import occurrences
-    starts = occurrences(reviews.rule_of(schedule), datetime(2027, 3, 20), datetime(2027, 4, 3))
+    starts = occurrences(planning.rule_of(schedule), datetime(2027, 3, 20), datetime(2027, 4, 3))
     assert starts == [datetime(2027, 3, 25, 7), datetime(2027, 4, 1, 6)]  # EET then EEST, both 09:00 local
 
 
@@ -135,7 +136,7 @@ def test_every_wrong_schedule_setting_is_named_at_once(login, team):
 def test_cron_schedule(team):
     schedule = schedule_for(team, cadence="cron", cron="30 8 * * mon")
     from okrapp.domain.recurrence import occurrences
-    starts = occurrences(reviews.rule_of(schedule), datetime(2026, 11, 16), datetime(2026, 11, 30, 12))
+    starts = occurrences(planning.rule_of(schedule), datetime(2026, 11, 16), datetime(2026, 11, 30, 12))
     assert starts == [datetime(2026, 11, 16, 6, 30), datetime(2026, 11, 23, 6, 30), datetime(2026, 11, 30, 6, 30)]
 
 

@@ -41,7 +41,7 @@ def register(app, *jobs: Job, on_tick: Callable[[], None] | None = None,
              on_give_up: Callable[[JobRun], None] | None = None) -> None:
     """Features name their jobs at start (create_app); core knows none of them. on_tick runs every
     minute after the sweep (its own transaction); on_give_up hears of a run that failed every attempt."""
-    hooks = app.extensions.setdefault("okrapp.jobs", {"jobs": {}, "on_tick": [], "on_give_up": []})
+    hooks = app.extensions.setdefault("okrapp.jobs", _no_hooks())
     hooks["jobs"].update({job.name: job for job in jobs})
     if on_tick is not None:
         hooks["on_tick"].append(on_tick)
@@ -49,8 +49,12 @@ def register(app, *jobs: Job, on_tick: Callable[[], None] | None = None,
         hooks["on_give_up"].append(on_give_up)
 
 
+def _no_hooks() -> dict:
+    return {"jobs": {}, "on_tick": [], "on_give_up": []}
+
+
 def _hooks() -> dict:
-    return current_app.extensions.get("okrapp.jobs", {"jobs": {}, "on_tick": [], "on_give_up": []})
+    return current_app.extensions.get("okrapp.jobs") or _no_hooks()
 
 
 def registry() -> dict[str, Job]:

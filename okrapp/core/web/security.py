@@ -9,7 +9,7 @@ from okrapp.core.formatting import file_size
 from okrapp.core.timeutil import utcnow
 
 # No inline script or style anywhere (templates use okrapp/static/style.css); mail HTML, which
-# needs inline styles, is served by its own routes with a policy of its own (board/routes.py).
+# needs inline styles, is served by its own routes with a policy of its own (board/views.py).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-src 'self'; frame-ancestors 'none'")
 HEADERS = {
