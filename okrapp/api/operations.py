@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.admin.models import Unit
 from okrapp.conflicts.models import OPEN_STATUSES, ConflictItem
-from okrapp.conflicts.operations import visible_items_clause
+from okrapp.conflicts.visibility import visible_to
 from okrapp.core import policy
 from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
@@ -88,9 +88,7 @@ def conflict_items(user, only_open: bool, limit: int, offset: int) -> tuple[int,
     statement = select(ConflictItem)
     if only_open:
         statement = statement.where(ConflictItem.status.in_(OPEN_STATUSES))
-    scope = visible_items_clause(policy.conflict_unit_scope(user))
-    if scope is not None:
-        statement = statement.where(scope)
+    statement = visible_to(user, statement)
     total = db.session.scalar(statement.with_only_columns(func.count(ConflictItem.id)))
     items = db.session.scalars(statement.order_by(ConflictItem.severity.desc(), ConflictItem.id)
                                .limit(limit).offset(offset)).all()

@@ -10,18 +10,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import selectinload
 
 from okrapp.conflicts.rules import items as grouping_rules
 from okrapp.conflicts.rules import detection as rules
-from okrapp.core import policy
 from okrapp.core.extensions import db
 from okrapp.core import formatting as fmt
 from okrapp.conflicts.models import ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState
-from okrapp.okrs.models import Cycle, KeyResult, Objective, kr_contributors
+from okrapp.okrs.models import Cycle, KeyResult, Objective
 from okrapp.incentives.models import Incentive, MetricLink
 from okrapp.okrs.metric_models import Metric
 from okrapp.admin.models import Unit
@@ -299,50 +298,6 @@ def _describe(record: ConflictItem, found: grouping_rules.Item, words: _Words, m
 
 def _same_class(c: grouping_rules.GoalClass, cause: grouping_rules.GoalClass | None) -> bool:
     return cause is not None and (c.metric, c.direction, c.is_incentive) == (cause.metric, cause.direction, True)
-
-
-# -- who sees what -----------------------------------------------------------------------------
-
-def visible_items_clause(unit_ids: list[int] | None):
-    """A where-clause for ConflictItem: the items whose goal classes one of these units takes part in
-    (its incentives, or key results it is accountable for or contributes to); None: all items."""
-    if unit_ids is None:
-        return None
-    classes = _classes_of_units(unit_ids)
-    if not classes:
-        return ConflictItem.id.is_(None)
-    matches = or_(*(and_(ConflictItemClass.metric_id == m, ConflictItemClass.direction == d,
-                         ConflictItemClass.is_incentive.is_(i)) for m, d, i in classes))
-    return ConflictItem.id.in_(select(ConflictItemClass.item_id).where(matches))
-
-
-def _classes_of_units(unit_ids: list[int]) -> set[tuple[int, int, bool]]:
-    if not unit_ids:
-        return set()
-    found = {(m, 1 if d == "increase" else -1, True) for m, d in db.session.execute(
-        select(Incentive.metric_id, Incentive.direction).where(Incentive.unit_id.in_(unit_ids),
-                                                               Incentive.active.is_(True)).distinct())}
-    contributing = select(kr_contributors.c.key_result_id).where(kr_contributors.c.unit_id.in_(unit_ids))
-    found |= {(m, 1 if t > b else -1, False) for m, t, b in db.session.execute(
-        select(KeyResult.metric_id, KeyResult.target, KeyResult.baseline).join(Objective).join(Cycle)
-        .where(Cycle.ends_on >= local_today(),
-               or_(KeyResult.accountable_unit_id.in_(unit_ids), KeyResult.id.in_(contributing))))}
-    return found
-
-
-def can_view(user, item: ConflictItem) -> bool:
-    """A unit leader opens only the items their units take part in (core.policy says whose those are)."""
-    scope = policy.conflict_unit_scope(user)
-    return scope is None or item.id in visible_item_ids(scope, [item.id])
-
-
-def visible_item_ids(unit_ids: list[int] | None, item_ids) -> set[int]:
-    """Of item_ids, those these units may open (all when unit_ids is None)."""
-    item_ids = set(item_ids)
-    clause = visible_items_clause(unit_ids)
-    if clause is None or not item_ids:
-        return item_ids
-    return set(db.session.scalars(select(ConflictItem.id).where(ConflictItem.id.in_(item_ids), clause)))
 
 
 # -- the pairs behind an item, on demand -------------------------------------------------------

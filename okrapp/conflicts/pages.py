@@ -8,7 +8,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.admin.operations import units_by_name
 from okrapp.conflicts.models import ITEM_STATUS_LABELS, OPEN_STATUSES, ConflictItem, ConflictItemEvent
-from okrapp.conflicts.operations import current_scan_state, visible_items_clause
+from okrapp.conflicts.operations import current_scan_state
+from okrapp.conflicts.visibility import visible_items_clause
 from okrapp.conflicts.rules.items import LEVELS, MAJOR_LEVELS
 from okrapp.core import policy
 from okrapp.core.extensions import db

@@ -10,7 +10,7 @@ from okrapp.conflicts.pages import LEVEL_FILTERS, STATUS_FILTERS
 from okrapp.core.web.pagination import requested_page
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.conflicts import operations as service
-from okrapp.conflicts import pages
+from okrapp.conflicts import pages, visibility
 from okrapp.core.web.validators import bounded_int
 from okrapp.conflicts.forms import ItemActionForm
 
@@ -36,7 +36,7 @@ def items():
 @policy.require(policy.can_view)
 def item(item_id):
     found = pages.item_or_404(item_id)
-    policy.ensure(service.can_view(current_user, found))
+    policy.ensure(visibility.can_view(current_user, found))
     form = ItemActionForm()
     status = 200
     if request.method == "POST":

@@ -17,7 +17,8 @@ from okrapp.incentives.models import Incentive
 from okrapp.reviews.models import Pilot, ReviewMeeting
 from okrapp.admin.models import Unit
 from okrapp.conflicts.models import OPEN_STATUSES
-from okrapp.conflicts.operations import current_scan_state, visible_item_ids, visible_items_clause
+from okrapp.conflicts.operations import current_scan_state
+from okrapp.conflicts.visibility import visible_item_ids, visible_items_clause
 from okrapp.core import policy
 from okrapp.core.timeutil import utcnow
 from okrapp.okrs.scoreboard import current_cycle, figures

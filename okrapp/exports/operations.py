@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from okrapp.core import policy
 from okrapp.domain.scoring import elapsed_share, score_key_result
 from okrapp.core.extensions import db
 from okrapp.core.ics import feed_calendar
@@ -17,7 +16,7 @@ from okrapp.reviews.models import ReviewDecision, ReviewMeeting, ReviewSchedule,
 from okrapp.accounts.models import User
 from okrapp.core.timeutil import local_today, to_local, utcnow
 from okrapp.core.transaction import operation
-from okrapp.conflicts import operations as conflict_service
+from okrapp.conflicts import visibility
 from okrapp.okrs.scoreboard import figures
 
 MAX_ROWS = 200_000
@@ -60,10 +59,8 @@ def check_ins(cycle: Cycle):
 
 def conflict_items(user):
     header = ["Item id", "Level", "Severity", "Kind", "Title", "Summary", "Status", "Pairs", "Still detected", "Note"]
-    query = select(ConflictItem).order_by(ConflictItem.severity.desc(), ConflictItem.id)
-    scope = conflict_service.visible_items_clause(policy.conflict_unit_scope(user))
-    if scope is not None:
-        query = query.where(scope)
+    query = visibility.visible_to(user, select(ConflictItem).order_by(ConflictItem.severity.desc(),
+                                                                             ConflictItem.id))
     rows = ([i.id, i.level, round(i.severity, 4), i.kind, i.title, i.summary, i.status, i.pairs,
              "yes" if i.present else "no", i.note] for i in db.session.scalars(query.limit(MAX_ROWS)))
     return header, rows

@@ -28,7 +28,7 @@ from okrapp.core.errors import ServiceError
 from okrapp.core.transaction import operation
 from okrapp.reviews import decisions, planning
 from okrapp.core import versioning
-from okrapp.conflicts.operations import visible_item_ids, visible_items_clause
+from okrapp.conflicts.visibility import visible_item_ids, visible_items_clause
 from okrapp.reviews.planning import PLAN_AHEAD
 from okrapp.okrs.operations import move_objective
 from okrapp.okrs.scoreboard import current_cycle

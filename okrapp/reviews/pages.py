@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import local_today
 from okrapp.conflicts.models import ConflictItem
-from okrapp.conflicts.operations import visible_item_ids
+from okrapp.conflicts.visibility import visible_item_ids
 from okrapp.incentives.models import Incentive, IncentiveProposal
 from okrapp.okrs.metric_models import Metric
 from okrapp.okrs.models import KeyResult, Objective, RankChange
