@@ -91,9 +91,13 @@ def sheet_limits() -> tuple[int, int]:
 
 
 def import_sheet(data: bytes, by, period: str = "") -> int:
-    """All rows or none: the sheet is validated again, as it may have changed since the preview.
+    """All rows or none: the sheet is validated again, as it may have changed since the preview, and
+    once more with its units held, so that two imports at once cannot both fill a unit's bonus.
     One bulk INSERT however long the sheet, then one refresh of the findings. Returns the count."""
     report = preview_sheet(data, period)
+    if report.ok:
+        periods.hold_units({row.unit for row in report.rows})
+        report = preview_sheet(data, period)
     if not report.ok:
         raise ServiceError(f"The sheet has {counted(len(report.problems), 'problem', 'problems')}; nothing was imported.")
     units = dict(db.session.execute(select(Unit.name, Unit.id)).all())

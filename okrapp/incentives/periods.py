@@ -2,7 +2,8 @@
 the form, the sheet import and the API check a unit's bonus plan the same way."""
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from okrapp.admin.models import Unit
 from okrapp.core.errors import ServiceError
@@ -18,9 +19,13 @@ def resolve(name: str) -> PlanPeriod | None:
     """The period a typed name means: one defined already (in any letter case), or a year, half or
     quarter created with its dates on first use. None for no name; a ServiceError for an unknown one."""
     period = known(name)
-    if period is not None and period.id is None:
-        db.session.add(period)
-        db.session.flush()
+    if period is None or period.id is not None:
+        return period
+    try:
+        with db.session.begin_nested():  # another save may create the same period at the same moment
+            db.session.add(period)
+    except IntegrityError:
+        period = db.session.scalar(select(PlanPeriod).where(func.lower(PlanPeriod.name) == period.name.lower()))
     return period
 
 
@@ -45,6 +50,14 @@ def span(period: PlanPeriod | None) -> tuple[date, date]:
     return period.starts_on, period.ends_on
 
 
+def hold_units(unit_names: set[str]) -> None:
+    """Checks of one unit's plan happen one after another: its row is locked (PostgreSQL; SQLite takes
+    its one write lock) before the stored plan is read, so two saves at once cannot each find room for
+    themselves. Held until the commit."""
+    db.session.execute(update(Unit).where(func.lower(Unit.name).in_({u.lower() for u in unit_names}))
+                       .values(name=Unit.name).execution_options(synchronize_session=False))
+
+
 def stored_plan(unit_names: set[str] | None = None, leave_out: int | None = None) -> list[Planned]:
     """The active incentives (of these units, when named) as the plan rules read them, in one query."""
     query = (select(Unit.name, Incentive.id, Incentive.name, Metric.key, Incentive.weight, PlanPeriod.starts_on,
@@ -66,6 +79,7 @@ def check_incentive(incentive: Incentive) -> None:
         return
     row = Planned(incentive.unit.name, incentive.name, incentive.metric.key, incentive.weight,
                   *span(incentive.plan_period))
+    hold_units({row.unit})
     existing = stored_plan({row.unit}, leave_out=incentive.id)
     if over := overruns(existing, [row]):
         raise ServiceError(over[0].message("for this incentive"), field="weight")
