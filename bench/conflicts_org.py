@@ -40,11 +40,11 @@ def add_incentives(users) -> dict:
     from okrapp.incentives.models import Incentive
     from okrapp.okrs.metric_models import Metric
     from okrapp.admin.models import Unit
-    from okrapp.okrs import operations as admin
+    from okrapp.okrs import operations as okr_operations
     from okrapp.reviews import operations as reviews
     from okrapp.demo.incentives import LEGACY_INCENTIVES, load_starter_links
-    admin.create_metric("On-time delivery", "%", 0, 100)  # the demo's own customer metrics
-    admin.create_metric("Invoice disputes", "per month", 0, None)
+    okr_operations.create_metric("On-time delivery", "%", 0, 100)  # the demo's own customer metrics
+    okr_operations.create_metric("Invoice disputes", "per month", 0, None)
     load_starter_links(users["executive"])
     metrics = dict(db.session.execute(select(Metric.key, Metric.id)).all())
     demo_units = sorted({row[0] for row in LEGACY_INCENTIVES})

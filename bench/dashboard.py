@@ -55,14 +55,15 @@ def build(url: str, workdir: Path, sizes: dict, then=None, **company) -> dict:
     from okrapp import create_app
     from okrapp.core.extensions import db
     from okrapp.admin.models import Unit
-    from okrapp.accounts import people as admin
+    from okrapp.accounts import people
+    from okrapp.admin import operations as admin
     from okrapp.demo.synthetic import build_company
     config = type("BenchConfig", (DevConfig,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     app = create_app(config)
     with app.app_context():
         upgrade()
         cycle = admin.save_cycle(None, "2026 Q4", date(2026, 10, 1), date(2026, 12, 31))
-        users = {role: admin.create_user(f"{role}@bench.okrapp", role.title(), role, PASSWORD)
+        users = {role: people.create_user(f"{role}@bench.okrapp", role.title(), role, PASSWORD)
                  for role in ("executive", "unit_leader", "board")}
         db.session.commit()
         started = time.perf_counter()
@@ -85,7 +86,7 @@ from sqlalchemy import event
 from werkzeug.serving import make_server
 from config import DevConfig
 from okrapp import create_app
-from okrapp.extensions import db
+from okrapp.core.extensions import db
 config = type("BenchConfig", (DevConfig,), {{"SQLALCHEMY_DATABASE_URI": {url!r}, "SECRET_KEY": "bench",
                                              "OKRAPP_BASE_URL": "http://127.0.0.1"}})
 app = create_app(config)

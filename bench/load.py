@@ -69,7 +69,8 @@ def build(url: str, workdir: Path, users: int) -> dict:
     from okrapp.core.extensions import db
     from okrapp.okrs.models import KeyResult
     from okrapp.admin.models import Unit
-    from okrapp.accounts import people as admin
+    from okrapp.accounts import people
+    from okrapp.admin import operations as admin
     from okrapp.reviews import operations as reviews
     from okrapp.demo.synthetic import build_company
     app = create_app(type("BenchConfig", (DevConfig,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
@@ -83,12 +84,12 @@ def build(url: str, workdir: Path, users: int) -> dict:
         people = {"executive": [], "unit_leader": []}
         for i in range(users):
             role = "executive" if i % 2 == 0 else "unit_leader"
-            user = admin.create_user(f"{role}{i}@bench.example", f"{role.title()} {i}", role, PASSWORD)
+            user = people.create_user(f"{role}{i}@bench.example", f"{role.title()} {i}", role, PASSWORD)
             if role == "unit_leader":
                 units[i % len(units)].leaders.append(user)
             people[role].append(user)
         for i in range(3):
-            admin.create_user(f"board{i}@bench.example", f"Board {i}", "board", PASSWORD)
+            people.create_user(f"board{i}@bench.example", f"Board {i}", "board", PASSWORD)
         db.session.flush()
         reviews.save_schedule(None, name="Weekly review", cadence="weekly", weekday=3, time_of_day="09:00",
                               timezone="Europe/Helsinki", cron="", duration_minutes=60, reminder_days=2,
