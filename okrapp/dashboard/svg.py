@@ -4,7 +4,8 @@ from html import escape
 
 from markupsafe import Markup
 
-from okrapp.core.formatting import number, percent
+from okrapp.core.formatting import day, day_month, number, percent
+from okrapp.core.timeutil import to_local
 
 INK, ACCENT, MUTED, TARGET, FORECAST = "#1d2330", "#1f5fbf", "#5b6475", "#1d7a3e", "#a45d00"
 
@@ -30,7 +31,10 @@ def history_chart(check_ins: list[tuple[datetime, float, int]], *, starts_on: da
                   target_changes: list[tuple[datetime, float, float]] = ()) -> Markup:
     """Check-in values over the cycle, with the target line (earlier targets faded up to the day
     they changed), the linear pace from baseline to target, the forecast to the cycle end, and each
-    point's confidence in its tooltip."""
+    point's confidence in its tooltip. Moments come as stored (naive UTC) and are drawn and written on
+    the organisation's days, like every other date on the page."""
+    check_ins = [(to_local(at).replace(tzinfo=None), value, confidence) for at, value, confidence in check_ins]
+    target_changes = [(to_local(at).replace(tzinfo=None), old, new) for at, old, new in target_changes]
     left, right, top, bottom = 54, 12, 14, 30
     values = [v for _, v, _ in check_ins] + [baseline, target] + ([forecast] if forecast is not None else [])
     values += [old for _, old, _ in target_changes]
@@ -57,7 +61,7 @@ def history_chart(check_ins: list[tuple[datetime, float, int]], *, starts_on: da
     for at, old, new in target_changes:  # each earlier target, faded, until the day it changed
         parts.append(f'<line x1="{x(since):.1f}" x2="{x(at):.1f}" y1="{y(old):.1f}" y2="{y(old):.1f}" stroke="{MUTED}" '
                      f'stroke-dasharray="6 4" stroke-width="1.5" class="old-target"><title>Target {number(old)} until '
-                     f'{at:%Y-%m-%d}, then {number(new)}</title></line>')
+                     f'{day(at)}, then {number(new)}</title></line>')
         since = at
     parts.append(f'<line x1="{x(since):.1f}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" stroke="{TARGET}" '
                  f'stroke-dasharray="6 4" stroke-width="1.5"><title>Target {number(target)}</title></line>')
@@ -70,12 +74,12 @@ def history_chart(check_ins: list[tuple[datetime, float, int]], *, starts_on: da
         for at, value, confidence in check_ins:
             radius = 2 + confidence / 3
             parts.append(f'<circle cx="{x(at):.1f}" cy="{y(value):.1f}" r="{radius:.1f}" fill="{ACCENT}" fill-opacity="0.7">'
-                         f'<title>{at:%Y-%m-%d}: {number(value)}, confidence {confidence}/10</title></circle>')
+                         f'<title>{day(at)}: {number(value)}, confidence {confidence}/10</title></circle>')
         if forecast is not None:
             last_at, last_value, _ = check_ins[-1]
             parts.append(f'<line x1="{x(last_at):.1f}" y1="{y(last_value):.1f}" x2="{x(end):.1f}" y2="{y(forecast):.1f}" '
                          f'stroke="{FORECAST}" stroke-dasharray="5 3" stroke-width="1.5"><title>Forecast {number(forecast)} at cycle end</title></line>')
-    parts.append(f'<text x="{left}" y="{height - 8}" font-size="11" fill="{MUTED}">{starts_on:%d %b}</text>')
-    parts.append(f'<text x="{width - right}" y="{height - 8}" font-size="11" text-anchor="end" fill="{MUTED}">{ends_on:%d %b}</text>')
+    parts.append(f'<text x="{left}" y="{height - 8}" font-size="11" fill="{MUTED}">{day_month(starts_on)}</text>')
+    parts.append(f'<text x="{width - right}" y="{height - 8}" font-size="11" text-anchor="end" fill="{MUTED}">{day_month(ends_on)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

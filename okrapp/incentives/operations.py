@@ -13,6 +13,7 @@ from okrapp.incentives import periods
 from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink
 from okrapp.okrs.metric_models import Metric
 from okrapp.admin.models import Unit
+from okrapp.admin.operations import units_by_name
 from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import ServiceError
 from okrapp.core import policy, versioning
@@ -210,7 +211,6 @@ def link_or_404(link_id: int) -> MetricLink:
     return db.get_or_404(MetricLink, link_id)
 
 
-
 def proposal_or_404(proposal_id: int) -> IncentiveProposal:
     return db.get_or_404(IncentiveProposal, proposal_id)
 
@@ -251,7 +251,7 @@ def incentive_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str, str
 
 def import_choices() -> tuple[list[Metric], list[Unit]]:
     """The metric keys and unit names the import page lists."""
-    return metrics_by_name(), db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    return metrics_by_name(), units_by_name()
 
 
 def proposal_choices(unit: Unit) -> tuple[dict[int, Incentive], dict[int, Metric]]:

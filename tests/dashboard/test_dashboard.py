@@ -215,3 +215,15 @@ def test_the_history_chart_writes_values_as_the_page_does():
                               baseline=1234.5, target=2.5, forecast=None))
     assert f"{number(3.14159)}, confidence 7/10" in chart  # 3.14, as in the check-in table
     assert f"from {number(1234.5)} towards 2.5" in chart
+
+
+def test_the_history_chart_dates_a_moment_on_the_organisations_day():
+    """A check-in at 23:30 UTC on 2 December is one of 3 December in Helsinki: the chart's point and
+    its tooltip say so, like the check-in table beside it ("3 Dec 2026, 01:30")."""
+    from okrapp.dashboard.svg import history_chart
+    at = datetime(2026, 12, 2, 23, 30)
+    chart = str(history_chart([(at, 5, 7)], starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31),
+                              baseline=1, target=9, forecast=None, target_changes=[(at, 8, 9)]))
+    assert "<title>3 Dec 2026: 5, confidence 7/10</title>" in chart
+    assert "Target 8 until 3 Dec 2026, then 9" in chart
+    assert ">1 Oct</text>" in chart and ">31 Dec</text>" in chart
