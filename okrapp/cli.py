@@ -98,7 +98,7 @@ def scan_command(file, as_json, max_depth):
             raise click.exceptions.Exit(2) from None
         result = scan(scenario, max_depth)
     else:
-        from okrapp.conflicts.operations import scan_database
+        from okrapp.conflicts.goals import scan_database
         result, scenario, _info = scan_database(max_depth)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=1, ensure_ascii=False))

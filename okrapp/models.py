@@ -1,7 +1,8 @@
 """All models, importable from one place so Alembic and the app see the same metadata."""
 from okrapp.board.models import BoardSummary, SummaryDelivery, SummaryNote, SummaryRecipient, SummarySchedule
 from okrapp.conflicts.models import ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState
-from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink, PlanPeriod
+from okrapp.incentives.models import (BonusPlan, Incentive, IncentiveProposal, IncentiveVersion, MetricLink, MetricPair,
+                                      PlanPeriod)
 from okrapp.okrs.metric_models import Metric, MetricValue, MetricWeek
 from okrapp.core.models import JobRun, OutboxMessage, SchedulerState, apscheduler_jobs
 from okrapp.reviews.models import (
@@ -20,7 +21,7 @@ __all__ = [
     "schedule_participants", "Pilot", "decision_items", "pilot_key_results", "pilot_units", "TargetChange",
     "IncentiveVersion",
     "ConflictItem", "ConflictItemClass", "ConflictItemEvent", "ConflictScanState",
-    "Incentive", "IncentiveProposal", "MetricLink", "PlanPeriod",
+    "BonusPlan", "Incentive", "IncentiveProposal", "MetricLink", "MetricPair", "PlanPeriod",
     "AuthEvent", "LoginThrottle", "CheckIn", "Cycle", "KeyResult", "Metric", "MetricWeek", "Objective", "RankChange",
     "ApiToken", "MetricValue", "ROLES", "UNIT_KINDS", "Unit", "User", "kr_contributors", "unit_leaders",
 ]

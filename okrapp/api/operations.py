@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.admin.models import Unit
-from okrapp.conflicts.models import OPEN_STATUSES, ConflictItem
+from okrapp.conflicts.models import OPEN_STATUSES, ConflictItem, current_items
 from okrapp.conflicts.visibility import visible_to
 from okrapp.core import policy
 from okrapp.core.errors import ServiceError
@@ -85,7 +85,7 @@ def incentives_visible_to(user) -> list[Incentive]:
 
 def conflict_items(user, only_open: bool, limit: int, offset: int) -> tuple[int, list[ConflictItem]]:
     """The total and one page of the items user may open, strongest first."""
-    statement = select(ConflictItem)
+    statement = select(ConflictItem).where(current_items())
     if only_open:
         statement = statement.where(ConflictItem.status.in_(OPEN_STATUSES))
     statement = visible_to(user, statement)

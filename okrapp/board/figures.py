@@ -14,7 +14,7 @@ from okrapp.board import rules
 from okrapp.domain.scoring import KeyResultFigures, elapsed_share, score_key_result, score_objective
 from okrapp.core.extensions import db
 from okrapp.okrs.models import CheckIn, KeyResult, Objective, RankChange, TargetChange
-from okrapp.conflicts.models import ConflictItem
+from okrapp.conflicts.models import ConflictItem, current_items
 from okrapp.incentives.models import Incentive
 from okrapp.reviews.models import ReviewDecision
 from okrapp.conflicts.models import OPEN_STATUSES
@@ -101,14 +101,14 @@ def in_review() -> list[rules.ConflictLine]:
 
 def _conflicts(*conditions) -> list[rules.ConflictLine]:
     return [rules.ConflictLine(i.id, i.title, i.level, i.severity, i.status, i.note, i.summary)
-            for i in db.session.scalars(select(ConflictItem).where(*conditions)
+            for i in db.session.scalars(select(ConflictItem).where(current_items(), *conditions)
                                         .order_by(ConflictItem.severity.desc(), ConflictItem.id))]
 
 
 def open_items(end: datetime) -> list[rules.OpenItem]:
     """Items open at end: seen by then, and not settled by then (still open, or settled later)."""
     rows = db.session.execute(select(ConflictItem.title, ConflictItem.level, ConflictItem.first_seen_at).where(
-        ConflictItem.first_seen_at <= end, ConflictItem.level != "tension",
+        current_items(), ConflictItem.first_seen_at <= end, ConflictItem.level != "tension",
         or_(ConflictItem.status.in_(OPEN_STATUSES), ConflictItem.resolved_at > end)))
     return [rules.OpenItem(title, level, first_seen_at) for title, level, first_seen_at in rows]
 

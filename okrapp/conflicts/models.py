@@ -55,6 +55,9 @@ class ConflictItem(db.Model):
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("review_decisions.id", ondelete="SET NULL",
                                                                  use_alter=True), nullable=True)
     re_review_on = mapped_column(Date, nullable=True)  # an accepted trade-off comes back to the agenda then
+    # a conflict the plans for this coming period would bring (None: one of today's incentives)
+    horizon_id: Mapped[int | None] = mapped_column(ForeignKey("plan_periods.id", ondelete="CASCADE"),
+                                                   nullable=True, index=True)
     first_seen_at = mapped_column(DateTime, default=utcnow, index=True)
     last_seen_at = mapped_column(DateTime, default=utcnow)
     resolved_at = mapped_column(DateTime, nullable=True)
@@ -64,6 +67,7 @@ class ConflictItem(db.Model):
     other_metric = relationship("Metric", foreign_keys=[other_metric_id])
     review_meeting = relationship("ReviewMeeting")
     settled_by = relationship("ReviewDecision", foreign_keys=[settled_by_id], post_update=True)
+    horizon = relationship("PlanPeriod")
     classes = relationship("ConflictItemClass", cascade="all, delete-orphan", back_populates="item")
     events = relationship("ConflictItemEvent", back_populates="item", order_by="ConflictItemEvent.id.desc()",
                           cascade="all, delete-orphan")
@@ -102,6 +106,11 @@ class ConflictItem(db.Model):
     @property
     def block_list(self) -> list[dict]:
         return json.loads(self.blocks or "[]")
+
+
+def current_items():
+    """The where-clause of today's items: the ones coming with a future period are listed apart."""
+    return ConflictItem.horizon_id.is_(None)
 
 
 class ConflictItemClass(db.Model):

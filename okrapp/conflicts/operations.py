@@ -10,37 +10,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import selectinload
 
 from okrapp.conflicts.rules import items as grouping_rules
+from okrapp.conflicts.goals import GoalInfo, current_key_results, database_scenario
 from okrapp.conflicts.rules import detection as rules
 from okrapp.core.extensions import db
 from okrapp.core import formatting as fmt
 from okrapp.conflicts.models import ConflictItem, ConflictItemClass, ConflictItemEvent, ConflictScanState
-from okrapp.okrs.models import Cycle, KeyResult, Objective
-from okrapp.incentives.models import Incentive, MetricLink
+from okrapp.incentives import periods
+from okrapp.incentives.models import BonusPlan, Incentive, PlanPeriod
 from okrapp.okrs.metric_models import Metric
 from okrapp.admin.models import Unit
 from okrapp.conflicts.models import OPEN_STATUSES
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.core.transaction import operation
-from okrapp.okrs import metric_weeks
 
-OBSERVATION_WEEKS = 26
 STALE_AFTER = timedelta(hours=1)  # observed conflicts move with check-ins: refresh at least this often
 PATHS_KEPT = 5  # per block, strongest first; the rest add nothing a reader can use
-
-
-@dataclass(frozen=True)
-class GoalInfo:
-    label: str
-    unit_id: int
-    unit_name: str
-    objective_id: int | None = None
 
 
 @dataclass
@@ -50,90 +41,6 @@ class RefreshReport:
     resolved_by_change: list = field(default_factory=list)
     still_open: int = 0
     skipped: bool = False  # a newer refresh had already written
-
-
-# -- reading the organisation ------------------------------------------------------------------
-
-def database_scenario(today: date | None = None, guards: dict | None = None) -> tuple[rules.Scenario, dict[str, GoalInfo]]:
-    """Active incentives and the key results of cycles not yet over, as a scenario; observations
-    are weekly means of the check-ins on the goals' metrics. Plain column selects: this runs over
-    thousands of goals."""
-    today = today or local_today()
-    metrics = dict(db.session.execute(select(Metric.id, Metric.key)).all())
-    domain_metrics = {key: rules.Metric(key, name, unit)
-                      for key, name, unit in db.session.execute(select(Metric.key, Metric.name, Metric.unit))}
-    links = tuple(rules.Link(metrics[s], metrics[t], sign, strength) for s, t, sign, strength in db.session.execute(
-        select(MetricLink.source_id, MetricLink.target_id, MetricLink.sign, MetricLink.strength)))
-    goals, info = [], {}
-    for inc_id, name, metric_id, direction, weight, unit_id, unit_name, guard_id, comparator in db.session.execute(
-            select(Incentive.id, Incentive.name, Incentive.metric_id, Incentive.direction, Incentive.weight,
-                   Unit.id, Unit.name, Incentive.guard_metric_id, Incentive.guard_comparator)
-            .join(Unit, Incentive.unit_id == Unit.id).where(Incentive.active.is_(True))):
-        goal = rules.Goal(f"INC-{inc_id}", metrics[metric_id], 1 if direction == "increase" else -1, weight,
-                          unit_name, name=name)
-        goals.append(goal)
-        if guard_id is not None and guards is not None:
-            guards[goal.id] = (metrics[guard_id], comparator or ">=")
-        info[goal.id] = GoalInfo(f"{unit_name}: {name}", unit_id, unit_name)
-    for row in _current_key_results(today):
-        goal = rules.Goal(f"KR-{row.id}", metrics[row.metric_id], 1 if row.target > row.baseline else -1, row.share,
-                          objective=row.objective, name=row.title)
-        goals.append(goal)
-        info[goal.id] = GoalInfo(f"{row.title} ({row.objective})", row.unit_id, row.unit_name, row.objective_id)
-    observations = _observations({metric_id for metric_id, key in metrics.items()
-                                  if key in {g.metric for g in goals}}, metrics)
-    scenario = rules.Scenario(domain_metrics, links, tuple(goals), tuple(observations), period_word="week")
-    return scenario, info
-
-
-@dataclass(frozen=True)
-class _KeyResultRow:
-    id: int
-    title: str
-    metric_id: int
-    baseline: float
-    target: float
-    share: float
-    objective_id: int
-    objective: str
-    unit_id: int
-    unit_name: str
-
-
-def _current_key_results(today: date, metric_ids=None) -> list[_KeyResultRow]:
-    """Each weighted by its share of its objective; cycles that have ended are not scanned.
-    metric_ids: only the key results on these metrics (their shares still count every sibling)."""
-    query = (select(KeyResult.id, KeyResult.title, KeyResult.metric_id, KeyResult.baseline, KeyResult.target,
-                    KeyResult.weight, Objective.id, Objective.title, Unit.id, Unit.name)
-             .join(Objective, KeyResult.objective_id == Objective.id).join(Cycle, Objective.cycle_id == Cycle.id)
-             .join(Unit, KeyResult.accountable_unit_id == Unit.id).where(Cycle.ends_on >= today))
-    totals_query = (select(KeyResult.objective_id, func.sum(KeyResult.weight)).join(Objective)
-                    .join(Cycle).where(Cycle.ends_on >= today).group_by(KeyResult.objective_id))
-    if metric_ids is not None:
-        query = query.where(KeyResult.metric_id.in_(metric_ids))
-        totals_query = totals_query.where(KeyResult.objective_id.in_(
-            select(KeyResult.objective_id).where(KeyResult.metric_id.in_(metric_ids))))
-    rows = db.session.execute(query).all()
-    totals = dict(db.session.execute(totals_query).all())
-    return [_KeyResultRow(r[0], r[1], r[2], r[3], r[4], r[5] / totals[r[6]], r[6], r[7], r[8], r[9]) for r in rows]
-
-
-def _observations(metric_ids: set[int], metrics: dict[int, str]) -> list[rules.Observation]:
-    since = metric_weeks.week_start(utcnow() - timedelta(weeks=OBSERVATION_WEEKS))
-    return [rules.Observation(metrics[metric_id], _iso_week(start), mean)
-            for metric_id, start, mean in metric_weeks.weekly_means(metric_ids, since)]
-
-
-def _iso_week(start) -> str:
-    day = start if isinstance(start, date) else date.fromisoformat(str(start)[:10])
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def scan_database(max_depth: int = rules.DEFAULT_MAX_DEPTH):
-    """The pair-level scan of the organisation (the CLI's view)."""
-    scenario, info = database_scenario()
-    return rules.scan(scenario, max_depth), scenario, info
 
 
 # -- the scan state ----------------------------------------------------------------------------
@@ -180,14 +87,23 @@ def refresh_if_pending(now: datetime | None = None) -> RefreshReport | None:
 
 def refresh_items(actor=None) -> RefreshReport:
     """Bring stored items in line with a fresh scan: new ones open, vanished ones are resolved by
-    change, and ones that come back reopen. Each keeps the date it was first seen."""
+    change, and ones that come back reopen. Each keeps the date it was first seen.
+    The plans for each coming period are scanned too, as the organisation would be on its first day:
+    what they would bring that today's scan does not find is kept apart, as items coming with that
+    period. Once the period starts such an item becomes one of today's, with its history."""
     scanned_at, started = utcnow(), time.perf_counter()
     seen = db.session.scalar(select(ConflictScanState.requests).where(ConflictScanState.id == 1)) or 0
     guards = {}
     scenario, info = database_scenario(guards=guards)
     grouping = grouping_rules.group(scenario, guards=guards)
     metric_ids = dict(db.session.execute(select(Metric.key, Metric.id)).all())
-    words = _Words(scenario, info)
+    today_keys = {found.key for found in grouping.items}
+    coming = []
+    for period in coming_periods():
+        coming_guards = {}
+        would_be, would_be_info = database_scenario(guards=coming_guards, horizon=period)
+        found = grouping_rules.group(would_be, guards=coming_guards).items
+        coming.append((period, [i for i in found if i.key not in today_keys], _Words(would_be, would_be_info)))
 
     state = db.session.scalar(select(ConflictScanState).where(ConflictScanState.id == 1).with_for_update()
                               .execution_options(populate_existing=True)) or scan_state()
@@ -195,13 +111,60 @@ def refresh_items(actor=None) -> RefreshReport:
     if state.scanned_at is not None and state.scanned_at > scanned_at:
         report.skipped = True
         return report
-    existing = {i.key: i for i in db.session.scalars(select(ConflictItem).options(selectinload(ConflictItem.classes)))}
     now = utcnow()
-    for found in grouping.items:
+    current, by_horizon = {}, defaultdict(dict)
+    for record in db.session.scalars(select(ConflictItem).options(selectinload(ConflictItem.classes))):
+        if record.horizon_id is None:
+            current[record.key] = record
+        else:
+            by_horizon[record.horizon_id][base_key(record.key)] = record
+    still_coming = {period.id for period, _, _ in coming}
+    for horizon_id in [h for h in by_horizon if h not in still_coming]:
+        for key, record in by_horizon.pop(horizon_id).items():
+            if key in today_keys and key not in current:  # its period started: one of today's now
+                record.key, record.horizon = key, None
+                current[key] = record
+            else:
+                by_horizon[None][key] = record
+    _reconcile(current, grouping.items, _Words(scenario, info), metric_ids, now, actor, report)
+    for period, found, words in coming:
+        _reconcile(by_horizon.pop(period.id, {}), found, words, metric_ids, now, actor, RefreshReport(), period)
+    for leftovers in by_horizon.values():
+        _reconcile(leftovers, [], None, metric_ids, now, actor, RefreshReport())
+    state.handled, state.scanned_at, state.finished_at = seen, scanned_at, utcnow()
+    state.seconds = round(time.perf_counter() - started, 3)
+    state.pairs, state.tension_pairs, state.items = grouping.pairs, grouping.tension_pairs, len(grouping.items)
+    db.session.flush()
+    return report
+
+
+def coming_periods(today: date | None = None) -> list[PlanPeriod]:
+    """Periods not yet started with a plan still to be decided or scheduled."""
+    today = today or local_today()
+    return list(db.session.scalars(select(PlanPeriod).where(
+        PlanPeriod.starts_on > today, PlanPeriod.id.in_(select(BonusPlan.period_id).where(
+            BonusPlan.status.in_(periods.COMING)))).order_by(PlanPeriod.starts_on, PlanPeriod.id)))
+
+
+def coming_key(period_id: int, key: str) -> str:
+    return f"{period_id}>{key}"
+
+
+def base_key(key: str) -> str:
+    """The item key without its coming period."""
+    return key.partition(">")[2] or key
+
+
+def _reconcile(existing: dict, found_items, words, metric_ids, now, actor, report: RefreshReport,
+               horizon: PlanPeriod | None = None) -> None:
+    """existing: {item key: record} of one list (today's, or one coming period's), updated to found_items."""
+    for found in found_items:
         record = existing.pop(found.key, None)
         is_new = record is None
         if is_new:
-            record = ConflictItem(key=found.key, first_seen_at=now, last_seen_at=now, status="open", present=True)
+            key = coming_key(horizon.id, found.key) if horizon is not None else found.key
+            record = ConflictItem(key=key, horizon=horizon, first_seen_at=now, last_seen_at=now, status="open",
+                                  present=True)
             db.session.add(record)
             report.new.append(record)
         elif not record.present:
@@ -225,11 +188,6 @@ def refresh_items(actor=None) -> RefreshReport:
                     note="No longer detected since the decision." if record.settled_by_id else
                     "No longer detected after a change."))
                 report.resolved_by_change.append(record)
-    state.handled, state.scanned_at, state.finished_at = seen, scanned_at, utcnow()
-    state.seconds = round(time.perf_counter() - started, 3)
-    state.pairs, state.tension_pairs, state.items = grouping.pairs, grouping.tension_pairs, len(grouping.items)
-    db.session.flush()
-    return report
 
 
 class _Words:
@@ -316,7 +274,7 @@ def item_evidence(item: ConflictItem, limit: int = 50, offset: int = 0) -> tuple
     requested page is produced: within a block, goals sorted by weight give pairs in falling
     severity, so a heap walks the blocks' pairs in order without building all of them."""
     blocks = [b for b in item.block_list if item.level == "tension" or b["kind"] != "tension"]
-    goals = _class_goals({key for b in blocks for key in (b["a"], b["b"])})
+    goals = _class_goals({key for b in blocks for key in (b["a"], b["b"])}, item.horizon)
     sides = [(sorted(goals.get(b["a"], ()), key=lambda g: (-g[1], g[0])),
               sorted(goals.get(b["b"], ()), key=lambda g: (-g[1], g[0]))) for b in blocks]
     total = sum(len(a) * len(b) for a, b in sides)
@@ -340,8 +298,9 @@ def item_evidence(item: ConflictItem, limit: int = 50, offset: int = 0) -> tuple
     return found[offset:offset + limit], total
 
 
-def _class_goals(keys: set[str]) -> dict[str, list[tuple[str, float]]]:
-    """Goal labels and weights of the given classes ("I:<metric>:+"), in two queries."""
+def _class_goals(keys: set[str], horizon: PlanPeriod | None = None) -> dict[str, list[tuple[str, float]]]:
+    """Goal labels and weights of the given classes ("I:<metric>:+"), in two queries; of the coming
+    period's would-be set for an item coming with it."""
     wanted, guards = defaultdict(set), {}
     for key in keys:
         base, _, guard = key.partition("@")
@@ -358,7 +317,8 @@ def _class_goals(keys: set[str]) -> dict[str, list[tuple[str, float]]]:
         for name, metric_id, direction, weight, unit_name, guard_id, comparator in db.session.execute(
                 select(Incentive.name, Incentive.metric_id, Incentive.direction, Incentive.weight, Unit.name,
                        Incentive.guard_metric_id, Incentive.guard_comparator).join(Unit, Incentive.unit_id == Unit.id)
-                .where(Incentive.active.is_(True), Incentive.metric_id.in_(ids))):
+                .where(periods.in_force(horizon.starts_on if horizon else local_today(), coming=horizon is not None),
+                       Incentive.metric_id.in_(ids))):
             sign = 1 if direction == "increase" else -1
             if (by_id[metric_id], sign) in wanted["I"]:
                 guard = (by_id.get(guard_id), comparator or ">=") if guard_id else (None, "")
@@ -366,7 +326,7 @@ def _class_goals(keys: set[str]) -> dict[str, list[tuple[str, float]]]:
                     (f"{unit_name}: {name}", weight))
     if wanted["K"]:
         ids = [metric_ids[m] for m, _ in wanted["K"] if m in metric_ids]
-        for row in _current_key_results(local_today(), metric_ids=ids):
+        for row in current_key_results(local_today(), metric_ids=ids):
             sign = 1 if row.target > row.baseline else -1
             if (by_id[row.metric_id], sign) in wanted["K"]:
                 goals[grouping_rules.class_key(by_id[row.metric_id], sign, False)].append(
@@ -399,7 +359,7 @@ def act_on_item(item: ConflictItem, action: str, actor, note: str = "", meeting=
         raise ServiceError("A review decision settled this conflict; only a later decision in a review reopens it.")
     now = utcnow()
     if action == "review":
-        meeting = meeting or _next_review(now)
+        meeting = meeting or next_review(now)
         if meeting is None:
             raise ServiceError("There is no upcoming priority review to send this to; plan one first.")
         item.review_meeting = meeting
@@ -440,7 +400,7 @@ def flush_or_stale(message: str) -> None:
         raise StaleEdit(message) from None
 
 
-def _next_review(now: datetime):
+def next_review(now: datetime):
     from okrapp.reviews.models import ReviewMeeting
     return db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.status == "scheduled",
                                                          ReviewMeeting.starts_at > now)

@@ -7,7 +7,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.admin.operations import units_by_name
-from okrapp.conflicts.models import ITEM_STATUS_LABELS, OPEN_STATUSES, ConflictItem, ConflictItemEvent
+from okrapp.conflicts.models import ITEM_STATUS_LABELS, OPEN_STATUSES, ConflictItem, ConflictItemEvent, current_items
 from okrapp.conflicts.operations import current_scan_state
 from okrapp.conflicts.visibility import visible_items_clause
 from okrapp.conflicts.rules.items import LEVELS, MAJOR_LEVELS
@@ -56,7 +56,7 @@ def item_list(user, status: str, level: str, unit_id: int | None, page_for) -> I
 
 
 def _filtered(scope: list[int] | None, status: str, unit_id: int | None):
-    query = select(ConflictItem)
+    query = select(ConflictItem).where(current_items())
     if _status_clause(status) is not None:
         query = query.where(_status_clause(status))
     if scope is not None:

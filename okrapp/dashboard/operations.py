@@ -12,7 +12,7 @@ from okrapp.domain.forecast import forecast_progress
 from okrapp.domain.scoring import ASPIRATIONAL_GOAL, Score, elapsed_share, score_from_stored, score_key_result
 from okrapp.core.extensions import db
 from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective, ObjectiveWeek, TargetChange, kr_contributors
-from okrapp.conflicts.models import ConflictItem
+from okrapp.conflicts.models import ConflictItem, current_items
 from okrapp.incentives.models import Incentive
 from okrapp.reviews.models import Pilot, ReviewMeeting
 from okrapp.admin.models import Unit
@@ -86,7 +86,7 @@ def executive_home(cycle: Cycle | None, today: date) -> Home:
     home.objectives = [ObjectiveRow(o, objective_score(o, elapsed), weeks[o.id]) for o in objectives]
     home.matrix = cross_section(objectives, elapsed)
     home.at_risk = at_risk(cycle, elapsed)
-    open_items = (ConflictItem.status.in_(OPEN_STATUSES), ConflictItem.level != "tension")
+    open_items = (current_items(), ConflictItem.status.in_(OPEN_STATUSES), ConflictItem.level != "tension")
     home.conflicts = db.session.scalars(select(ConflictItem).where(*open_items)
                                         .order_by(ConflictItem.severity.desc()).limit(TOP_CONFLICTS)).all()
     home.open_by_level = dict(db.session.execute(select(ConflictItem.level, func.count(ConflictItem.id))
@@ -176,7 +176,8 @@ def unit_page(unit: Unit, cycle: Cycle | None, today: date, show_incentives: boo
                                              .options(joinedload(Incentive.metric))
                                              .order_by(Incentive.active.desc(), Incentive.weight.desc())).all()
     page.conflicts = db.session.scalars(
-        select(ConflictItem).where(visible_items_clause([unit.id]), ConflictItem.status.in_(OPEN_STATUSES))
+        select(ConflictItem).where(current_items(), visible_items_clause([unit.id]),
+                                  ConflictItem.status.in_(OPEN_STATUSES))
         .order_by(ConflictItem.level == "tension", ConflictItem.severity.desc()).limit(20)).all()
     return page
 

@@ -11,7 +11,7 @@ from okrapp.domain.scoring import elapsed_share, score_key_result
 from okrapp.core.extensions import db
 from okrapp.core.ics import feed_calendar
 from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective
-from okrapp.conflicts.models import ConflictItem
+from okrapp.conflicts.models import ConflictItem, current_items
 from okrapp.reviews.models import ReviewDecision, ReviewMeeting, ReviewSchedule, schedule_participants
 from okrapp.accounts.models import User
 from okrapp.core.timeutil import local_today, to_local, utcnow
@@ -59,7 +59,7 @@ def check_ins(cycle: Cycle):
 
 def conflict_items(user):
     header = ["Item id", "Level", "Severity", "Kind", "Title", "Summary", "Status", "Pairs", "Still detected", "Note"]
-    query = visibility.visible_to(user, select(ConflictItem).order_by(ConflictItem.severity.desc(),
+    query = visibility.visible_to(user, select(ConflictItem).where(current_items()).order_by(ConflictItem.severity.desc(),
                                                                              ConflictItem.id))
     rows = ([i.id, i.level, round(i.severity, 4), i.kind, i.title, i.summary, i.status, i.pairs,
              "yes" if i.present else "no", i.note] for i in db.session.scalars(query.limit(MAX_ROWS)))

@@ -9,6 +9,7 @@ from okrapp.core.models import Versioned
 
 DIRECTIONS = ("increase", "decrease")
 SOURCES = ("manual", "import")
+PLAN_STATUSES = ("draft", "in_review", "approved", "in_effect", "rejected")
 
 
 class PlanPeriod(Versioned, db.Model):
@@ -30,6 +31,55 @@ class PlanPeriod(Versioned, db.Model):
         return self.starts_on is not None and self.ends_on is not None
 
 
+class BonusPlan(Versioned, db.Model):
+    """One unit's incentives for a coming period, decided as a whole before it starts: drafted (imported
+    or entered by hand), sent to a review, approved (scheduled for its start date) or rejected. It pays
+    nothing, and counts in no conflict of today, until the daily job puts it in effect on its start date."""
+
+    __tablename__ = "bonus_plans"
+    __table_args__ = (UniqueConstraint("unit_id", "period_id", name="uq_bonus_plans_unit_period"),
+                      CheckConstraint(f"status IN {PLAN_STATUSES!r}", name="status_known"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("plan_periods.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    review_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("review_meetings.id", ondelete="SET NULL"),
+                                                          nullable=True)  # sent to this review
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("review_decisions.id", ondelete="SET NULL",
+                                                               use_alter=True), nullable=True)
+    created_at = mapped_column(DateTime, default=utcnow)
+    applied_at = mapped_column(DateTime, nullable=True)  # when the daily job put it in effect
+
+    unit = relationship("Unit")
+    period = relationship("PlanPeriod")
+    review_meeting = relationship("ReviewMeeting")
+    decision = relationship("ReviewDecision", foreign_keys=[decision_id])
+    rows = relationship("Incentive", back_populates="plan", order_by="Incentive.id")
+
+    @property
+    def title(self) -> str:
+        return f"{self.unit.name} {self.period.name}"
+
+
+class MetricPair(db.Model):
+    """The metric catalogue's counterweights: a plan row rewarding `metric` (speed, volume, cost) should
+    be weighed by `counter` (quality, customer) in the same unit, or it is flagged unpaired."""
+
+    __tablename__ = "metric_pairs"
+    __table_args__ = (UniqueConstraint("metric_id", "counter_id", name="uq_metric_pairs_pair"),
+                      CheckConstraint("metric_id <> counter_id", name="not_self"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"), index=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    created_at = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    metric = relationship("Metric", foreign_keys=[metric_id])
+    counter = relationship("Metric", foreign_keys=[counter_id])
+
+
 class Incentive(Versioned, db.Model):
     """A bonus criterion or legacy KPI of one unit."""
 
@@ -49,6 +99,7 @@ class Incentive(Versioned, db.Model):
     target: Mapped[float | None] = mapped_column(Float, nullable=True)
     period: Mapped[str] = mapped_column(String(40), default="")  # the plan period's name, for lists and exports
     period_id: Mapped[int | None] = mapped_column(ForeignKey("plan_periods.id"), nullable=True, index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("bonus_plans.id"), nullable=True, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(10), default="manual")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -62,6 +113,7 @@ class Incentive(Versioned, db.Model):
 
     unit = relationship("Unit")
     plan_period = relationship("PlanPeriod")
+    plan = relationship("BonusPlan", back_populates="rows")
     metric = relationship("Metric", foreign_keys=[metric_id])
     guard_metric = relationship("Metric", foreign_keys=[guard_metric_id])
     created_by = relationship("User")

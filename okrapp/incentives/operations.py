@@ -9,7 +9,7 @@ from okrapp.domain.sheets import MAX_BYTES, MAX_ROWS
 from okrapp.core.spreadsheets import csv_bytes, xlsx_bytes
 from okrapp.core.extensions import db
 from okrapp.core.formatting import counted
-from okrapp.incentives import periods
+from okrapp.incentives import periods, plans
 from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink
 from okrapp.okrs.metric_models import Metric
 from okrapp.admin.models import Unit
@@ -41,6 +41,7 @@ def save_incentive(incentive: Incentive | None, *, unit: Unit, name: str, metric
     db.session.add(incentive)
     db.session.flush()
     periods.check_incentive(incentive)
+    plans.attach(incentive, by)
     from okrapp.reviews.decisions import note_incentive_edit
     note_incentive_edit(incentive, what, by)
     request_refresh()
@@ -52,6 +53,8 @@ def retire_incentive(incentive: Incentive, by, expected_version: int | None = No
     versioning.claim(incentive, expected_version, by)
     from okrapp.reviews.decisions import note_incentive_edit
     incentive.active, incentive.retired_at = False, utcnow()
+    if incentive.plan is not None:
+        plans.changed(incentive.plan, by)
     note_incentive_edit(incentive, "retired on the Incentives page", by)
     db.session.flush()
     request_refresh()
@@ -105,10 +108,12 @@ def import_sheet(data: bytes, by, period: str = "") -> int:
     metrics = dict(db.session.execute(select(Metric.key, Metric.id)).all())
     now = utcnow()
     plan_period = periods.resolve(period)
+    plan_ids = plans.attach_imported({units[row.unit] for row in report.rows}, plan_period, by)
     db.session.execute(insert(Incentive), [
         {"unit_id": units[row.unit], "name": row.name, "metric_id": metrics[row.metric], "direction": row.direction,
          "weight": row.weight, "target": row.target, "period": plan_period.name if plan_period else "",
-         "period_id": plan_period.id if plan_period else None, "source": "import",
+         "period_id": plan_period.id if plan_period else None, "plan_id": plan_ids.get(units[row.unit]),
+         "source": "import",
          "created_by_id": by.id if by else None, "created_at": now, "active": True,
          "note": f"Imported from a KPI sheet, line {row.line}."} for row in report.rows])
     db.session.flush()

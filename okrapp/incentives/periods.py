@@ -2,16 +2,18 @@
 the form, the sheet import and the API check a unit's bonus plan the same way."""
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from okrapp.admin.models import Unit
 from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.domain.plan_periods import Planned, overruns, rewarded_twice, span_of
-from okrapp.incentives.models import Incentive, PlanPeriod
+from okrapp.core.timeutil import local_today
+from okrapp.incentives.models import BonusPlan, Incentive, PlanPeriod
 from okrapp.okrs.metric_models import Metric
 
+COMING = ("draft", "in_review", "approved")  # the plans a coming period's would-be set counts
 UNDATED = "Name a year (2027), a half (2027 H1), a quarter (2027 Q3) or a period an admin has dated."
 
 
@@ -86,3 +88,20 @@ def check_incentive(incentive: Incentive) -> None:
     if twice := rewarded_twice(existing, [row]):
         raise ServiceError(f"metric “{row.metric}” is rewarded twice in {row.unit} in overlapping periods "
                            f"(also by {twice[0][1].ref})", field="metric")
+
+
+def in_force(on: date, coming: bool = False):
+    """A where-clause on Incentive: the incentives that pay on `on` — active, in a period covering that
+    day (or in none, or an undated one), and in no plan unless it is in effect. coming: also the plans
+    still to be decided or scheduled, i.e. the set the organisation would have if they were all signed."""
+    covering = select(PlanPeriod.id).where(or_(PlanPeriod.starts_on.is_(None), PlanPeriod.starts_on <= on),
+                                           or_(PlanPeriod.ends_on.is_(None), PlanPeriod.ends_on >= on))
+    statuses = ("in_effect", *COMING) if coming else ("in_effect",)
+    planned = select(BonusPlan.id).where(BonusPlan.status.in_(statuses))
+    return and_(Incentive.active.is_(True),
+                or_(Incentive.period_id.is_(None), Incentive.period_id.in_(covering)),
+                or_(Incentive.plan_id.is_(None), Incentive.plan_id.in_(planned)))
+
+
+def is_coming(period: PlanPeriod | None, today: date | None = None) -> bool:
+    return period is not None and period.starts_on is not None and period.starts_on > (today or local_today())

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from okrapp.core.background.jobs import Job, today_period
 from okrapp.core.extensions import db
+from okrapp.incentives import plans
 from okrapp.reviews import decisions
 from okrapp.reviews import operations as reviews
 from okrapp.reviews.models import ReviewMeeting
@@ -36,7 +37,8 @@ def _agenda(period: str) -> str:
 
 
 def _apply_incentive_changes(period: str) -> str:
-    return f"{decisions.apply_due_versions()} incentive change(s) took effect"
+    changes, started = decisions.apply_due_versions(), plans.apply_due_plans()
+    return f"{changes} incentive change(s) and {started} plan(s) took effect"
 
 
 def jobs() -> list[Job]:
@@ -45,6 +47,6 @@ def jobs() -> list[Job]:
         Job("reviews.remind", "Remind unit leaders to check in before a review",
             _meetings(reviews.reminder_due), _remind),
         Job("reviews.agenda", "Generate the agenda the day before a review", _meetings(reviews.agenda_due), _agenda),
-        Job("incentives.apply", "Apply incentive changes decided earlier whose date has come", today_period,
+        Job("incentives.apply", "Apply incentive changes and plans decided earlier whose date has come", today_period,
             _apply_incentive_changes),
     ]

@@ -15,7 +15,7 @@ from okrapp.core.extensions import db
 from okrapp.core import formatting as fmt
 from okrapp.core.ics import meeting_calendar
 from okrapp.okrs.models import CheckIn, KeyResult, Objective, kr_contributors
-from okrapp.conflicts.models import ConflictItem
+from okrapp.conflicts.models import ConflictItem, current_items
 from okrapp.incentives.models import Incentive, IncentiveProposal
 from okrapp.okrs.metric_models import Metric
 from okrapp.reviews.models import Pilot, ReviewDecision, ReviewMeeting, ReviewSchedule
@@ -263,11 +263,13 @@ def scoped_conflicts(agenda: dict, meeting: ReviewMeeting, unit_ids: list[int] |
 
 
 def needs_attention(today):
-    """Open items; accepted trade-offs whose re-review date has come; decided ones still detected."""
-    return or_(ConflictItem.status.in_(OPEN_STATUSES),
+    """Open items; accepted trade-offs whose re-review date has come; decided ones still detected. Of
+    the items coming with a plan for a later period, those sent to a review."""
+    return and_(or_(current_items(), ConflictItem.status == "in_review"), or_(
+               ConflictItem.status.in_(OPEN_STATUSES),
                and_(ConflictItem.status == "accepted", ConflictItem.re_review_on <= today),
                and_(ConflictItem.status == "resolved", ConflictItem.present.is_(True),
-                    ConflictItem.settled_by_id.is_not(None)))
+                    ConflictItem.settled_by_id.is_not(None))))
 
 
 def _flag(item: ConflictItem) -> str:
