@@ -120,10 +120,10 @@ class Session:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookies = {}
 
-    def request(self, method, path, body=None):
+    def request(self, method, path, body=None, content_type="application/x-www-form-urlencoded"):
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = content_type
         self.conn.request(method, path, body=body, headers=headers)
         response = self.conn.getresponse()
         data = response.read()

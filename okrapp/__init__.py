@@ -157,6 +157,11 @@ def _register_template_helpers(app: Flask) -> None:
     def localtime(value):
         return formatting.stamp(value, app_zone())
 
+    @app.template_filter("localday")
+    def localday(value, until=False):
+        """The organisation's day of a stored moment (naive UTC or its ISO text); a date as it is."""
+        return formatting.local_day(value, app_zone(), until)
+
     @app.template_filter("zip_signs")
     def zip_signs(path, signs):
         """A path of metric keys with the sign of the link into each, for metric_chain."""

@@ -162,6 +162,24 @@ def import_command(file, period, dry_run):
     click.echo(f"Imported {created} incentive(s).")
 
 
+@click.command("periods")
+@with_appcontext
+def periods_command():
+    """List the plan periods: their dates (or undated) and how many active incentives each holds."""
+    from okrapp.admin.periods import periods_with_counts
+    from okrapp.core.formatting import counted, day
+    rows = periods_with_counts()
+    if not rows:
+        click.echo("No plan periods yet.")
+    for period, count in rows:
+        dates = f"{day(period.starts_on)} – {day(period.ends_on)}" if period.dated else "undated"
+        click.echo(f"{period.name:<40} {dates:<27} {counted(count, 'incentive', 'incentives')}")
+    undated = sum(1 for period, _ in rows if not period.dated)
+    if undated:
+        click.echo(f"{counted(undated, 'period needs', 'periods need')} dates (Admin → Plan periods): their "
+                   "incentives count as running always until dated.")
+
+
 reviews_group = click.Group("reviews", help="Priority reviews.")
 
 
@@ -170,6 +188,7 @@ reviews_group = click.Group("reviews", help="Priority reviews.")
 @with_appcontext
 def upcoming_command(plan):
     """List the next review meetings."""
+    from okrapp.core.formatting import moment
     from okrapp.domain.recurrence import local
     from okrapp.reviews.operations import plan_meetings, upcoming
     if plan:
@@ -179,7 +198,8 @@ def upcoming_command(plan):
     if not meetings:
         click.echo("No review meetings ahead. An admin or executive adds a review schedule.")
     for m in meetings:
-        click.echo(f"{local(m.starts_at, m.timezone):%a %Y-%m-%d %H:%M %Z}  {m.status:<10} "
+        at = local(m.starts_at, m.timezone)
+        click.echo(f"{moment(at)} {at.tzname()}  {m.status:<10} "
                    f"{m.schedule.name if m.schedule else ''}  (#{m.id})")
 
 
@@ -200,20 +220,22 @@ def remind_command(due):
 
 
 def _list_jobs():
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from sqlalchemy import select
 
     from okrapp.core.background.jobs import registry
     from okrapp.core.models import JobRun, apscheduler_jobs
-    from okrapp.core.timeutil import utcnow
-    now = utcnow()
+    from okrapp.core.formatting import stamp
+    from okrapp.core.timeutil import app_zone, utcnow
+    now, zone = utcnow(), app_zone()
+    click.echo(f"Times in {zone.key}.")
     rows = db.session.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time)).all()
     click.echo("Scheduler:")
     if not rows:
         click.echo("  not started yet (okrapp run or okrapp scheduler starts it)")
     for job_id, next_run in rows:
-        when = datetime.fromtimestamp(next_run, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if next_run else "paused"
+        when = stamp(datetime.fromtimestamp(next_run, UTC).replace(tzinfo=None), zone) if next_run else "paused"
         click.echo(f"  {job_id:<16} next run {when}")
     click.echo("Jobs:")
     for job in registry().values():
@@ -221,7 +243,7 @@ def _list_jobs():
         click.echo(f"  {job.name:<20} {job.description}; due now: {', '.join(due) if due else 'nothing'}")
     click.echo("Last runs:")
     for run in db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(15)):
-        click.echo(f"  {run.started_at:%Y-%m-%d %H:%M}  {run.job:<20} {run.period:<14} {run.status:<8} "
+        click.echo(f"  {stamp(run.started_at, zone):<18}  {run.job:<20} {run.period:<14} {run.status:<8} "
                    f"{run.attempts}x {run.detail}")
 
 
@@ -397,3 +419,4 @@ def register_commands(app) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(conflicts_group)
     app.cli.add_command(incentives_group)
+    app.cli.add_command(periods_command)

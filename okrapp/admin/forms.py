@@ -25,5 +25,13 @@ class CycleForm(SafeForm):
     version = HiddenField()
 
 
+class PeriodForm(SafeForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=40)],
+                       description="e.g. 2027 H1, or FY26 sales push")
+    starts_on = DateField("Starts on", validators=[DataRequired(message="Enter a date (YYYY-MM-DD).")])
+    ends_on = DateField("Ends on", validators=[DataRequired(message="Enter a date (YYYY-MM-DD).")])
+    version = HiddenField()
+
+
 class RerunForm(SafeForm):
     """Only the CSRF token: re-running a job run takes no input."""

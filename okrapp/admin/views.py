@@ -1,4 +1,4 @@
-"""Admin pages: units, cycles, the outbox and the jobs."""
+"""Admin pages: units, cycles, plan periods, the outbox and the jobs."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -8,9 +8,10 @@ from okrapp.core.errors import ServiceError
 from okrapp.core.versioning import parse_version
 from okrapp.core.web.views import form_status, saved
 from okrapp.admin import operations as admin_service
+from okrapp.admin import periods as plan_periods
 from okrapp.domain.calendar import quarter_of
 from okrapp.core.timeutil import local_today
-from okrapp.admin.forms import CycleForm, RerunForm, UnitForm
+from okrapp.admin.forms import CycleForm, PeriodForm, RerunForm, UnitForm
 
 bp = Blueprint("admin", __name__)
 
@@ -61,6 +62,26 @@ def edit_cycle(cycle_id=None):
             parse_version(form.version.data)), "Cycle saved."):
         return redirect(url_for("admin.cycles"))
     return _form_page("admin/cycle_form.html", form, cycle=cycle)
+
+
+@bp.get("/periods")
+@policy.require(policy.can_view_periods)
+def periods():
+    rows = plan_periods.periods_with_counts()
+    return render_template("admin/periods.html", rows=rows, undated=sum(1 for p, _ in rows if not p.dated))
+
+
+@bp.route("/periods/new", methods=["GET", "POST"])
+@bp.route("/periods/<int:period_id>/edit", methods=["GET", "POST"])
+@policy.require(policy.can_manage_periods)
+def edit_period(period_id=None):
+    period = plan_periods.period_or_404(period_id) if period_id else None
+    form = PeriodForm(obj=period)
+    if form.validate_on_submit() and saved(form, lambda: plan_periods.save_period(
+            period, form.name.data, form.starts_on.data, form.ends_on.data, current_user,
+            parse_version(form.version.data)), "Plan period saved."):
+        return redirect(url_for("admin.periods"))
+    return _form_page("admin/period_form.html", form, period=period)
 
 
 @bp.get("/outbox")

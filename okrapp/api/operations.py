@@ -79,7 +79,8 @@ def incentives_visible_to(user) -> list[Incentive]:
     """Of the units user may see the incentives of (unit leaders: their own units')."""
     units = [u.id for u in db.session.scalars(select(Unit)) if policy.can_view_incentives(user, u)]
     return db.session.scalars(select(Incentive).where(Incentive.unit_id.in_(units))
-                              .options(joinedload(Incentive.unit), joinedload(Incentive.metric))
+                              .options(joinedload(Incentive.unit), joinedload(Incentive.metric),
+                                       joinedload(Incentive.plan_period), joinedload(Incentive.plan))
                               .order_by(Incentive.unit_id, Incentive.id)).all()
 
 

@@ -186,6 +186,9 @@ class IncentiveOut(BaseModel):
     weight: float
     target: float | None
     period: str
+    period_starts_on: date | None = None
+    period_ends_on: date | None = None
+    plan_status: str | None = None  # a coming period's plan: draft, in_review, approved, in_effect, rejected
     active: bool
 
 

@@ -205,7 +205,10 @@ def incentives():
     items = ops.incentives_visible_to(api_user())
     return s.IncentiveList(items=[s.IncentiveOut(
         id=i.id, unit=s.Ref(id=i.unit.id, name=i.unit.name), name=i.name, metric=i.metric.key, direction=i.direction,
-        weight=i.weight, target=i.target, period=i.period, active=i.active) for i in items])
+        weight=i.weight, target=i.target, period=i.period, active=i.active,
+        period_starts_on=i.plan_period.starts_on if i.plan_period else None,
+        period_ends_on=i.plan_period.ends_on if i.plan_period else None,
+        plan_status=i.plan.status if i.plan else None) for i in items])
 
 
 @bp.get("/conflicts")

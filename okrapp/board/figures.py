@@ -100,8 +100,10 @@ def in_review() -> list[rules.ConflictLine]:
 
 
 def _conflicts(*conditions) -> list[rules.ConflictLine]:
-    return [rules.ConflictLine(i.id, i.title, i.level, i.severity, i.status, i.note, i.summary)
+    return [rules.ConflictLine(i.id, i.title, i.level, i.severity, i.status, i.note, i.summary,
+                               i.settled_by.effective_on if i.settled_by is not None else None)
             for i in db.session.scalars(select(ConflictItem).where(current_items(), *conditions)
+                                        .options(joinedload(ConflictItem.settled_by))
                                         .order_by(ConflictItem.severity.desc(), ConflictItem.id))]
 
 
@@ -121,17 +123,28 @@ def rank_changes(start: datetime, end: datetime) -> list[rules.PriorityChange]:
                                  c.changed_at, c.meeting_id is not None) for c in changes]
 
 
-def decisions(start: datetime, end: datetime) -> list[rules.DecisionLine]:
-    """The window's decisions with what each changed and the conflict items it settled."""
-    rows = db.session.scalars(select(ReviewDecision).where(
-        ReviewDecision.created_at > start, ReviewDecision.created_at <= end)
-        .order_by(ReviewDecision.created_at, ReviewDecision.id)
-        .options(joinedload(ReviewDecision.owner), joinedload(ReviewDecision.meeting),
-                 joinedload(ReviewDecision.incentive).joinedload(Incentive.unit),
-                 joinedload(ReviewDecision.key_result), selectinload(ReviewDecision.settles))).unique().all()
+def decisions(start: datetime, end: datetime, day: date) -> list[rules.DecisionLine]:
+    """The window's decisions with what each changed and the conflict items it settled, as of day
+    (the window's last day): an item a decision settles from a later date is scheduled then."""
+    return _decision_lines(ReviewDecision.created_at > start, ReviewDecision.created_at <= end, day=day)
+
+
+def scheduled(end: datetime, day: date) -> list[rules.DecisionLine]:
+    """Decisions taken by end, in this window or before, whose changes take effect after day."""
+    return _decision_lines(ReviewDecision.created_at <= end, ReviewDecision.effective_on > day, day=day)
+
+
+def _decision_lines(*conditions, day: date) -> list[rules.DecisionLine]:
+    rows = db.session.scalars(select(ReviewDecision).where(*conditions)
+                              .order_by(ReviewDecision.created_at, ReviewDecision.id)
+                              .options(joinedload(ReviewDecision.owner), joinedload(ReviewDecision.meeting),
+                                       joinedload(ReviewDecision.incentive).joinedload(Incentive.unit),
+                                       joinedload(ReviewDecision.key_result),
+                                       selectinload(ReviewDecision.settles).joinedload(ConflictItem.settled_by))
+                              ).unique().all()
     return [rules.DecisionLine(
         DECISION_KINDS.get(d.kind, d.kind), d.text, d.owner.name if d.owner else "", d.due_on, d.created_at,
-        changes=tuple(d.change_list), settled=tuple(_settled(i) for i in d.settles),
+        changes=tuple(d.change_list), settled=tuple(_settled(i, day) for i in d.settles),
         meeting_on=to_local(d.meeting.starts_at).date() if d.meeting else None, effective_on=d.effective_on,
         about=_about(d)) for d in rows]
 
@@ -144,6 +157,7 @@ def _about(decision: ReviewDecision) -> str:
     return decision.key_result.title if decision.key_result is not None else ""
 
 
-def _settled(item: ConflictItem) -> rules.SettledLine:
-    settlement = item.settlement or ("accepted" if item.status == "accepted" else None)
-    return rules.SettledLine(item.title, item.level, settlement)
+def _settled(item: ConflictItem, day: date) -> rules.SettledLine:
+    settlement = item.settlement_on(day) or ("accepted" if item.status == "accepted" else None)
+    return rules.SettledLine(item.title, item.level, settlement,
+                             item.settled_by.effective_on if item.settled_by is not None else None)

@@ -195,7 +195,8 @@ def compose(period: str) -> tuple[dict, str, str]:
         title=period_title(period), covers_from=previous.covers_to if previous else None, covers_to=end,
         objectives=loaders.objectives(end, as_of), previous=json.loads(previous.figures) if previous else None,
         opened=loaders.opened(start, end), resolved=loaders.resolved(start, end),
-        rank_changes=loaders.rank_changes(start, end), decisions=loaders.decisions(start, end),
+        rank_changes=loaders.rank_changes(start, end), decisions=loaders.decisions(start, end, as_of),
+        scheduled=loaders.scheduled(end, as_of),
         next_reviews=[m.starts_at for m in db.session.scalars(select(ReviewMeeting).where(
             ReviewMeeting.status == "scheduled", ReviewMeeting.starts_at > now,
             ReviewMeeting.starts_at <= now + timedelta(days=35)).order_by(ReviewMeeting.starts_at))],

@@ -12,6 +12,7 @@ fastest; lists of results and focus items are cut the same way, each with how ma
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
+from okrapp.core.formatting import day
 from okrapp.domain.scoring import overall_score
 
 TOP_RISKS = 5
@@ -24,7 +25,8 @@ OPEN_LEVELS = ("high", "medium", "low")  # tensions are not counted as open conf
 AGE_BANDS = ((30, "under_30"), (90, "30_to_90"), (None, "over_90"))  # days open
 AGE_BAND_LABELS = {"under_30": "under 30 days", "30_to_90": "30–90 days", "over_90": "over 90 days"}
 SETTLEMENT_LABELS = {"confirmed": "confirmed: no longer detected", "still_detected": "decided, but still detected",
-                     "accepted": "accepted as a trade-off", None: "settled"}
+                     "accepted": "accepted as a trade-off", "scheduled": "scheduled: settled from {day}",
+                     None: "settled"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class ConflictLine:
     status: str
     decision: str = ""
     summary: str = ""
+    effective_on: date | None = None  # when the decision that settled it takes effect
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ class SettledLine:
     """A conflict item a decision settled, and what the scan says about it since."""
     title: str
     level: str
-    settlement: str | None  # "confirmed", "still_detected", "accepted" or None
+    settlement: str | None  # "confirmed", "still_detected", "accepted", "scheduled" or None
+    effective_on: date | None = None  # when the decision that settled it takes effect
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ class SummaryFigures:
     partner_results: list[dict] = field(default_factory=list)
     next_focus: dict = field(default_factory=dict)
     decided: list[dict] = field(default_factory=list)  # "What the leadership decided", first in the mail
+    scheduled: list[dict] = field(default_factory=list)  # changes decided by the end, taking effect later
     open_by_age: list[dict] = field(default_factory=list)  # per level: count, age bands, oldest item
     as_of: str | None = None  # the day the figures are as of (the period's last day, or today if running)
     note: str = ""  # the executive's covering note, shown at the top
@@ -138,9 +143,12 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
                     resolved: list[ConflictLine], rank_changes: list[PriorityChange], decisions: list[DecisionLine],
                     next_reviews: list[datetime], in_review: list[ConflictLine],
                     open_by_level: dict[str, int] | None = None, open_items: list[OpenItem] | None = None,
-                    as_of: date | None = None, note: str = "") -> SummaryFigures:
+                    as_of: date | None = None, note: str = "",
+                    scheduled: list[DecisionLine] | None = None) -> SummaryFigures:
     """previous: the figures of the previous summary (for the change of each score).
-    open_items: the items open at covers_to; their ages are counted at covers_to."""
+    open_items: the items open at covers_to; their ages are counted at covers_to.
+    scheduled: decisions taken by covers_to (in this window or before) whose changes take effect
+    after as_of; listed apart, as changes still to come."""
     before = _previous_scores(previous)
     overall = overall_score(o.score for o in objectives)
     previous_overall = (previous or {}).get("overall", {}).get("score")
@@ -167,15 +175,17 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
         figures.open_by_age = open_by_level_and_age(open_items, covers_to)
         open_by_level = {line["level"]: line["count"] for line in figures.open_by_age}
     figures.conflicts_open_by_level = dict(open_by_level or {})
-    figures.conflicts_opened = [asdict(f) | {"severity": _r(f.severity)} for f in sorted(opened, key=lambda f: -f.severity)]
-    figures.conflicts_resolved = [asdict(f) | {"severity": _r(f.severity)} for f in resolved]
+    figures.conflicts_opened = [_conflict(f, as_of) for f in sorted(opened, key=lambda f: -f.severity)]
+    figures.conflicts_resolved = [_conflict(f, as_of) for f in resolved]
     figures.priority_changes = [{"objective": c.objective, "old_rank": c.old_rank, "new_rank": c.new_rank,
-                                 "by": c.by, "at": c.at.date().isoformat(), "in_review": c.in_review}
+                                 "by": c.by, "at": c.at.isoformat(timespec="minutes"), "in_review": c.in_review}
                                 for c in sorted(rank_changes, key=lambda c: c.at)]
     figures.decisions = [{"kind": d.kind, "text": d.text, "owner": d.owner,
-                          "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.date().isoformat()}
+                          "due_on": d.due_on.isoformat() if d.due_on else None,
+                          "at": d.at.isoformat(timespec="minutes")}
                          for d in sorted(decisions, key=lambda d: d.at)]
     figures.decided = [decided(d) for d in sorted(decisions, key=lambda d: d.at)]
+    figures.scheduled = scheduled_changes(scheduled or [], as_of)
     partner = [_kr(k) for o in by_rank for k in o.key_results if k.partner_involved]
     focus = [f"Objective {o.rank}: {o.title}" for o in by_rank if o.status in ("off_track", "at_risk")]
     focus = [f"Conflict: {f.title}" for f in in_review] + focus  # what was sent to a review comes first
@@ -197,15 +207,43 @@ def _previous_scores(previous: dict | None) -> dict[str, float | None]:
 
 def decided(d: DecisionLine) -> dict:
     """One decision as the board reads it: what changed, why, and the conflicts it settled."""
-    settled = [{"title": s.title, "level": s.level, "settlement": s.settlement,
-                "label": SETTLEMENT_LABELS.get(s.settlement, SETTLEMENT_LABELS[None])} for s in d.settled]
+    settled = [{"title": s.title, "level": s.level, "settlement": s.settlement, "label": _settled_label(s)}
+               for s in d.settled]
     return {"kind": d.kind, "about": d.about, "why": d.text, "changes": list(d.changes), "owner": d.owner,
-            "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.date().isoformat(),
+            "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.isoformat(timespec="minutes"),
             "meeting_on": d.meeting_on.isoformat() if d.meeting_on else None,
             "effective_on": d.effective_on.isoformat() if d.effective_on else None,
             "settled": settled, "settled_count": len(settled),
             "confirmed": sum(1 for s in d.settled if s.settlement == "confirmed"),
-            "still_detected": sum(1 for s in d.settled if s.settlement == "still_detected")}
+            "still_detected": sum(1 for s in d.settled if s.settlement == "still_detected"),
+            "scheduled": sum(1 for s in d.settled if s.settlement == "scheduled")}
+
+
+def _settled_label(s: SettledLine) -> str:
+    label = SETTLEMENT_LABELS.get(s.settlement, SETTLEMENT_LABELS[None])
+    return label.format(day=day(s.effective_on)) if s.settlement == "scheduled" else label
+
+
+def scheduled_changes(decisions: list[DecisionLine], as_of: date | None) -> list[dict]:
+    """What the decisions change later than as_of, one line per change, soonest first: the board
+    reads it as still to come, never as done. A change sentence that names its date already
+    ("… retired from 1 Jan 2027") loses it here, as the line says when it takes effect."""
+    lines = []
+    for d in sorted(decisions, key=lambda d: (d.effective_on or date.min, d.at)):
+        if d.effective_on is None or (as_of is not None and d.effective_on <= as_of):
+            continue
+        for change in d.changes or (d.about or d.text,):
+            lines.append({"change": change.removesuffix(f" from {day(d.effective_on)}"), "kind": d.kind,
+                          "about": d.about, "effective_on": d.effective_on.isoformat()})
+    return lines
+
+
+def _conflict(line: ConflictLine, as_of: date | None) -> dict:
+    """A conflict line of the summary; "scheduled": the day the decision settling it takes effect,
+    when that is after as_of (a resolution still to come, not one done)."""
+    later = line.effective_on is not None and as_of is not None and line.effective_on > as_of
+    fields_ = {name: value for name, value in asdict(line).items() if name != "effective_on"}
+    return fields_ | {"severity": _r(line.severity), "scheduled": line.effective_on.isoformat() if later else None}
 
 
 def open_by_level_and_age(items: list[OpenItem], at: datetime) -> list[dict]:

@@ -32,7 +32,7 @@ def database_scenario(today: date | None = None, guards: dict | None = None, hor
     observations are weekly means of the check-ins on the goals' metrics. Plain column selects: this
     runs over thousands of goals.
     horizon: a coming period instead — the incentives in force on its first day if every plan still to
-    be decided for it were signed (today's key results stand for the shared ones, which mostly carry on).
+    be decided for it were signed, and the key results that will count then (scanned_cycles).
     extra: (goal, GoalInfo, guard or None) rows to add, e.g. a sheet not yet imported."""
     today = today or local_today()
     on = horizon.starts_on if horizon is not None else today
@@ -57,7 +57,7 @@ def database_scenario(today: date | None = None, guards: dict | None = None, hor
         info[goal.id] = goal_info
         if guard is not None and guards is not None:
             guards[goal.id] = guard
-    for row in current_key_results(today):
+    for row in current_key_results(on):
         goal = rules.Goal(f"KR-{row.id}", metrics[row.metric_id], 1 if row.target > row.baseline else -1, row.share,
                           objective=row.objective, name=row.title)
         goals.append(goal)
@@ -82,15 +82,30 @@ class _KeyResultRow:
     unit_name: str
 
 
+def scanned_cycles(on: date):
+    """A where-clause on Objective: the cycles whose key results count on `on` — those not yet over.
+    When none of them has key results yet (a new quarter whose OKRs are still being written, or a
+    coming period), the latest cycle that has them stands in: the shared results carry on until
+    their successors are set, so conflicts do not vanish at midnight between two cycles."""
+    ahead = select(Cycle.id).where(Cycle.ends_on >= on)
+    if db.session.scalar(select(KeyResult.id).join(Objective).where(Objective.cycle_id.in_(ahead)).limit(1)):
+        return Objective.cycle_id.in_(ahead)
+    latest = db.session.scalar(select(Cycle.id).join(Objective, Objective.cycle_id == Cycle.id)
+                               .join(KeyResult, KeyResult.objective_id == Objective.id)
+                               .order_by(Cycle.ends_on.desc(), Cycle.id.desc()).limit(1))
+    return Objective.cycle_id == latest
+
+
 def current_key_results(today: date, metric_ids=None) -> list[_KeyResultRow]:
-    """Each weighted by its share of its objective; cycles that have ended are not scanned.
+    """Each weighted by its share of its objective; the cycles scanned are scanned_cycles(today).
     metric_ids: only the key results on these metrics (their shares still count every sibling)."""
+    cycles = scanned_cycles(today)
     query = (select(KeyResult.id, KeyResult.title, KeyResult.metric_id, KeyResult.baseline, KeyResult.target,
                     KeyResult.weight, Objective.id, Objective.title, Unit.id, Unit.name)
-             .join(Objective, KeyResult.objective_id == Objective.id).join(Cycle, Objective.cycle_id == Cycle.id)
-             .join(Unit, KeyResult.accountable_unit_id == Unit.id).where(Cycle.ends_on >= today))
+             .join(Objective, KeyResult.objective_id == Objective.id)
+             .join(Unit, KeyResult.accountable_unit_id == Unit.id).where(cycles))
     totals_query = (select(KeyResult.objective_id, func.sum(KeyResult.weight)).join(Objective)
-                    .join(Cycle).where(Cycle.ends_on >= today).group_by(KeyResult.objective_id))
+                    .where(cycles).group_by(KeyResult.objective_id))
     if metric_ids is not None:
         query = query.where(KeyResult.metric_id.in_(metric_ids))
         totals_query = totals_query.where(KeyResult.objective_id.in_(

@@ -4,12 +4,13 @@ The pairs behind an item are not stored: its blocks (pairs of goal classes, with
 and paths) are kept as JSON, and the pairs are expanded from them on demand. So the tables grow
 with the number of causes, not with units × key results."""
 import json
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from okrapp.core.extensions import db
-from okrapp.core.timeutil import utcnow
+from okrapp.core.timeutil import app_zone, local_today, utcnow
 
 ITEM_KINDS = ("criterion", "key_results")
 LEVELS = ("high", "medium", "low", "tension")
@@ -91,13 +92,30 @@ class ConflictItem(db.Model):
 
     @property
     def settlement(self) -> str | None:
-        """After a decision addressed it: "pending" while the change has not reached every unit or
-        its date; then whether the scan confirms it ("confirmed") or still finds it ("still_detected")."""
+        """What the decision that addressed it has done by today, in the organisation's time zone."""
+        return self.settlement_on(local_today())
+
+    def settlement_on(self, today: date) -> str | None:
+        """After a decision addressed it: "scheduled" while the change takes effect after today (the
+        scan is expected to find it until then); "pending" while the change has not reached every
+        unit; then whether the scan confirms it ("confirmed") or still finds it ("still_detected")."""
         if self.settled_by_id is None or self.status == "accepted":
             return None
+        if self.present and self.settled_by is not None and self.settled_by.takes_effect_after(today):
+            return "scheduled"
         if self.status in OPEN_STATUSES:
             return "pending" if self.present else "confirmed"
         return "still_detected" if self.present else "confirmed"
+
+    @property
+    def settled_since(self) -> datetime | None:
+        """When the settling decision took hold: recorded, and its effective day begun (UTC). A scan
+        before this moment cannot have seen the change."""
+        if self.settled_by is None or self.settled_by.effective_on is None:
+            return self.resolved_at
+        start = datetime.combine(self.settled_by.effective_on, time(), tzinfo=app_zone())
+        start = start.astimezone(UTC).replace(tzinfo=None)
+        return max(start, self.resolved_at) if self.resolved_at else start
 
     @property
     def is_tension(self) -> bool:

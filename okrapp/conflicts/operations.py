@@ -217,15 +217,11 @@ def _describe(record: ConflictItem, found: grouping_rules.Item, words: _Words, m
     record.other_metric_id = metric_ids.get(found.other_metric) if found.other_metric else None
     cause = found.cause
     others = [g for c in found.classes if not _same_class(c, cause) for g in c.goals]
+    record.title = grouping_rules.title_of(found, labels)
     if cause is not None:
-        names = {g.name for g in cause.goals}
-        name = names.pop() if len(names) == 1 else labels.get(found.metric, found.metric)
-        record.title = f"{name} {grouping_rules.arrow(found.direction)}"[:300]
         facts = {"kind": "criterion", "units": words.units(cause.goals), "tension": found.is_tension,
                  **words.parties(others)}
     else:
-        second = found.other_metric
-        record.title = f"{labels.get(found.metric, found.metric)} ↔ {labels.get(second, second)}"[:300]
         facts = {"kind": "key_results", **words.parties(others)}
     record.facts = json.dumps(facts)
     record.summary = fmt.conflict_summary(facts)  # kept worded too: exports, agendas and snapshots read it
@@ -326,7 +322,7 @@ def _class_goals(keys: set[str], horizon: PlanPeriod | None = None) -> dict[str,
                     (f"{unit_name}: {name}", weight))
     if wanted["K"]:
         ids = [metric_ids[m] for m, _ in wanted["K"] if m in metric_ids]
-        for row in current_key_results(local_today(), metric_ids=ids):
+        for row in current_key_results(horizon.starts_on if horizon else local_today(), metric_ids=ids):
             sign = 1 if row.target > row.baseline else -1
             if (by_id[row.metric_id], sign) in wanted["K"]:
                 goals[grouping_rules.class_key(by_id[row.metric_id], sign, False)].append(

@@ -29,7 +29,7 @@ def items():
     found = pages.item_list(current_user, status, level, unit_id, lambda total: requested_page(total, ITEMS_PER_PAGE))
     return render_template("conflicts/list.html", items=found.items, units=found.units, unit_id=unit_id, level=level,
                            status=status, statuses=ITEM_STATUS_LABELS, by_level=found.by_level, folded=found.folded,
-                           state=found.state, names=found.names, page=found.page, levels=LEVELS)
+                           state=found.state, names=found.names, page=found.page, levels=LEVELS, coming=found.coming)
 
 
 @bp.route("/conflicts/<int:item_id>", methods=["GET", "POST"])

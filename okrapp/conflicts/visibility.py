@@ -8,7 +8,8 @@ from okrapp.core import policy
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import local_today
 from okrapp.incentives.models import Incentive
-from okrapp.okrs.models import Cycle, KeyResult, Objective, kr_contributors
+from okrapp.conflicts.goals import scanned_cycles
+from okrapp.okrs.models import KeyResult, Objective, kr_contributors
 
 
 def visible_to(user, statement):
@@ -38,8 +39,8 @@ def _classes_of_units(unit_ids: list[int]) -> set[tuple[int, int, bool]]:
                                                                Incentive.active.is_(True)).distinct())}
     contributing = select(kr_contributors.c.key_result_id).where(kr_contributors.c.unit_id.in_(unit_ids))
     found |= {(m, 1 if t > b else -1, False) for m, t, b in db.session.execute(
-        select(KeyResult.metric_id, KeyResult.target, KeyResult.baseline).join(Objective).join(Cycle)
-        .where(Cycle.ends_on >= local_today(),
+        select(KeyResult.metric_id, KeyResult.target, KeyResult.baseline).join(Objective)
+        .where(scanned_cycles(local_today()),
                or_(KeyResult.accountable_unit_id.in_(unit_ids), KeyResult.id.in_(contributing))))}
     return found
 

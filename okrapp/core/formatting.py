@@ -1,7 +1,7 @@
 """How numbers, dates and labels are written, in one place for pages, mail and stored sentences
 (a decision's "what changed"), so the app and the board mail never disagree. Kept to plain
 functions of value → text, ready for a Finnish locale."""
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -56,6 +56,26 @@ def day(value: date | datetime | str | None) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def local_day(value: date | datetime | str | None, zone: tzinfo, until: bool = False) -> str:
+    """3 Dec 2026: the day a stored moment falls on in zone (the organisation's). value is naive UTC
+    as stored, or its ISO text as JSON figures keep it, so 23:30 UTC on 2 December reads 3 December
+    in Helsinki; a date (or a date alone in text) is a day already. until: the moment ends a span,
+    whose last day is written: a month ending at midnight reads "to 30 Nov", not "to 1 Dec"."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = (moment - timedelta(microseconds=1) if until else moment).astimezone(zone)
+    return day(value)
+
+
+def zoned(label: str, zone: tzinfo) -> str:
+    """"When (Europe/Helsinki)": the heading of a column of local times says their zone."""
+    return f"{label} ({getattr(zone, 'key', zone)})"
 
 
 def day_month(value: date | datetime) -> str:

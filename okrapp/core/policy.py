@@ -27,6 +27,16 @@ def can_manage_cycles(user) -> bool:
     return _role(user, "admin")
 
 
+def can_view_periods(user) -> bool:
+    """The plan periods bonuses are planned for, with how many incentives each holds."""
+    return _role(user, "admin", "executive")
+
+
+def can_manage_periods(user) -> bool:
+    """Name and date plan periods: admins, as with cycles."""
+    return _role(user, "admin")
+
+
 def can_manage_metrics(user) -> bool:
     return _role(user, "admin", "executive")
 

@@ -1,8 +1,9 @@
-"""The demo's legacy annual KPIs and a starter set of influence links between common CX metrics."""
+"""The demo's legacy annual KPIs, a starter set of influence links between common CX metrics, and the
+counterweights that pair speed, volume and cost metrics with quality and customer ones."""
 from sqlalchemy import select
 
 from okrapp.core.extensions import db
-from okrapp.incentives.models import Incentive, MetricLink
+from okrapp.incentives.models import Incentive, MetricLink, MetricPair
 from okrapp.okrs.metric_models import Metric
 from okrapp.incentives import periods
 from okrapp.okrs.operations import create_metric
@@ -50,6 +51,18 @@ STARTER_LINKS = [
     ("invoice_disputes", "csat", -1, 0.4, "Billing fights sour the relationship."),
 ]
 
+# metric key, counterweight key: a bonus on the first should be weighed by the second in the same unit
+STARTER_PAIRS = [
+    ("cost_per_delivery", "on_time_delivery"),
+    ("deliveries_per_route", "on_time_delivery"),
+    ("orders_per_sales_rep", "churn_rate"),
+    ("average_handling_time", "first_contact_resolution"),
+    ("tickets_closed", "first_contact_resolution"),
+    ("installation_jobs_per_week", "csat"),
+    ("installation_cost_per_job", "csat"),
+    ("field_visits_per_technician", "csat"),
+]
+
 # unit, KPI name, metric key, direction, weight, target
 LEGACY_INCENTIVES = [
     ("Equipment Sales", "Orders per sales rep", "orders_per_sales_rep", "increase", 0.5, 14),
@@ -79,12 +92,17 @@ def load_incentives(units: dict, by) -> None:
 
 
 def load_starter_links(by) -> dict:
-    """The operational metrics and the starter links between them and the customer metrics."""
+    """The operational metrics, the starter links between them and the customer metrics, and the
+    counterweights pairing them (only those whose metrics exist)."""
     for name, unit, low, high in OPERATIONAL_METRICS:
         create_metric(name, unit, low, high)
     metrics = {m.key: m for m in db.session.scalars(select(Metric))}
     for source, target, sign, strength, why in STARTER_LINKS:
         db.session.add(MetricLink(source=metrics[source], target=metrics[target], sign=sign, strength=strength,
                                   rationale=why, updated_by=by))
+    for key, counter in STARTER_PAIRS:
+        if key in metrics and counter in metrics:
+            db.session.add(MetricPair(metric=metrics[key], counter=metrics[counter],
+                                      created_by_id=getattr(by, "id", None)))
     db.session.flush()
     return metrics

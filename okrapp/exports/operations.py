@@ -14,7 +14,8 @@ from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from okrapp.conflicts.models import ConflictItem, current_items
 from okrapp.reviews.models import ReviewDecision, ReviewMeeting, ReviewSchedule, schedule_participants
 from okrapp.accounts.models import User
-from okrapp.core.timeutil import local_today, to_local, utcnow
+from okrapp.core.formatting import zoned
+from okrapp.core.timeutil import app_zone, local_today, to_local, utcnow
 from okrapp.core.transaction import operation
 from okrapp.conflicts import visibility
 from okrapp.okrs.scoreboard import figures
@@ -31,7 +32,8 @@ def key_results(cycle: Cycle):
     today = local_today()
     elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
     header = ["Objective rank", "Objective", "Key result id", "Key result", "Metric", "Unit", "Accountable unit",
-              "Baseline", "Target", "Current", "Progress", "Status", "Forecast", "Confidence", "Last check-in"]
+              "Baseline", "Target", "Current", "Progress", "Status", "Forecast", "Confidence",
+              zoned("Last check-in", app_zone())]
     krs = db.session.scalars(select(KeyResult).join(Objective).where(Objective.cycle_id == cycle.id)
                              .order_by(Objective.rank, Objective.id, KeyResult.id)
                              .options(joinedload(KeyResult.objective), joinedload(KeyResult.metric),
@@ -45,8 +47,8 @@ def key_results(cycle: Cycle):
 
 def check_ins(cycle: Cycle):
     """Every check-in of the cycle's key results, corrections and the values they replaced included."""
-    header = ["Key result id", "Key result", "When", "Value", "Confidence", "By", "Source", "Comment",
-              "Corrects check-in", "Superseded at", "Check-in id"]
+    header = ["Key result id", "Key result", zoned("When", app_zone()), "Value", "Confidence", "By", "Source", "Comment",
+              "Corrects check-in", zoned("Superseded at", app_zone()), "Check-in id"]
     query = (select(CheckIn, KeyResult.title).join(KeyResult, CheckIn.key_result_id == KeyResult.id)
              .join(Objective).where(Objective.cycle_id == cycle.id)
              .order_by(CheckIn.key_result_id, CheckIn.created_at, CheckIn.id)
@@ -67,7 +69,7 @@ def conflict_items(user):
 
 
 def decisions():
-    header = ["Meeting", "Meeting starts", "Decision id", "Kind", "Decision", "What changed", "Settles items"]
+    header = ["Meeting", zoned("Meeting starts", app_zone()), "Decision id", "Kind", "Decision", "What changed", "Settles items"]
     query = (select(ReviewDecision).join(ReviewMeeting).order_by(ReviewMeeting.starts_at.desc(), ReviewDecision.id)
              .options(joinedload(ReviewDecision.meeting).joinedload(ReviewMeeting.schedule),
                       selectinload(ReviewDecision.settles)).limit(MAX_ROWS))

@@ -1,6 +1,4 @@
 """Downloads: thin views over exports.operations, written out by core.spreadsheets."""
-from datetime import date
-
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user
 
@@ -42,7 +40,7 @@ def download(dataset, fmt):
         "conflicts": lambda: service.conflict_items(current_user),
         "decisions": service.decisions,
     }[dataset]()
-    name = f"okrapp-{dataset}{'-' + _slug(cycle.name) if cycle else ''}-{date.today().isoformat()}.{fmt}"
+    name = f"okrapp-{dataset}{'-' + _slug(cycle.name) if cycle else ''}-{local_today().isoformat()}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     if fmt == "xlsx":
         return Response(xlsx_bytes([header, *rows], dataset), mimetype=MIMETYPES[fmt], headers=headers)

@@ -37,6 +37,13 @@ class LinkForm(SafeForm):
         self.sign.choices = [("1", "raises"), ("-1", "lowers")]
 
 
+class PairForm(SafeForm):
+    """A counterweight in the metric catalogue: rows rewarding `metric` should be weighed by `counter`."""
+
+    metric = SelectField("A row rewarding…", coerce=int)
+    counter = SelectField("…is weighed by", coerce=int)
+
+
 class ImportForm(SafeForm):
     sheet = FileField("KPI sheet (.xlsx or CSV)", validators=[FileRequired(message="Choose an .xlsx or CSV file.")])
     period = StringField("Period", validators=[Optional(), Length(max=40)], description="e.g. 2026")

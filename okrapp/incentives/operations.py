@@ -18,6 +18,7 @@ from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import ServiceError
 from okrapp.core import policy, versioning
 from okrapp.core.transaction import operation
+from okrapp.conflicts import whatif
 from okrapp.conflicts.operations import request_refresh
 
 
@@ -86,6 +87,14 @@ def preview_sheet(data: bytes, period: str = "") -> SheetReport:
     existing = tuple(periods.stored_plan())
     max_bytes, max_rows = sheet_limits()
     return read_kpi_sheet(data, units, metrics, existing, max_bytes=max_bytes, max_rows=max_rows, span=span)
+
+
+def sheet_what_if(report: SheetReport, period: str = ""):
+    """What the previewed sheet would do to conflicts (conflicts.whatif), once it reads cleanly."""
+    if not report.ok or not report.rows:
+        return None
+    rows = [whatif.Row(row.unit, row.name, row.metric, row.direction, row.weight) for row in report.rows]
+    return whatif.for_sheet(periods.known(period), rows)
 
 
 def sheet_limits() -> tuple[int, int]:
@@ -232,7 +241,7 @@ def incentives_page(user) -> dict:
     items = db.session.scalars(
         select(Incentive).where(Incentive.unit_id.in_(visible))
         .options(joinedload(Incentive.metric), joinedload(Incentive.unit), joinedload(Incentive.guard_metric),
-                 selectinload(Incentive.versions).joinedload(IncentiveVersion.changed_by))
+                 joinedload(Incentive.plan), selectinload(Incentive.versions).joinedload(IncentiveVersion.changed_by))
         .order_by(Incentive.active.desc(), Incentive.weight.desc())).all()
     proposals = db.session.scalars(
         select(IncentiveProposal).where(IncentiveProposal.unit_id.in_(visible))
@@ -242,7 +251,8 @@ def incentives_page(user) -> dict:
     by_unit = {u.id: [] for u in units}
     for item in items:
         by_unit[item.unit_id].append(item)
-    return {"units": units, "by_unit": by_unit, "proposals": proposals, "metrics": metrics_by_name()}
+    return {"units": units, "by_unit": by_unit, "proposals": proposals, "metrics": metrics_by_name(),
+            "plans": [p for p in plans.plans(visible) if periods.is_coming(p.period)]}
 
 
 def incentive_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:

@@ -60,14 +60,18 @@ def hold_units(unit_names: set[str]) -> None:
                        .values(name=Unit.name).execution_options(synchronize_session=False))
 
 
-def stored_plan(unit_names: set[str] | None = None, leave_out: int | None = None) -> list[Planned]:
-    """The active incentives (of these units, when named) as the plan rules read them, in one query."""
+def stored_plan(unit_names: set[str] | None = None, leave_out: int | None = None,
+                leave_out_period: int | None = None) -> list[Planned]:
+    """The active incentives (of these units, when named) as the plan rules read them, in one query;
+    leave_out_period: without the incentives of that period (an admin re-dating it checks them apart)."""
     query = (select(Unit.name, Incentive.id, Incentive.name, Metric.key, Incentive.weight, PlanPeriod.starts_on,
                     PlanPeriod.ends_on)
              .join(Incentive.unit).join(Incentive.metric).outerjoin(Incentive.plan_period)
              .where(Incentive.active.is_(True)))
     if unit_names is not None:
         query = query.where(func.lower(Unit.name).in_({u.lower() for u in unit_names}))
+    if leave_out_period is not None:
+        query = query.where(or_(Incentive.period_id.is_(None), Incentive.period_id != leave_out_period))
     return [Planned(unit, name, metric, weight, starts or date.min, ends or date.max,
                     ref=f"the active incentive “{name}”")
             for unit, incentive_id, name, metric, weight, starts, ends in db.session.execute(query)

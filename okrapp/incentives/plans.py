@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from okrapp.conflicts import whatif
 from okrapp.conflicts.operations import next_review, request_refresh
 from okrapp.core import versioning
 from okrapp.core.errors import ServiceError
@@ -117,3 +118,10 @@ def plans(unit_ids: list[int] | None = None, statuses=None) -> list[BonusPlan]:
     if statuses is not None:
         query = query.where(BonusPlan.status.in_(statuses))
     return list(db.session.scalars(query).unique())
+
+
+def what_if(plan: BonusPlan):
+    """What the plan would do to conflicts, while it is still to come and not rejected."""
+    if not is_coming(plan.period) or plan.status == "rejected" or not any(row.active for row in plan.rows):
+        return None
+    return whatif.for_plan(plan)

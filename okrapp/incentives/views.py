@@ -5,7 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from okrapp.core import policy
-from okrapp.core.formatting import counted
+from okrapp.core.formatting import counted, day
+from okrapp.core.timeutil import to_local as local
 from okrapp.core.web.forms import show_service_error
 from okrapp.core.versioning import parse_version
 from okrapp.core.web.views import (
@@ -14,7 +15,11 @@ from okrapp.reviews.decisions import COMPARATORS, describe_proposal
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.admin import operations as admin_operations
 from okrapp.incentives import operations as service
-from okrapp.incentives.forms import ConfirmImportForm, DecisionForm, ImportForm, IncentiveForm, LinkForm, ProposalForm
+from okrapp.incentives import plans
+from okrapp.incentives.periods import is_coming
+from okrapp.incentives import pairs
+from okrapp.incentives.forms import (ConfirmImportForm, DecisionForm, ImportForm, IncentiveForm, LinkForm, PairForm,
+                                     ProposalForm)
 
 bp = Blueprint("incentives", __name__)
 
@@ -30,7 +35,8 @@ def _incentives_page(proposal_form=None, proposing=None, status=200):
     errors, shown open with what was typed."""
     return render_template("incentives/list.html", **service.incentives_page(current_user),
                            proposal_form=proposal_form or ProposalForm(formdata=None), proposing=proposing,
-                           decision_form=DecisionForm(), describe=describe_proposal, comparators=COMPARATORS), status
+                           decision_form=DecisionForm(), describe=describe_proposal, comparators=COMPARATORS,
+                           plan_status_labels=plans.STATUS_LABELS), status
 
 
 @bp.route("/incentives/new", methods=["GET", "POST"])
@@ -86,7 +92,7 @@ def import_sheet():
     report = service.preview_sheet(data, form.period.data or "")
     confirm = ConfirmImportForm(payload=base64.b64encode(data).decode(), period=form.period.data or "")
     return _import_page(form, 200 if report.ok else 422, report=report, confirm=confirm,
-                        filename=form.sheet.data.filename)
+                        filename=form.sheet.data.filename, what_if=service.sheet_what_if(report, form.period.data))
 
 
 @bp.get("/incentives/import/template.<kind>")
@@ -105,6 +111,31 @@ def confirm_import():
         return redirect(url_for("conflicts.items"))
     return import_previewed(form, lambda data: service.import_sheet(data, current_user, form.period.data or ""),
                           url_for("incentives.import_sheet"), done)
+
+
+@bp.get("/incentives/plans/<int:plan_id>")
+@policy.require(policy.can_view_incentives)
+def plan(plan_id):
+    found = plans.plan_or_404(plan_id)
+    policy.ensure(policy.can_view_incentives(current_user, found.unit))
+    return render_template("incentives/plan.html", plan=found, what_if=plans.what_if(found),
+                           coming=is_coming(found.period), plan_status_labels=plans.STATUS_LABELS)
+
+
+@bp.post("/incentives/plans/<int:plan_id>/review")
+@policy.require(policy.can_run_reviews)
+def send_plan_to_review(plan_id):
+    found = plans.plan_or_404(plan_id)
+    try:
+        plans.send_to_review(found, current_user, parse_version(request.form.get("version")))
+    except StaleEdit as error:
+        return stale_page(error, url_for("incentives.plan", plan_id=plan_id))
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("incentives.plan", plan_id=plan_id))
+    flash(f"The plan of {found.unit.name} for {found.period.name} is on the agenda of the review of "
+          f"{day(local(found.review_meeting.starts_at))}.")
+    return redirect(url_for("incentives.plan", plan_id=plan_id))
 
 
 @bp.post("/units/<int:unit_id>/proposals")
@@ -151,13 +182,52 @@ def decide(proposal_id):
 @bp.get("/influence-links")
 @policy.require(policy.can_view)
 def links():
-    return render_template("incentives/links.html", by_metric=service.links_by_metric(), form=_link_form())
+    return _links_page()
+
+
+def _links_page(pair_form=None, status=200):
+    """The links by source metric and the catalogue's counterweights; pair_form: an add that came back
+    with errors, shown with what was chosen."""
+    return render_template("incentives/links.html", by_metric=service.links_by_metric(), pairs=pairs.pair_list(),
+                           pair_form=pair_form or (_pair_form(formdata=None) if policy.can_edit_links(current_user)
+                                                   else None)), status
+
+
+def _metric_choices():
+    return [(m.id, m.name) for m in service.metrics_by_name()]
+
+
+def _pair_form(**kwargs):
+    form = PairForm(**kwargs)
+    form.metric.choices = form.counter.choices = _metric_choices()
+    return form
+
+
+@bp.post("/influence-links/pairs")
+@policy.require(policy.can_edit_links)
+def add_pair():
+    form = _pair_form()
+    if form.validate_on_submit() and saved(form, lambda: pairs.add_pair(form.metric.data, form.counter.data,
+                                                                        current_user), "Counterweight added."):
+        return redirect(url_for("incentives.links", _anchor="counterweights"))
+    return _links_page(form, 422)
+
+
+@bp.post("/influence-links/pairs/<int:pair_id>/remove")
+@policy.require(policy.can_edit_links)
+def remove_pair(pair_id):
+    try:
+        pairs.remove_pair(pair_id, current_user)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash("Counterweight removed.")
+    return redirect(url_for("incentives.links", _anchor="counterweights"))
 
 
 def _link_form(link=None):
     form = LinkForm(obj=link)
-    choices = [(m.id, m.name) for m in service.metrics_by_name()]
-    form.source.choices = form.target.choices = choices
+    form.source.choices = form.target.choices = _metric_choices()
     if link and request.method == "GET":
         form.source.data, form.target.data, form.sign.data = link.source_id, link.target_id, str(link.sign)
     return form

@@ -12,6 +12,7 @@ from okrapp.core.errors import NeedsConfirmation, ServiceError, StaleEdit
 from okrapp.okrs import check_in_import
 from okrapp.okrs import operations as okr_service
 from okrapp.incentives.operations import sheet_limits
+from okrapp.incentives.pairs import pairs_by_metric
 from okrapp.okrs import scoreboard
 from okrapp.core.timeutil import local_today
 from okrapp.core.web.pagination import requested_page
@@ -267,7 +268,7 @@ def my_key_results():
 @bp.get("/metrics")
 @policy.require(policy.can_view)
 def metrics():
-    return render_template("okrs/metrics.html", metrics=okr_service.metric_catalogue())
+    return render_template("okrs/metrics.html", metrics=okr_service.metric_catalogue(), pairs=pairs_by_metric())
 
 
 @bp.route("/metrics/new", methods=["GET", "POST"])

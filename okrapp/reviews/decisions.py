@@ -15,6 +15,9 @@ from okrapp.core import mail
 from okrapp.core.extensions import db
 from okrapp.conflicts.models import ConflictItem, ConflictItemEvent
 from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion
+from okrapp.incentives.periods import is_coming
+from okrapp.incentives.plans import STATUS_LABELS as plan_status_labels
+from okrapp.core.formatting import counted
 from okrapp.okrs.metric_models import Metric
 from okrapp.reviews.models import Pilot, ReviewDecision, ReviewMeeting
 from okrapp.okrs.models import RankChange, TargetChange
@@ -30,6 +33,8 @@ INCENTIVE_CHANGES = {"retire": "Retire it", "weight": "Change its bonus share", 
                      "guardrail": "Pair it with a guardrail", "reinstate": "Reinstate it"}
 COMPARATORS = {">=": "≥", "<=": "≤"}
 PILOT_OUTCOMES = {"adopted": "Adopt", "extended": "Extend", "stopped": "Stop"}
+PLAN_VERDICTS = {"approve": "Approve it", "approve_changed": "Approve it without the rows ticked below",
+                 "reject": "Reject it"}
 LATEST_EFFECT = timedelta(days=3 * 366)  # changes are planned at most three years ahead
 
 
@@ -435,6 +440,42 @@ def describe_proposal(proposal: IncentiveProposal) -> str:
     return f"change “{name}”"
 
 
+# -- coming plans ------------------------------------------------------------------------------
+
+def _plan(decision, by, *, plan=None, verdict="", remove_rows=(), **_ignored) -> list[str]:
+    """Approve a coming plan (whole, or without some rows) or reject it. Approved, it is scheduled: the
+    daily job puts it in effect on its period's first day; until then it pays nothing."""
+    if plan is None:
+        raise ServiceError("Choose the plan.", field="plan")
+    if plan.status not in ("draft", "in_review") or not is_coming(plan.period):
+        raise ServiceError(f"The plan of {plan.unit.name} for {plan.period.name} is not open for a decision "
+                           f"({plan_status_labels[plan.status].lower()}).", field="plan")
+    if verdict not in PLAN_VERDICTS:
+        raise ServiceError("Approve the plan, approve it with rows taken out, or reject it.", field="verdict")
+    rows = [row for row in plan.rows if row.active]
+    removed = [row for row in rows if row.id in set(remove_rows or ())]
+    if len(removed) != len(set(remove_rows or ())):
+        raise ServiceError("Tick rows of the plan being decided only.", field="remove_rows")
+    if verdict == "approve_changed" and not removed:
+        raise ServiceError("Tick the rows taken out of the plan.", field="remove_rows")
+    if verdict != "reject" and len(removed) == len(rows):
+        raise ServiceError("Every row would be taken out: reject the plan instead.", field="remove_rows")
+    versioning.claim(plan, None, by)
+    starts = plan.period.starts_on
+    out = rows if verdict == "reject" else removed
+    for row in out:
+        _version(row, {"active": False}, "rejected with the plan" if verdict == "reject" else
+                 "taken out of the plan in the review", local_today(), by, decision)
+    plan.status, plan.decision, plan.review_meeting = ("rejected" if verdict == "reject" else "approved"), decision, None
+    title = f"Plan of {plan.unit.name} for {plan.period.name}"
+    if verdict == "reject":
+        return [f"{title} rejected: its {counted(len(rows), 'row pays', 'rows pay')} nothing"]
+    decision.effective_on = starts
+    kept = len(rows) - len(removed)
+    return [f"{title} approved with {counted(kept, 'row', 'rows')}: takes effect {fmt.day(starts)}",
+            *(f"Taken out of the plan: “{row.name}” ({row.metric.name}, {fmt.percent(row.weight)})" for row in removed)]
+
+
 APPLY = {"incentive": _incentive, "change_target": _target, "reprioritise": _reprioritise, "pilot": _pilot,
          "pilot_outcome": _pilot_outcome, "resolve_conflict": _resolve, "accept_tradeoff": _trade_off,
-         "proposal": _proposal, "action": _action, "note": _note}
+         "proposal": _proposal, "plan": _plan, "action": _action, "note": _note}

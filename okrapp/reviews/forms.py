@@ -74,16 +74,20 @@ class DecisionForm(SafeForm):
     accept = SelectField("Answer", validators=[Optional()])
     re_review_on = DateField("Re-review on", validators=[Optional()], description="Default: in 90 days")
     owner = SelectField("Owner", coerce=int, validators=[Optional()])
+    plan = SelectField("Plan", coerce=int, validators=[Optional()])
+    verdict = SelectField("Verdict", validators=[Optional()])
+    remove_rows = MultiCheckboxField("Rows taken out of the plan", coerce=int, validators=[Optional()])
     due_on = DateField("Due", validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from okrapp.reviews.decisions import INCENTIVE_CHANGES, PILOT_OUTCOMES
+        from okrapp.reviews.decisions import INCENTIVE_CHANGES, PILOT_OUTCOMES, PLAN_VERDICTS
         self.kind.choices = list(DECISION_KINDS.items())
         self.change.choices = list(INCENTIVE_CHANGES.items())
         self.outcome.choices = list(PILOT_OUTCOMES.items())
         self.guard_comparator.choices = [(">=", "at least (≥)"), ("<=", "at most (≤)")]
         self.accept.choices = [("accept", "Accept and apply it"), ("decline", "Decline")]
+        self.verdict.choices = list(PLAN_VERDICTS.items())
 
 
 class CloseForm(SafeForm):

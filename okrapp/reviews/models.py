@@ -3,7 +3,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, Foreig
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from okrapp.core.extensions import db
-from okrapp.core.timeutil import utcnow
+from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.models import Versioned
 
 CADENCES = ("weekly", "biweekly", "monthly", "cron")
@@ -13,7 +13,8 @@ MEETING_STATUSES = ("scheduled", "cancelled", "closed")
 DECISION_KINDS = {"incentive": "Change an incentive", "change_target": "Change a target", "reprioritise": "Reprioritise",
                   "pilot": "Start a pilot", "pilot_outcome": "Decide a pilot's outcome",
                   "resolve_conflict": "Resolve a conflict", "accept_tradeoff": "Accept a trade-off",
-                  "proposal": "Decide a unit's proposal", "action": "Assign an action", "note": "Note"}
+                  "proposal": "Decide a unit's proposal", "plan": "Decide a coming bonus plan",
+                  "action": "Assign an action", "note": "Note"}
 
 decision_items = Table(
     "decision_items",
@@ -141,6 +142,15 @@ class ReviewDecision(db.Model):
     def change_list(self) -> list[str]:
         import json
         return json.loads(self.changes or "[]")
+
+    def takes_effect_after(self, day) -> bool:
+        """Scheduled as of day: what it changes takes effect on a later date."""
+        return self.effective_on is not None and self.effective_on > day
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Not yet in effect today, in the organisation's time zone."""
+        return self.takes_effect_after(local_today())
 
 
 PILOT_STATUSES = ("running", "adopted", "extended", "stopped")

@@ -16,7 +16,7 @@ from okrapp.core import formatting as fmt
 from okrapp.core.ics import meeting_calendar
 from okrapp.okrs.models import CheckIn, KeyResult, Objective, kr_contributors
 from okrapp.conflicts.models import ConflictItem, current_items
-from okrapp.incentives.models import Incentive, IncentiveProposal
+from okrapp.incentives.models import BonusPlan, Incentive, IncentiveProposal
 from okrapp.okrs.metric_models import Metric
 from okrapp.reviews.models import Pilot, ReviewDecision, ReviewMeeting, ReviewSchedule
 from okrapp.admin.models import Unit
@@ -263,13 +263,15 @@ def scoped_conflicts(agenda: dict, meeting: ReviewMeeting, unit_ids: list[int] |
 
 
 def needs_attention(today):
-    """Open items; accepted trade-offs whose re-review date has come; decided ones still detected. Of
-    the items coming with a plan for a later period, those sent to a review."""
+    """Open items; accepted trade-offs whose re-review date has come; decided ones still detected once
+    the decision is in effect (a change scheduled for a later day is expected to leave it detected until
+    then). Of the items coming with a plan for a later period, those sent to a review."""
+    scheduled = select(ReviewDecision.id).where(ReviewDecision.effective_on > today)
     return and_(or_(current_items(), ConflictItem.status == "in_review"), or_(
                ConflictItem.status.in_(OPEN_STATUSES),
                and_(ConflictItem.status == "accepted", ConflictItem.re_review_on <= today),
                and_(ConflictItem.status == "resolved", ConflictItem.present.is_(True),
-                    ConflictItem.settled_by_id.is_not(None))))
+                    ConflictItem.settled_by_id.is_not(None), ConflictItem.settled_by_id.not_in(scheduled))))
 
 
 def _flag(item: ConflictItem) -> str:
@@ -431,7 +433,7 @@ def record_decision(meeting: ReviewMeeting, *, kind, text, by, **fields) -> Revi
 def _records(fields: dict) -> dict:
     """fields with the decision form's ids replaced by their records (None, or [] for a list, when none)."""
     one = {"objective": Objective, "incentive": Incentive, "guard_metric": Metric, "key_result": KeyResult,
-           "pilot": Pilot, "proposal": IncentiveProposal, "owner": User}
+           "pilot": Pilot, "proposal": IncentiveProposal, "owner": User, "plan": BonusPlan}
     many = {"items": ConflictItem, "units": Unit, "key_results": KeyResult}
     loaded = {name: db.session.get(model, fields[name]) if fields.get(name) else None for name, model in one.items()}
     loaded |= {name: list(db.session.scalars(select(model).where(model.id.in_(fields[name]))))

@@ -9,7 +9,9 @@ from okrapp.core.extensions import db
 from okrapp.core.timeutil import local_today
 from okrapp.conflicts.models import ConflictItem
 from okrapp.conflicts.visibility import visible_item_ids
+from okrapp.incentives import plans
 from okrapp.incentives.models import Incentive, IncentiveProposal
+from okrapp.incentives.periods import is_coming
 from okrapp.okrs.metric_models import Metric
 from okrapp.okrs.models import KeyResult, Objective, RankChange
 from okrapp.okrs.scoreboard import current_cycle
@@ -47,7 +49,20 @@ def meeting_page(meeting: ReviewMeeting, unit_scope: list[int] | None) -> dict:
         agenda = json.loads(meeting.agenda or "{}")
     shown = [c["id"] for key in ("sent_to_review", "conflicts") for c in agenda.get(key, [])]
     shown += [i.id for d in meeting.decisions for i in d.settles]
-    return dict(agenda=agenda, visible_conflicts=visible_item_ids(unit_scope, shown), open_actions=open_actions())
+    return dict(agenda=agenda, visible_conflicts=visible_item_ids(unit_scope, shown), open_actions=open_actions(),
+                plans=plans_on_agenda(meeting, unit_scope))
+
+
+PLANS_WITH_WHAT_IF = 5  # each is a scan of its period; further plans link to their own page
+
+
+def plans_on_agenda(meeting: ReviewMeeting, unit_scope: list[int] | None) -> list[tuple]:
+    """The coming plans sent to this review, each with what it would do to conflicts (while it is
+    still to be decided): [(plan, what-if or None)]."""
+    if meeting.status != "scheduled":
+        return []
+    sent = [p for p in plans.plans(unit_scope, statuses=("in_review",)) if p.review_meeting_id == meeting.id]
+    return [(p, plans.what_if(p) if index < PLANS_WITH_WHAT_IF else None) for index, p in enumerate(sent)]
 
 
 def schedule_or_404(schedule_id: int | None) -> ReviewSchedule | None:
@@ -83,7 +98,8 @@ def decision_options(posted_objective: int | None, wanted_key_result: int | None
         proposals=db.session.scalars(select(IncentiveProposal).where(IncentiveProposal.status == "open")
                                      .options(joinedload(IncentiveProposal.unit),
                                               joinedload(IncentiveProposal.incentive),
-                                              joinedload(IncentiveProposal.guard_metric))).all())
+                                              joinedload(IncentiveProposal.guard_metric))).all(),
+        plans=[p for p in plans.plans(statuses=("draft", "in_review")) if is_coming(p.period)])
 
 
 def _key_results(cycle, wanted: int | None, limit: int) -> list[KeyResult]:

@@ -158,4 +158,4 @@ def _conflict(c: ConflictState, since: datetime | None, today: date) -> dict:
 def _kr(kr: KeyResultState) -> dict:
     return {"id": kr.id, "title": kr.title, "objective": kr.objective, "unit": kr.unit, "status": kr.status,
             "progress": round(kr.progress, 4),
-            "last_check_in": kr.last_check_in_at.date().isoformat() if kr.last_check_in_at else None}
+            "last_check_in": kr.last_check_in_at.isoformat(timespec="minutes") if kr.last_check_in_at else None}

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from okrapp.core import policy
 from okrapp.domain.recurrence import local
-from okrapp.core.formatting import counted
+from okrapp.core.formatting import counted, percent
 from okrapp.core.web.forms import show_service_error
 from okrapp.core.web.views import committed, form_status, stale_form
 from okrapp.reviews.decisions import describe_proposal
@@ -90,6 +90,10 @@ def _review_forms(meeting, wanted_key_result: int | None = None):
     decision.pilot.choices = [(0, "—")] + [(p.id, p.title) for p in pilots]
     decision.proposal.choices = [(0, "—")] + [(p.id, f"{p.unit.name}: {describe_proposal(p)}") for p in proposals]
     decision.owner.choices = [(0, "—")] + [(u.id, u.name) for u in people]
+    decision.plan.choices = [(0, "—")] + [(p.id, f"{p.unit.name}, {p.period.name}") for p in options["plans"]]
+    decision.remove_rows.choices = [(row.id, f"{p.unit.name}, {p.period.name}: {row.name} ({row.metric.name}, "
+                                             f"{percent(row.weight)})")
+                                    for p in options["plans"] for row in p.rows if row.active]
     return decision
 
 
@@ -105,7 +109,8 @@ def _decision_input(form) -> dict:
         starts_on=form.starts_on.data, ends_on=form.ends_on.data, units=form.units.data,
         key_results=form.key_results.data, pilot=form.pilot.data, outcome=form.outcome.data or "",
         proposal=form.proposal.data, accept=None if not form.accept.data else form.accept.data == "accept",
-        re_review_on=form.re_review_on.data, owner=form.owner.data, due_on=form.due_on.data)
+        re_review_on=form.re_review_on.data, owner=form.owner.data, due_on=form.due_on.data,
+        plan=form.plan.data, verdict=form.verdict.data or "", remove_rows=form.remove_rows.data or [])
 
 
 @bp.route("/reviews/<int:meeting_id>", methods=["GET"])

@@ -24,6 +24,7 @@ from tests.factories import make_cycle, make_key_result, make_objective, make_un
 OCTOBER = datetime(2026, 10, 12, 9, 0)
 OCTOBER_END = datetime(2026, 10, 31, 22, 0)  # 1 November 00:00 in Helsinki, in UTC
 CHANGE = "Orders per sales rep (Equipment Sales): retired from 1 Jan 2027"
+CHANGED_NOW = "Orders per sales rep (Equipment Sales): retired"  # in effect when decided
 WHY = "The bonus pays for orders the delivery team then cannot install on time."
 
 
@@ -71,10 +72,10 @@ def company(clock):
     return dict(ceo=ceo, sales=sales, cycle=cycle, objective=objective, kr=kr, orders=orders)
 
 
-def decide(company, *, at, settles, kind="incentive", text=WHY, changes=(CHANGE,)):
+def decide(company, *, at, settles, kind="incentive", text=WHY, changes=(CHANGE,), effective_on=date(2027, 1, 1)):
     """A decision row as the review service records it: what it changed, why, and what it settled."""
     decision = ReviewDecision(meeting=make_meeting(at), kind=kind, text=text, incentive_id=company["orders"].id,
-                              changes=json.dumps(list(changes)), effective_on=date(2027, 1, 1), created_at=at,
+                              changes=json.dumps(list(changes)), effective_on=effective_on, created_at=at,
                               created_by_id=company["ceo"].id)
     decision.settles = list(settles)
     db.session.add(decision)
@@ -101,7 +102,8 @@ def test_the_month_summary_leads_with_the_decision_its_change_why_and_the_confli
     stays = make_item("Installation speed ↑ works against first-time fix", level="medium",
                       first_seen_at=datetime(2026, 10, 3, 7))
     db.session.commit()
-    decide(company, at=datetime(2026, 10, 20, 10), settles=[gone, stays])
+    decide(company, at=datetime(2026, 10, 20, 10), settles=[gone, stays], changes=(CHANGED_NOW,),
+           effective_on=date(2026, 10, 20))
     gone.present, stays.present = False, True  # the scan after the change: one gone, one still there
     db.session.commit()
     send(runner, "2026-10")
@@ -109,7 +111,7 @@ def test_the_month_summary_leads_with_the_decision_its_change_why_and_the_confli
     text, html = parts(message)
     for body in (text, html):
         assert "Orders per sales rep (Equipment Sales)" in body  # the incentive it is about
-        assert f"Changed: {CHANGE}" in body
+        assert f"Changed: {CHANGED_NOW}" in body
         assert WHY in body
         assert "Conflicts settled: 2" in text or "Conflicts settled: <strong>2</strong>" in body
         assert "Orders per sales rep ↓ works against delivery CSAT (high): confirmed: no longer detected" in body

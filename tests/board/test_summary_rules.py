@@ -92,3 +92,29 @@ def test_changes_are_exact_for_objectives_the_previous_summary_did_not_list_and_
 def test_a_summary_stored_before_scores_were_kept_still_gives_changes():
     old = {"objectives": [{"id": 100, "score": 0.3}], "overall": {"score": 0.3}}
     assert figures_for(objectives([0.5]), previous=old).objectives[0]["change"] == 0.2
+
+
+def test_a_change_taking_effect_after_the_summary_is_listed_as_scheduled_not_as_still_detected():
+    later, sooner = date(2027, 1, 1), date(2026, 10, 15)
+    scheduled = rules.DecisionLine(
+        "Change an incentive", "Volume bonuses hurt delivery", "", None, datetime(2026, 10, 20, 10),
+        changes=("Orders per sales rep (Sales): retired from 1 Jan 2027",),
+        settled=(rules.SettledLine("Orders ↑", "high", "scheduled", later),), effective_on=later)
+    in_effect = rules.DecisionLine("Change an incentive", "Done", "", None, datetime(2026, 10, 10),
+                                   changes=("Calls per hour (Care): retired",), effective_on=sooner)
+    figures = rules.summary_figures(
+        title="October 2026", covers_from=None, covers_to=END, objectives=[], previous=None, opened=[],
+        resolved=[rules.ConflictLine(1, "Orders ↑", "high", 0.3, "resolved", effective_on=later)], rank_changes=[],
+        decisions=[scheduled], next_reviews=[], in_review=[], as_of=date(2026, 10, 31),
+        scheduled=[scheduled, in_effect])
+    assert figures.scheduled == [{"change": "Orders per sales rep (Sales): retired", "kind": "Change an incentive",
+                                  "about": "", "effective_on": "2027-01-01"}]
+    [decided] = figures.decided
+    assert (decided["scheduled"], decided["still_detected"]) == (1, 0)
+    assert decided["settled"][0]["label"] == "scheduled: settled from 1 Jan 2027"
+    assert figures.conflicts_resolved[0]["scheduled"] == "2027-01-01"
+    january = rules.summary_figures(
+        title="January 2027", covers_from=END, covers_to=END + timedelta(days=92), objectives=[], previous=None,
+        opened=[], resolved=[rules.ConflictLine(1, "Orders ↑", "high", 0.3, "resolved", effective_on=later)],
+        rank_changes=[], decisions=[], next_reviews=[], in_review=[], as_of=date(2027, 1, 31), scheduled=[scheduled])
+    assert january.scheduled == [] and january.conflicts_resolved[0]["scheduled"] is None

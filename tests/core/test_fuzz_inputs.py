@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Float, String, Text, func, select
 
 from okrapp.core.extensions import db
+from okrapp.incentives.models import PlanPeriod
 from okrapp.reviews import operations as reviews
 
 from tests.factories import PASSWORD, make_user, metric
@@ -73,6 +74,14 @@ def catalogue(w):
         "check-in sheet": ("/check-ins/import", {}, "unit_leader"),
         "confirm check-in sheet": ("/check-ins/import/confirm", {"payload": "eA=="}, "unit_leader"),
         "import preview": ("/incentives/import", {"period": "2026"}, "executive"),
+        "send plan to review": ("/incentives/plans/1/review", {"version": ""}, "executive"),
+        "add counterweight": ("/influence-links/pairs", {"metric": 1, "counter": 2}, "executive"),
+        "remove counterweight": ("/influence-links/pairs/1/remove", {}, "executive"),
+        "new plan period": ("/admin/periods/new", {"name": "Spring push", "starts_on": "2027-03-01",
+                                                   "ends_on": "2027-05-31"}, "admin"),
+        "edit plan period": (f"/admin/periods/{w['period'].id}/edit", {"name": "October", "starts_on": "2026-10-01",
+                                                                       "ends_on": "2026-10-31", "version": ""},
+                             "admin"),
     })
     return routes
 
@@ -89,7 +98,10 @@ def fuzz_world(world):  # noqa: F811
                                      chair=executive, participants=[executive], anchor_on=date(2026, 11, 16))
     reviews.plan_meetings()
     db.session.commit()
-    world.update(schedule=schedule, meeting=reviews.upcoming(1)[0])
+    october = PlanPeriod(name="October")  # undated, as migrated: the edit form dates it
+    db.session.add(october)
+    db.session.commit()
+    world.update(schedule=schedule, meeting=reviews.upcoming(1)[0], period=october)
     SCHEDULE.update(chair=executive.id, participants=[executive.id])
     return world
 

@@ -13,6 +13,7 @@ from okrapp.incentives.models import Incentive, IncentiveProposal, MetricLink
 from okrapp.core.models import OutboxMessage
 from okrapp.reviews.models import ReviewDecision, ReviewMeeting, ReviewSchedule
 from okrapp.admin.models import Unit
+from okrapp.incentives.models import BonusPlan, PlanPeriod
 from okrapp.accounts.models import User
 from okrapp.core.web.security import CSP, SESSION_EXPIRED
 from okrapp.demo.company import DEMO_PASSWORD, load_demo
@@ -25,7 +26,7 @@ ID_MODELS = {"objective_id": Objective, "kr_id": KeyResult, "unit_id": Unit, "cy
              "incentive_id": Incentive, "link_id": MetricLink, "schedule_id": ReviewSchedule,
              "meeting_id": ReviewMeeting, "summary_id": BoardSummary, "item_id": ConflictItem,
              "message_id": OutboxMessage, "proposal_id": IncentiveProposal, "decision_id": ReviewDecision,
-             "check_in_id": CheckIn}
+             "check_in_id": CheckIn, "plan_id": BonusPlan, "period_id": PlanPeriod}
 
 
 @pytest.fixture

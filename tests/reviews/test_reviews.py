@@ -227,7 +227,7 @@ def test_review_page_reranks_records_decisions_and_sends_minutes(login, team, sm
     assert len(minutes) == 1
     text = minutes[0].get_body(("plain",)).get_content()
     html = minutes[0].get_body(("html",)).get_content()
-    assert "1. Customers recommend us" in text and "Share KR with the partner — Laura Mäkinen, due 2026-12-01" in text
+    assert "1. Customers recommend us" in text and "Share KR with the partner — Laura Mäkinen, due 1 Dec 2026" in text
     assert "One contact person pilot" in html and "Closed before its start: Decided by mail" in text
     late = client.post(f"/reviews/{meeting.id}/decisions", data={"kind": "note", "text": "Too late"},
                        follow_redirects=True)

@@ -267,6 +267,18 @@ def item_pairs(item: Item, *, include_tensions: bool = False) -> list[Pair]:
 
 # -- words -------------------------------------------------------------------------------------
 
+def title_of(item: Item, labels: Mapping[str, str]) -> str:
+    """"Cost per delivery ↓" for a criterion (its incentives' name when they share one), "CSAT ↔ NPS"
+    for two key-result metrics."""
+    cause = item.cause
+    if cause is not None:
+        names = {g.name for g in cause.goals}
+        name = names.pop() if len(names) == 1 else labels.get(item.metric, item.metric)
+        return f"{name} {arrow(item.direction)}"[:300]
+    second = item.other_metric
+    return f"{labels.get(item.metric, item.metric)} ↔ {labels.get(second, second)}"[:300]
+
+
 def arrow(direction: int) -> str:
     return "↑" if direction > 0 else "↓"
 
