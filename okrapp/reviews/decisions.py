@@ -447,7 +447,11 @@ def _plan(decision, by, *, plan=None, verdict="", remove_rows=(), **_ignored) ->
     daily job puts it in effect on its period's first day; until then it pays nothing."""
     if plan is None:
         raise ServiceError("Choose the plan.", field="plan")
-    if plan.status not in ("draft", "in_review") or not is_coming(plan.period):
+    if plan.status == "draft" and is_coming(plan.period):  # changed since it was sent, or never sent
+        raise ServiceError(f"The plan of {plan.unit.name} for {plan.period.name} is a draft: its rows changed "
+                           "since it was sent, or it was never sent. Send it to the review (from its page) and "
+                           "decide it as it stands then.", field="plan")
+    if plan.status != "in_review" or not is_coming(plan.period):
         raise ServiceError(f"The plan of {plan.unit.name} for {plan.period.name} is not open for a decision "
                            f"({plan_status_labels[plan.status].lower()}).", field="plan")
     if verdict not in PLAN_VERDICTS:

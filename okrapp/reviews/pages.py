@@ -99,7 +99,7 @@ def decision_options(posted_objective: int | None, wanted_key_result: int | None
                                      .options(joinedload(IncentiveProposal.unit),
                                               joinedload(IncentiveProposal.incentive),
                                               joinedload(IncentiveProposal.guard_metric))).all(),
-        plans=[p for p in plans.plans(statuses=("draft", "in_review")) if is_coming(p.period)])
+        plans=[p for p in plans.plans(statuses=("in_review",)) if is_coming(p.period)])
 
 
 def _key_results(cycle, wanted: int | None, limit: int) -> list[KeyResult]:

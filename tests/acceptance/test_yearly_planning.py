@@ -92,6 +92,11 @@ def test_next_years_plan_from_sheet_to_effect(demo, login, clock):
     assert plan.status == "approved"
     assert not db.session.get(Incentive, cost_row.id).active
     assert "takes effect 1 Jan 2027" in client.get(f"/incentives/plans/{plan.id}").get_data(as_text=True)
+    board = client.get("/board/preview?period=2026-12").get_data(as_text=True)
+    scheduled = board[board.index("Scheduled changes"):]
+    assert ("Plan of Installation &amp; Delivery for 2027 approved with 1 row" in scheduled
+            and "takes effect 1 Jan 2027" in scheduled), scheduled[:1500]
+    assert "still detected" not in board
 
     # still 2026: the approved plan pays nothing and today's items are unchanged by it
     refresh_items()

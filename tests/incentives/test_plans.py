@@ -47,6 +47,9 @@ def scan():
 
 
 def decide(world, plan, verdict, remove=()):
+    """Sent to the next review (a draft is not decided) and decided there."""
+    if plan.status == "draft":
+        plans.send_to_review(plan, world["executive"])
     meeting = reviews.upcoming(1)[0]
     decision = reviews.add_decision(meeting, kind="plan", text="Decided.", by=world["executive"], plan=plan,
                                     verdict=verdict, remove_rows=[r.id for r in remove])
@@ -110,7 +113,7 @@ def test_a_plan_decision_says_what_is_wrong_and_changes_nothing(world, verdict, 
     with pytest.raises(ServiceError, match=message):
         decide(world, first.plan, verdict, rows)
     db.session.rollback()
-    assert first.plan.status == "draft" and first.active and second.active
+    assert first.plan.status == "in_review" and first.active and second.active  # sent, not decided
 
 
 def test_approved_without_a_row_the_plan_is_scheduled_and_the_row_pays_nothing(world):
@@ -154,3 +157,36 @@ def test_the_daily_job_puts_an_approved_plan_in_effect_once_on_its_first_day(wor
     today = db.session.scalar(select(ConflictItem).where(ConflictItem.key == "criterion:csat:-"))
     assert today.id == coming.id and today.status == "in_review"  # the same item, with its history
     assert db.session.get(Incentive, row.id).active
+
+
+def test_a_plan_changed_after_it_was_sent_is_not_decided_as_it_now_stands(world):
+    row = save(world, "Cheaper satisfaction", "csat", "decrease", 0.6, "2027")
+    plans.send_to_review(row.plan, world["executive"])
+    db.session.commit()
+    save(world, "Added later", "revenue", "increase", 0.4, "2027")
+    with pytest.raises(ServiceError, match="its rows changed since it was sent"):
+        reviews.add_decision(reviews.upcoming(1)[0], kind="plan", text="Go.", by=world["executive"], plan=row.plan,
+                             verdict="approve", remove_rows=[])
+
+
+def test_the_cli_lists_plans_with_their_state(world, runner):
+    row = save(world, "Cheaper satisfaction", "csat", "decrease", 0.6, "2027")
+    decide(world, row.plan, "approve")
+    out = runner.invoke(args=["plans"]).output
+    assert "Installation & Delivery" in out and "Approved, scheduled" in out and "takes effect 1 Jan 2027" in out
+
+
+def test_the_cli_import_checks_the_sheets_period_and_prints_its_what_if(world, runner, tmp_path):
+    incentives.save_incentive(None, unit=world["delivery"], name="This year", metric=metric("revenue"),
+                              direction="increase", weight=1.0, target=None, period="2026", note="",
+                              by=world["executive"])
+    db.session.commit()
+    sheet = tmp_path / "kpi-2027.csv"
+    sheet.write_text("unit;KPI name;metric key;direction;weight\n"
+                     "Installation & Delivery;Cheaper satisfaction;csat;decrease;60 %\n")
+    result = runner.invoke(args=["incentives", "import", str(sheet), "--period", "2027", "--dry-run"])
+    assert result.exit_code == 0, result.output  # 2026's 100 % does not count against 2027
+    assert "What this sheet would do to conflicts in 2027: 1 opened" in result.output
+    assert "opens [" in result.output and "Cheaper satisfaction" in result.output
+    refused = runner.invoke(args=["incentives", "import", str(sheet), "--period", "2026", "--dry-run"])
+    assert refused.exit_code == 2 and "160 %" in refused.output
