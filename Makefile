@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+OIDC_PROVIDER := tests/oidc_provider
+OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.installed
 
-.PHONY: run test install bench bench-load lint clean
+.PHONY: run test install oidc-provider bench bench-load lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +16,26 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test,prod]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The real OpenID provider the company sign-in tests start (panva's oidc-provider under Node.js):
+# npm ci runs only when node_modules is missing or older than package.json or the lock file. Where npm
+# is missing, Debian's nodejs and npm are installed first (as root, as on CI).
+$(OIDC_STAMP): $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } || \
+		{ echo "Node.js and npm are needed for the company sign-in tests: apt-get install nodejs npm" >&2; exit 1; }
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+oidc-provider: $(OIDC_STAMP)
+
+install: $(STAMP) $(OIDC_STAMP)
 
 run: $(STAMP)
 	$(BIN)/okrapp db upgrade
 	$(BIN)/okrapp demo
 	$(BIN)/okrapp run --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) $(OIDC_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -30,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/board_summary.py
 	$(BIN)/python bench/conflicts_org.py
+	$(BIN)/python bench/exports.py
 
 # gunicorn (4 workers) + two schedulers on OKRAPP_DATABASE_URL (PostgreSQL), 50 simulated people;
 # BENCH_DURATION seconds (default 60)
@@ -41,4 +56,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check --select F,E9,B --ignore B008,B905 --per-file-ignores "tests/*:F811" --line-length 120 okrapp tests bench config.py wsgi.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/artefacts
+	rm -rf $(VENV) .pytest_cache tests/artefacts $(OIDC_PROVIDER)/node_modules

@@ -9,6 +9,16 @@ def _env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_hops(name="OKRAPP_PROXY_HOPS"):
+    """A count of trusted reverse proxies, or None when the variable is not set at all."""
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise RuntimeError(f"{name} must be a number of reverse proxies (0: clients connect directly), not {value!r}")
+    return int(value)
+
+
 class Config:
     SECRET_KEY = os.environ.get("OKRAPP_SECRET_KEY")
     # None means: a SQLite file in the instance folder (resolved in create_app).
@@ -54,7 +64,8 @@ class Config:
 
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none). Set it
     # behind nginx or a load balancer, or every client shares the proxy's address for throttling.
-    OKRAPP_PROXY_HOPS = int(os.environ.get("OKRAPP_PROXY_HOPS", "0"))
+    # None (not set) counts as 0, except that the production configuration refuses to start without it.
+    OKRAPP_PROXY_HOPS = _env_hops()
     # Login throttling (okrapp/accounts/throttle.py): password checks allowed per key before each
     # further one waits, the first wait (doubled per failure) and its ceiling.
     OKRAPP_LOGIN_FREE_ATTEMPTS = int(os.environ.get("OKRAPP_LOGIN_FREE_ATTEMPTS", "5"))
@@ -62,6 +73,33 @@ class Config:
     OKRAPP_LOGIN_FREE_ATTEMPTS_ADDRESS = int(os.environ.get("OKRAPP_LOGIN_FREE_ATTEMPTS_ADDRESS", "50"))
     OKRAPP_LOGIN_DELAY_SECONDS = float(os.environ.get("OKRAPP_LOGIN_DELAY_SECONDS", "2"))
     OKRAPP_LOGIN_MAX_DELAY_SECONDS = float(os.environ.get("OKRAPP_LOGIN_MAX_DELAY_SECONDS", "900"))
+    # Invitations and password resets (okrapp/accounts/links.py): how long a link works (once);
+    # reset requests allowed per address asked for and per client before further ones wait.
+    OKRAPP_INVITE_DAYS = int(os.environ.get("OKRAPP_INVITE_DAYS", "7"))
+    OKRAPP_RESET_MINUTES = int(os.environ.get("OKRAPP_RESET_MINUTES", "60"))
+    OKRAPP_RESET_FREE_ATTEMPTS = int(os.environ.get("OKRAPP_RESET_FREE_ATTEMPTS", "3"))
+    OKRAPP_RESET_FREE_ATTEMPTS_CLIENT = int(os.environ.get("OKRAPP_RESET_FREE_ATTEMPTS_CLIENT", "20"))
+    # API tokens: failed attempts per client address and per token presented before that caller's
+    # further failed attempts answer 429 for 15 minutes (a valid token always answers).
+    OKRAPP_API_MAX_FAILURES = int(os.environ.get("OKRAPP_API_MAX_FAILURES", "20"))
+    OKRAPP_API_MAX_FAILURES_TOKEN = int(os.environ.get("OKRAPP_API_MAX_FAILURES_TOKEN", "10"))
+    # JSON bodies of the API: larger ones answer 413, deeper nesting 400 (before anything parses them).
+    OKRAPP_API_MAX_JSON_BYTES = int(os.environ.get("OKRAPP_API_MAX_JSON_BYTES", str(1024 * 1024)))
+    OKRAPP_API_MAX_JSON_DEPTH = int(os.environ.get("OKRAPP_API_MAX_JSON_DEPTH", "32"))
+
+    # Company sign-in with OpenID Connect (okrapp/accounts/oidc.py): on when all three are set. The
+    # provider is found at <issuer>/.well-known/openid-configuration; register the redirect URI
+    # OKRAPP_BASE_URL + /login/sso/callback there. NAME labels the button ("Sign in with NAME");
+    # a verified e-mail of one of DOMAINS (comma-separated) that has no user joins inactive, waiting
+    # for an admin to give it a role.
+    OKRAPP_OIDC_ISSUER = os.environ.get("OKRAPP_OIDC_ISSUER", "")
+    OKRAPP_OIDC_CLIENT_ID = os.environ.get("OKRAPP_OIDC_CLIENT_ID", "")
+    OKRAPP_OIDC_CLIENT_SECRET = os.environ.get("OKRAPP_OIDC_CLIENT_SECRET", "")
+    OKRAPP_OIDC_NAME = os.environ.get("OKRAPP_OIDC_NAME", "")
+    OKRAPP_OIDC_DOMAINS = os.environ.get("OKRAPP_OIDC_DOMAINS", "")
+    # "off": only the admin whose e-mail is OKRAPP_BREAK_GLASS_ADMIN may sign in with a password.
+    OKRAPP_PASSWORD_LOGIN = os.environ.get("OKRAPP_PASSWORD_LOGIN", "on")
+    OKRAPP_BREAK_GLASS_ADMIN = os.environ.get("OKRAPP_BREAK_GLASS_ADMIN", "")
 
     OKRAPP_DEMO_ALLOWED = True
     OKRAPP_PRODUCTION = False

@@ -293,7 +293,8 @@ def main():
         web_port = free_port()
         env = {**os.environ, "OKRAPP_DATABASE_URL": url, "OKRAPP_INSTANCE_PATH": str(workdir),
                "OKRAPP_SECRET_KEY": "bench-secret", "OKRAPP_BASE_URL": "https://okr.bench.example",
-               "OKRAPP_MAIL_SENDER": "okrapp <okrapp@bench.example>", "OKRAPP_SMTP_HOST": "127.0.0.1",
+               "OKRAPP_MAIL_SENDER": "okrapp <okrapp@bench.example>", "OKRAPP_PROXY_HOPS": "0",  # direct
+               "OKRAPP_SMTP_HOST": "127.0.0.1",
                "OKRAPP_SMTP_PORT": str(smtp_port), "OKRAPP_DELIVERY_SECONDS": "1",
                "OKRAPP_SCHEDULER_TICK_SECONDS": "5", "OKRAPP_SCHEDULER_POLL_SECONDS": "1",
                "GUNICORN_BIND": f"127.0.0.1:{web_port}", "GUNICORN_WORKERS": str(args.workers),

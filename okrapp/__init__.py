@@ -40,6 +40,7 @@ def _configure(app: Flask, config) -> None:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if app.config.get("OKRAPP_PRODUCTION"):
         _refuse_placeholder_addresses(app.config)
+        _require_proxy_hops(app.config)
     from okrapp.core.logs import configure
     configure(app.config.get("OKRAPP_LOG_FORMAT", "text"))
 
@@ -58,6 +59,15 @@ def _refuse_placeholder_addresses(config) -> None:
     if not sender or "@" not in sender or domain in ("localhost", "") or "." not in domain:
         raise RuntimeError("OKRAPP_MAIL_SENDER must be a real address (e.g. okrapp <okrapp@example.com>) "
                            "for the production configuration.")
+
+
+def _require_proxy_hops(config) -> None:
+    """Behind a proxy that is not declared, every client has the proxy's address: one client's
+    failures would throttle everyone. Production says how clients reach it, even when directly."""
+    if config.get("OKRAPP_PROXY_HOPS") is None:
+        raise RuntimeError("OKRAPP_PROXY_HOPS must be set for the production configuration: the number of "
+                           "reverse proxies in front of okrapp whose X-Forwarded-For is trusted (1 behind nginx "
+                           "or a load balancer), or 0 when clients connect to gunicorn directly.")
 
 
 def _instance_secret(path: Path) -> str:
@@ -102,10 +112,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(token):
-        from sqlalchemy import select
-        from okrapp.accounts.models import User
-        return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+    def load_user(key):
+        from okrapp.accounts import sessions
+        return sessions.load(key)  # one indexed query: the session not ended, its user active
 
 
 def _register_features(app: Flask) -> None:
@@ -129,6 +138,8 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     from okrapp.api.spec import api_spec
     api_spec.register(app)  # /api/v1/openapi.json, built from the validated views on first request
+    from okrapp.accounts import oidc
+    oidc.init_app(app)  # company sign-in's settings checked, the login page's button
 
     from okrapp.accounts.operations import alert_admins
     from okrapp.board.operations import board_jobs
@@ -183,7 +194,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from flask import render_template
+    from flask import make_response, render_template
 
     from flask import request
     from werkzeug.exceptions import HTTPException
@@ -191,13 +202,14 @@ def _register_errors(app: Flask) -> None:
     from okrapp.api.auth import ApiError, json_error
 
     def api_error(error, code):
-        return error.get_response() if isinstance(error, ApiError) else json_error(code)
+        return error.get_response() if isinstance(error, ApiError) else _keep_headers(json_error(code), error)
 
     def render(code, title, text):
         def handler(error):
             if request.path.startswith("/api/"):
                 return api_error(error, code)
-            return render_template("errors/error.html", code=code, title=title, text=text), code
+            return _keep_headers(make_response(render_template("errors/error.html", code=code, title=title,
+                                                               text=text), code), error)
         return handler
 
     @app.errorhandler(HTTPException)
@@ -219,3 +231,12 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(405, render(405, "Method not allowed", "This address does not accept that method."))
     from flask_wtf.csrf import CSRFError
     app.register_error_handler(CSRFError, render(400, "Form expired", CSRF_FAILED))
+
+
+def _keep_headers(response, error):
+    """The headers the error itself carries (a 405's Allow, a 401's WWW-Authenticate) on our page."""
+    if hasattr(error, "get_headers"):
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+    return response

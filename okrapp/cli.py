@@ -146,20 +146,38 @@ incentives_group = click.Group("incentives", help="Unit incentives and legacy KP
 @with_appcontext
 def import_command(file, period, dry_run):
     """Import a legacy KPI / bonus sheet (CSV or .xlsx). All rows or none."""
-    from okrapp.incentives.operations import import_sheet, preview_sheet
+    from okrapp.incentives.operations import import_sheet, preview_sheet, sheet_what_if
     with open(file, "rb") as handle:
         data = handle.read()
-    report = preview_sheet(data)
+    report = preview_sheet(data, period)
     for line, message in report.problems:
         click.echo(f"{file}:{line}: {message}" if line else f"{file}: {message}", err=True)
     if not report.ok:
         raise click.exceptions.Exit(2)
+    _echo_what_if(sheet_what_if(report, period))
     if dry_run:
         click.echo(f"{len(report.rows)} row(s) are fine; nothing imported (--dry-run).")
         return
     created = import_sheet(data, None, period)
     db.session.commit()
     click.echo(f"Imported {created} incentive(s).")
+
+
+def _echo_what_if(what_if) -> None:
+    """The sheet's what-if, as the preview page words it, shortly."""
+    if what_if is None:
+        return
+    when = "" if what_if.period == "today" else f" in {what_if.period}"
+    click.echo(f"What this sheet would do to conflicts{when}: {len(what_if.opens)} opened, "
+               f"{len(what_if.settles)} settled, {len(what_if.unchanged)} unchanged.")
+    for change in what_if.opens:
+        against = f" works against {'; '.join(change.against)}" if change.against else ""
+        click.echo(f"  opens [{change.level}] {change.title}{against}")
+    for change in what_if.settles:
+        click.echo(f"  settles [{change.level}] {change.title}")
+    for row in what_if.unpaired:
+        pairs = " or ".join(what_if.labels.get(key, key) for key in row.suggested)
+        click.echo(f"  unpaired: {row.unit}: {row.name} — pair it with {pairs}")
 
 
 @click.command("periods")
@@ -178,6 +196,22 @@ def periods_command():
     if undated:
         click.echo(f"{counted(undated, 'period needs', 'periods need')} dates (Admin → Plan periods): their "
                    "incentives count as running always until dated.")
+
+
+@click.command("plans")
+@with_appcontext
+def plans_command():
+    """List the units' plans for coming periods: their state, rows, and when an approved one takes effect."""
+    from okrapp.core.formatting import counted, day
+    from okrapp.incentives.plans import STATUS_LABELS, plans
+    found = plans()
+    if not found:
+        click.echo("No plans yet: incentives for a period that has not started form their unit's plan for it.")
+    for plan in found:
+        rows = sum(1 for row in plan.rows if row.active)
+        when = f" · takes effect {day(plan.period.starts_on)}" if plan.status == "approved" else ""
+        click.echo(f"{plan.unit.name:<32} {plan.period.name:<12} {STATUS_LABELS[plan.status]:<20} "
+                   f"{counted(rows, 'row', 'rows')}{when}")
 
 
 reviews_group = click.Group("reviews", help="Priority reviews.")
@@ -224,7 +258,7 @@ def _list_jobs():
 
     from sqlalchemy import select
 
-    from okrapp.core.background.jobs import registry
+    from okrapp.core.background.jobs import states
     from okrapp.core.models import JobRun, apscheduler_jobs
     from okrapp.core.formatting import stamp
     from okrapp.core.timeutil import app_zone, utcnow
@@ -238,13 +272,29 @@ def _list_jobs():
         when = stamp(datetime.fromtimestamp(next_run, UTC).replace(tzinfo=None), zone) if next_run else "paused"
         click.echo(f"  {job_id:<16} next run {when}")
     click.echo("Jobs:")
-    for job in registry().values():
-        due = job.due(now)
-        click.echo(f"  {job.name:<20} {job.description}; due now: {', '.join(due) if due else 'nothing'}")
+    for state in states(now):
+        click.echo(f"  {state.job.name:<20} {state.job.description}; {_job_state(state, zone)}")
     click.echo("Last runs:")
     for run in db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(15)):
         click.echo(f"  {stamp(run.started_at, zone):<18}  {run.job:<20} {run.period:<14} {run.status:<8} "
                    f"{run.attempts}x {run.detail}")
+
+
+def _job_state(state, zone) -> str:
+    """Its last run; a due period's run that waits; what is due now, or when the next period falls due."""
+    from okrapp.core.formatting import stamp
+    last = state.last_run
+    parts = [f"last run {stamp(last.started_at, zone)} ({last.period}, {last.status})" if last else "never run"]
+    for run in state.waiting:
+        parts.append({"running": f"{run.period} running in {run.claimed_by} until {stamp(run.lease_until, zone)}",
+                      "retrying": f"{run.period} retried at {stamp(run.next_attempt_at, zone)}",
+                      "failed": f"{run.period} failed (okrapp jobs run {state.job.name} --period {run.period})"}
+                     .get(run.status, f"{run.period} {run.status}"))
+    if state.due_now:
+        parts.append(f"due now: {', '.join(state.due_now)}")
+    else:
+        parts.append(f"next due {stamp(state.next_due, zone)}" if state.next_due else "nothing due now")
+    return "; ".join(parts)
 
 
 @click.command("jobs")
@@ -420,3 +470,4 @@ def register_commands(app) -> None:
     app.cli.add_command(conflicts_group)
     app.cli.add_command(incentives_group)
     app.cli.add_command(periods_command)
+    app.cli.add_command(plans_command)

@@ -11,7 +11,7 @@ from okrapp.reviews.models import (
 from okrapp.okrs.models import (
     CheckIn, Cycle, KeyResult, Objective, ObjectiveWeek, RankChange, TargetChange, kr_contributors)
 from okrapp.admin.models import UNIT_KINDS, Unit, unit_leaders
-from okrapp.accounts.models import ROLES, ApiToken, AuthEvent, LoginThrottle, User
+from okrapp.accounts.models import ROLES, AccountEvent, AccountLink, ApiToken, AuthEvent, LoginThrottle, User
 
 __all__ = [
     "ObjectiveWeek",
@@ -22,6 +22,6 @@ __all__ = [
     "IncentiveVersion",
     "ConflictItem", "ConflictItemClass", "ConflictItemEvent", "ConflictScanState",
     "BonusPlan", "Incentive", "IncentiveProposal", "MetricLink", "MetricPair", "PlanPeriod",
-    "AuthEvent", "LoginThrottle", "CheckIn", "Cycle", "KeyResult", "Metric", "MetricWeek", "Objective", "RankChange",
+    "AccountEvent", "AccountLink", "AuthEvent", "LoginThrottle", "CheckIn", "Cycle", "KeyResult", "Metric", "MetricWeek", "Objective", "RankChange",
     "ApiToken", "MetricValue", "ROLES", "UNIT_KINDS", "Unit", "User", "kr_contributors", "unit_leaders",
 ]

@@ -44,7 +44,8 @@ def test_demo_logins_work(runner, client):
 
 def test_demo_refuses_production_config(database_url, tmp_path):
     prod = make_app(database_url, tmp_path, OKRAPP_DEMO_ALLOWED=False, OKRAPP_PRODUCTION=True,
-                    OKRAPP_BASE_URL="https://okr.example.com", OKRAPP_MAIL_SENDER="okrapp@example.com")
+                    OKRAPP_BASE_URL="https://okr.example.com", OKRAPP_MAIL_SENDER="okrapp@example.com",
+                    OKRAPP_PROXY_HOPS=0)
     with prod.app_context():  # the test's own context belongs to the test app
         result = prod.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 2

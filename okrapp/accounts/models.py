@@ -1,6 +1,5 @@
-"""Users, their roles and the audit trail of login attempts."""
-import secrets
-
+"""Users, their roles, their sessions and credentials, one-time account links (invitations, password
+resets), and the audit trails of login attempts and of what happened to accounts."""
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
@@ -13,6 +12,17 @@ from okrapp.core.models import Versioned
 
 ROLES = ("admin", "executive", "unit_leader", "board")
 ROLE_LABELS = {"admin": "Admin", "executive": "Executive", "unit_leader": "Unit leader", "board": "Board member"}
+LOCALES = ("fi", "en")
+LOCALE_LABELS = {"en": "English", "fi": "suomi (Finnish)"}
+LINK_KINDS = ("invite", "reset")
+# What the account events page lists; another kind (a new way in) needs only a label here.
+EVENT_LABELS = {"invited": "Invited", "invitation_resent": "Invitation sent again",
+                "invitation_revoked": "Invitation revoked", "joined": "Joined (chose a password)",
+                "sso_sign_in": "Signed in with SSO", "sso_joined": "Joined by company sign-in (waiting for a role)",
+                "role_changed": "Role changed",
+                "reset_requested": "Password reset requested", "reset_completed": "Password reset completed",
+                "deactivated": "Deactivated", "reactivated": "Reactivated",
+                "signed_out_everywhere": "Signed out everywhere"}
 
 
 def password_method() -> str:
@@ -20,31 +30,43 @@ def password_method() -> str:
     return current_app.config.get("OKRAPP_PASSWORD_METHOD", "scrypt") if has_app_context() else "scrypt"
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 class User(UserMixin, Versioned, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
+                      CheckConstraint(f"locale IN {LOCALES!r}", name="locale_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None until the person chooses one (an invitation's link) or an admin sets one
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    locale: Mapped[str] = mapped_column(String(2), default="en", server_default="en")  # the language of their mail
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Flask-Login's alternative token: the cookie holds this, not the id, so rotating it
-    # ends every session of the user on the server.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
-    # The secret in the personal calendar feed's URL; None until the user asks for a feed.
-    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # SHA-256 of the secret in the personal calendar feed's URL (the secret itself is shown once);
+    # None until the user asks for a feed, and again after everything of theirs was ended.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    calendar_created_at = mapped_column(DateTime, nullable=True)
+    calendar_last_used_at = mapped_column(DateTime, nullable=True)
     created_at = mapped_column(DateTime, default=utcnow)
 
     units = relationship("Unit", secondary="unit_leaders", back_populates="leaders", order_by="Unit.name")
 
+    # The key of the session this request runs in (accounts.sessions sets it at login and in the
+    # user loader); Flask-Login keeps it in the signed session cookie, the database only its hash.
+    session_key = None
+
     def get_id(self) -> str:
-        return self.session_token
+        if not self.session_key:
+            raise RuntimeError("A user is logged in through accounts.sessions, which gives them a session key.")
+        return self.session_key
+
+    def __eq__(self, other):  # Flask-Login's compares get_id(), which is now one session's, not the person's
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = UserMixin.__hash__
 
     @property
     def is_active(self) -> bool:
@@ -55,17 +77,43 @@ class User(UserMixin, Versioned, db.Model):
         return ROLE_LABELS[self.role]
 
     def set_password(self, password: str) -> None:
+        """Only the hash; what a change ends is accounts.operations.end_everything's work."""
         self.password_hash = generate_password_hash(password, method=password_method())
-        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
-    def end_sessions(self) -> None:
-        self.session_token = new_session_token()
+    @property
+    def has_password(self) -> bool:
+        """False for someone invited who has not chosen a password yet."""
+        return bool(self.password_hash)
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One login in one browser, until it is ended (logout, a password change, deactivation,
+    "sign out everywhere", the user ending it from their account page) or runs out. The cookie
+    holds a random key; only its SHA-256 is stored, so the table cannot be used to log in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    last_seen_at = mapped_column(DateTime, default=utcnow, nullable=False)  # written at most once a minute
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    remote_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ended_at = mapped_column(DateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+    user = relationship("User")
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
 
 
 class AuthEvent(db.Model):
@@ -115,3 +163,65 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     blocked_until = mapped_column(DateTime, nullable=True)
     updated_at = mapped_column(DateTime, default=utcnow)
+
+
+class AccountLink(db.Model):
+    """A one-time link sent by mail: an invitation to choose a password (kind "invite") or a
+    password reset ("reset"). Only the SHA-256 of its secret is kept; the link works until it is
+    used, revoked (a newer link of the same kind, an admin) or expires."""
+
+    __tablename__ = "account_links"
+    __table_args__ = (CheckConstraint(f"kind IN {LINK_KINDS!r}", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    expires_at = mapped_column(DateTime, nullable=False)
+    used_at = mapped_column(DateTime, nullable=True)
+    revoked_at = mapped_column(DateTime, nullable=True)
+
+    user = relationship("User")
+
+    def state(self, now) -> str:
+        """"open", "used", "revoked" or "expired"."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "open"
+
+
+class AccountEvent(db.Model):
+    """What happened to an account and who did it (actor None: the person themselves, or nobody
+    signed in, as with a reset asked for an unknown address). email is as it was then."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    at = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+
+    user = relationship("User", foreign_keys=[user_id])
+    actor = relationship("User", foreign_keys=[actor_id])
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+
+def record_event(kind: str, user: User | None = None, by: User | None = None, email: str | None = None,
+                 detail: str = "") -> AccountEvent:
+    """One row of the account events' audit trail, in the caller's transaction (flushed)."""
+    event = AccountEvent(kind=kind[:30], user_id=user.id if user is not None else None,
+                         actor_id=by.id if by is not None and getattr(by, "id", None) else None,
+                         email=(email if email is not None else user.email if user is not None else "")[:254],
+                         detail=detail[:200], at=utcnow())
+    db.session.add(event)
+    db.session.flush()
+    return event

@@ -1,5 +1,7 @@
-"""Authentication with a per-account failure counter kept in the database."""
+"""Authentication with a per-account failure counter kept in the database; what a person's
+credentials are (sessions, API tokens, the calendar link) and ending them all at once."""
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -8,12 +10,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from okrapp.core import mail
 from okrapp.core.extensions import db
 from okrapp.core.models import JobRun
-from okrapp.accounts.models import AuthEvent, User
+from okrapp.accounts.models import AuthEvent, User, record_event
 from okrapp.accounts.models import password_method
 from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import ServiceError
 from okrapp.core.transaction import operation
-from okrapp.accounts import throttle
+from okrapp.accounts import sessions, throttle
 from okrapp.accounts import tokens
 
 log = logging.getLogger("okrapp.auth")
@@ -52,6 +54,9 @@ def authenticate(email: str, password: str, remote_addr: str | None = None, devi
     if user is None:
         check_password_hash(_dummy_hash(password_method()), password)
         return _fail(email, None, "unknown_account", remote_addr)
+    if not user.has_password:  # invited, not joined yet: the same time as a wrong password
+        check_password_hash(_dummy_hash(password_method()), password)
+        return _fail(email, user, "no_password", remote_addr)
     if not user.check_password(password):
         return _fail(email, user, "bad_password", remote_addr)
     if not user.active:
@@ -61,22 +66,26 @@ def authenticate(email: str, password: str, remote_addr: str | None = None, devi
     return user
 
 
-def log_in(email: str, password: str, remote_addr: str | None = None, device_cookie: str | None = None) -> User:
+def log_in(email: str, password: str, remote_addr: str | None = None, device_cookie: str | None = None,
+           user_agent: str | None = None) -> User:
     """authenticate as the login page's unit of work: it commits whatever the outcome, because the
-    audit row of a failed or throttled attempt must be kept; the refusal is raised after that."""
-    user, refused = _attempt(email, password, remote_addr, device_cookie)
+    audit row of a failed or throttled attempt must be kept; the refusal is raised after that. A
+    success starts a server-side session, whose key the user carries (user.session_key) to login_user."""
+    user, refused = _attempt(email, password, remote_addr, device_cookie, user_agent)
     if refused is not None:
         raise refused
     return user
 
 
 @operation
-def _attempt(email, password, remote_addr, device_cookie) -> tuple[User | None, ServiceError | None]:
+def _attempt(email, password, remote_addr, device_cookie, user_agent=None) -> tuple[User | None, ServiceError | None]:
     """The outcome instead of the error, so that the operation commits the audit row either way."""
     try:
-        return authenticate(email, password, remote_addr, device_cookie), None
+        user = authenticate(email, password, remote_addr, device_cookie)
     except ServiceError as refused:
         return None, refused
+    sessions.start(user, user_agent, remote_addr)
+    return user, None
 
 
 def _fail(email, user, reason, remote_addr):
@@ -93,20 +102,67 @@ def _record(email, user, success, reason, remote_addr) -> None:
              email, reason, remote_addr, at.isoformat(timespec="seconds"))
 
 
+@dataclass(frozen=True)
+class Ended:
+    """What end_everything ended: sessions, API tokens, whether a calendar link."""
+    sessions: int
+    tokens: int
+    calendar: bool
+
+
 @operation
-def change_password(user: User, current: str, new: str) -> None:
-    """The user's own change; setting the password ends every other session."""
+def end_everything(user: User, reason: str, keep_session: int | None = None) -> Ended:
+    """Every credential of user stops working at once: their sessions (but keep_session, the id of
+    the one the change was made in), their API tokens and their calendar link. The primitive
+    behind a password change, deactivation and "sign out everywhere" (and a password reset)."""
+    ended = Ended(sessions.end_all(user, reason, keep=keep_session), tokens.revoke_all(user),
+                  tokens.end_calendar_link(user))
+    log.info("credentials ended user=%s reason=%s sessions=%s tokens=%s calendar=%s", user.id, reason,
+             ended.sessions, ended.tokens, ended.calendar)
+    return ended
+
+
+@operation
+def change_password(user: User, current: str, new: str, current_session: int | None = None) -> Ended:
+    """The user's own change: every other session, every API token and the calendar link end."""
     if not user.check_password(current):
         raise ServiceError("Current password is wrong.", field="current")
     user.set_password(new)
     db.session.flush()
+    return end_everything(user, "password changed", keep_session=current_session)
 
 
 @operation
-def log_out(user: User) -> None:
-    """A new session token: the cookie of this and every other browser stops working."""
-    user.end_sessions()
-    db.session.flush()
+def sign_out_everywhere(user: User, by: User | None = None) -> Ended:
+    """An admin's button on a person's page: a lost laptop, someone leaving."""
+    ended = end_everything(user, "signed out by an admin")
+    record_event("signed_out_everywhere", user, by)
+    return ended
+
+
+@operation
+def log_out(user: User, session_id: int | None) -> None:
+    """This browser's session ends on the server, so a copy of its cookie is useless."""
+    if session_id is not None:
+        sessions.end_own(user, session_id, "logout")
+
+
+@operation
+def end_own_session(user: User, session_id: int):
+    """sessions.end_own as one unit of work; the ended record."""
+    return sessions.end_own(user, session_id)
+
+
+@operation
+def new_calendar_link(user: User) -> str:
+    """A new secret for the feed URL (the old link stops working at once), in clear this once."""
+    return tokens.new_calendar_link(user)
+
+
+@operation
+def calendar_owner(token: str | None) -> User | None:
+    """The feed's reader: the user whose link this is, its last use noted."""
+    return tokens.calendar_user(token)
 
 
 @operation

@@ -1,37 +1,216 @@
-"""Admins' work on people: adding someone, changing their role, units and status."""
-from sqlalchemy import select
+"""Admins' work on people: inviting someone (one at a time or from a sheet), changing their role,
+units and status, what a person leaving hands over, and the account events' audit list."""
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from okrapp.accounts.models import User
+from okrapp.accounts import links, sessions
+from okrapp.accounts.models import LOCALES, AccountEvent, User, record_event
+from okrapp.accounts.operations import Ended, end_everything
+from okrapp.accounts.rules import PeopleReport, read_people_sheet
+from okrapp.admin.models import Unit
 from okrapp.core import versioning
 from okrapp.core.errors import ServiceError
+from okrapp.core.formatting import counted
 from okrapp.core.extensions import db
+from okrapp.core.timeutil import local_today
+from okrapp.core.transaction import operation
+from okrapp.domain.sheets import MAX_BYTES, MAX_ROWS
+from okrapp.okrs.models import Cycle, KeyResult, Objective
+from okrapp.reviews.models import ReviewDecision, ReviewSchedule, schedule_participants
+
+CONFIRM_ADMIN = "Tick the box to confirm that this person becomes an admin."
+LAST_ADMIN = "{name} is the last active admin: make someone else an admin first."
 
 
-def create_user(email: str, name: str, role: str, password: str, units=()) -> User:
+def create_user(email: str, name: str, role: str, password: str | None = None, units=(), locale: str = "en") -> User:
+    """A person with a password (the CLI, the demo, tests), or without one (invite_person)."""
     email = email.strip().lower()
     if versioning.taken(User, User.email, email):
         raise ServiceError(f"A user with email {email} already exists.", field="email")
-    user = User(email=email, name=name.strip(), role=role)
-    user.set_password(password)
+    if locale not in LOCALES:
+        raise ServiceError("Choose English or Finnish.", field="locale")
+    user = User(email=email, name=name.strip(), role=role, locale=locale)
+    if password:
+        user.set_password(password)
     user.units = list(units)
     db.session.add(user)
     db.session.flush()
     return user
 
 
+def invite_person(email: str, name: str, role: str, units=(), locale: str = "en", by=None,
+                  confirmed_admin: bool = False) -> User:
+    """A new person without a password, and an invitation by mail to choose one."""
+    if role == "admin" and not confirmed_admin:
+        raise ServiceError(CONFIRM_ADMIN, field="confirm_admin")
+    user = create_user(email, name, role, None, units, locale)
+    links.send_invitation(user, by)
+    return user
+
+
+def _keep_an_admin(user: User, role: str, active: bool) -> None:
+    """Refuse to leave the organisation without an active admin. Every active admin's row is locked
+    in id order first, so two admins demoting each other at once cannot both succeed."""
+    admins = db.session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True))
+                                .order_by(User.id).with_for_update()).all()
+    if user.id in admins and (role != "admin" or not active) and len(admins) == 1:
+        raise ServiceError(LAST_ADMIN.format(name=user.name), field="role" if role != "admin" else "active")
+
+
 def update_user(user: User, name: str, role: str, active: bool, units=(), password: str | None = None, by=None,
-                expected_version: int | None = None) -> None:
+                expected_version: int | None = None, keep_session: int | None = None, locale: str | None = None,
+                confirmed_admin: bool = False) -> None:
+    """keep_session: the id of the admin's own session when they edit themselves."""
+    if role == "admin" and user.role != "admin" and not confirmed_admin:
+        raise ServiceError(CONFIRM_ADMIN, field="confirm_admin")
+    _keep_an_admin(user, role, active)
     versioning.claim(user, expected_version, by)
+    old_role = user.role
     user.name = name.strip()
-    if user.role != role or (user.active and not active):
-        user.end_sessions()  # a demoted or deactivated user must not keep old rights
+    deactivated, reactivated, demoted = user.active and not active, active and not user.active, user.role != role
     user.role = role
     user.active = active
+    if locale in LOCALES:
+        user.locale = locale
     user.units = list(units)
     if password:
         user.set_password(password)
+        links.revoke_open(user, "invite")
     db.session.flush()
+    if demoted:
+        record_event("role_changed", user, by, detail=f"{old_role} → {role}")
+    if deactivated:
+        end_everything(user, "deactivated")
+        links.revoke_open(user)
+        record_event("deactivated", user, by)
+    elif password:
+        end_everything(user, "password set by an admin", keep_session=keep_session)
+    elif demoted:  # the new role applies at the next request anyway; open pages of the old one end
+        sessions.end_all(user, "role changed", keep=keep_session)
+    if reactivated:
+        record_event("reactivated", user, by)
+
+
+@operation
+def deactivate(user: User, by=None) -> Ended:
+    """Someone leaves: they cannot log in, and every session, API token and the calendar link end."""
+    if not user.active:
+        raise ServiceError(f"{user.name} is deactivated already.")
+    _keep_an_admin(user, user.role, False)
+    versioning.claim(user, None, by)
+    user.active = False
+    db.session.flush()
+    ended = end_everything(user, "deactivated")
+    links.revoke_open(user)
+    record_event("deactivated", user, by)
+    return ended
+
+
+@operation
+def resend_invitation(user: User, by=None) -> None:
+    if user.has_password:
+        raise ServiceError(f"{user.name} has joined already; they can reset their password from the login page.")
+    if not user.active:
+        raise ServiceError(f"{user.name} is deactivated; make them active first.")
+    links.send_invitation(user, by, event="invitation_resent")
+
+
+@operation
+def revoke_invitation(user: User, by=None) -> None:
+    """The link stops working and the person, who never joined, is deactivated."""
+    if user.has_password:
+        raise ServiceError(f"{user.name} has joined already; deactivate them instead.")
+    links.revoke_open(user, "invite")
+    if user.active:
+        versioning.claim(user, None, by)
+        user.active = False
+    db.session.flush()
+    record_event("invitation_revoked", user, by)
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What a person leaving owns, for an admin to give to someone else."""
+    units: list  # (unit, the other leaders' names)
+    key_results: list  # accountable to a unit they lead, in a cycle not over
+    objectives: list  # created by them, in a cycle not over
+    actions: list  # open review actions they own
+    schedules: list  # (schedule, "chair" and/or "participant")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.units or self.key_results or self.objectives or self.actions or self.schedules)
+
+
+def handover(user: User) -> Handover:
+    """Five queries, whatever the person owns."""
+    today = local_today()
+    units = db.session.scalars(select(Unit).where(Unit.leaders.any(User.id == user.id)).order_by(Unit.name)
+                               .options(selectinload(Unit.leaders))).all()
+    unit_ids = [unit.id for unit in units]
+    key_results = db.session.scalars(
+        select(KeyResult).join(Objective).join(Cycle).where(KeyResult.accountable_unit_id.in_(unit_ids),
+                                                            Cycle.ends_on >= today)
+        .order_by(Cycle.starts_on, Objective.rank, KeyResult.id)
+        .options(selectinload(KeyResult.objective), selectinload(KeyResult.accountable_unit))).all() if unit_ids else []
+    objectives = db.session.scalars(select(Objective).join(Cycle).where(Objective.created_by_id == user.id,
+                                                                        Cycle.ends_on >= today)
+                                    .order_by(Cycle.starts_on, Objective.rank)).all()
+    actions = db.session.scalars(select(ReviewDecision).where(ReviewDecision.kind == "action",
+                                                              ReviewDecision.owner_id == user.id,
+                                                              ReviewDecision.done_at.is_(None))
+                                 .order_by(ReviewDecision.due_on, ReviewDecision.id)).all()
+    seated = select(schedule_participants.c.schedule_id).where(schedule_participants.c.user_id == user.id)
+    schedules = db.session.scalars(select(ReviewSchedule).where(
+        ReviewSchedule.active.is_(True), or_(ReviewSchedule.chair_id == user.id, ReviewSchedule.id.in_(seated)))
+        .order_by(ReviewSchedule.name).options(selectinload(ReviewSchedule.participants))).all()
+    return Handover(
+        units=[(unit, [leader.name for leader in unit.leaders if leader.id != user.id]) for unit in units],
+        key_results=list(key_results), objectives=list(objectives), actions=list(actions),
+        schedules=[(schedule, " and ".join(seat for seat, held in (
+            ("chair", schedule.chair_id == user.id), ("participant", user in schedule.participants)) if held))
+            for schedule in schedules])
+
+
+def sheet_limits() -> tuple[int, int]:
+    """Bytes and rows an uploaded sheet may have (OKRAPP_IMPORT_MAX_BYTES / _ROWS override)."""
+    return (current_app.config.get("OKRAPP_IMPORT_MAX_BYTES", MAX_BYTES),
+            current_app.config.get("OKRAPP_IMPORT_MAX_ROWS", MAX_ROWS))
+
+
+def preview_people(data: bytes) -> PeopleReport:
+    """Every problem of every line, and who is here already (matched on the address, any case)."""
+    units = set(db.session.scalars(select(Unit.name)))
+    existing = set(db.session.scalars(select(func.lower(User.email))))
+    max_bytes, max_rows = sheet_limits()
+    return read_people_sheet(data, units, existing, max_bytes=max_bytes, max_rows=max_rows)
+
+
+def invite_people(data: bytes, by=None) -> int:
+    """All or none: the sheet is read again (it may have changed since the preview); everyone new is
+    invited, people here already are left as they are. How many were invited."""
+    report = preview_people(data)
+    if report.problems:
+        raise ServiceError(f"The sheet has {counted(len(report.problems), 'problem', 'problems')}; nobody was invited.")
+    units = {unit.name: unit for unit in db.session.scalars(select(Unit))}
+    for row in report.new:
+        invite_person(row.email, row.name, row.role, [units[name] for name in row.units], row.locale, by)
+    return len(report.new)
+
+
+EVENTS_PER_PAGE = 50
+
+
+def account_events(paging) -> tuple[list[AccountEvent], object]:
+    """The audit list, newest first, a page at a time: paging(total) gives the page; two queries."""
+    page = paging(db.session.scalar(select(func.count()).select_from(AccountEvent)))
+    events = db.session.scalars(select(AccountEvent).order_by(AccountEvent.at.desc(), AccountEvent.id.desc())
+                                .offset(page.offset).limit(page.per_page)
+                                .options(selectinload(AccountEvent.user), selectinload(AccountEvent.actor))).all()
+    return list(events), page
 
 
 def users_for_admin() -> list[User]:

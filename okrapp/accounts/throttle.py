@@ -12,6 +12,8 @@ cookie) does not share the account-wide counter with strangers.
 Keys: the pair (account, address) is the strict one; the account alone and the address alone
 have larger allowances (guessing one account from many addresses, or many accounts from one).
 The same keys are used whether or not the account exists, so throttling reveals nothing.
+
+The API's failed token attempts are counted in the same table under keys of their own (below).
 """
 import hashlib
 import math
@@ -97,6 +99,58 @@ def forgive(buckets: list[Bucket]) -> None:
             else:
                 conn.execute(update(table).where(table.c.key == bucket.key).values(
                     failures=case((table.c.failures > 0, table.c.failures - 1), else_=0)))
+
+
+# The API's bearer tokens. A token is looked up before any counter is read, so a valid one is never
+# refused, however many failures its address or anyone else has; only failed attempts are counted:
+# against the token presented (hashed) and the client address, each refused for `window` once it
+# reaches its limit. A counter without failures for `window` starts again.
+
+def token_buckets(token: str | None, address: str | None) -> list[Bucket]:
+    config = current_app.config
+    buckets = [Bucket(f"api-address:{_digest(address or '-')}", config.get("OKRAPP_API_MAX_FAILURES", 20))]
+    if token:  # a missing header is no credential to count against
+        buckets.append(Bucket(f"api-token:{_digest(token)}", config.get("OKRAPP_API_MAX_FAILURES_TOKEN", 10)))
+    return sorted(buckets)
+
+
+def count_token_failure(buckets: list[Bucket], now: datetime, window: timedelta) -> Verdict:
+    """Refused (counting nothing) while a bucket waits; else one failure counted against each."""
+    table = LoginThrottle.__table__
+    keys = [bucket.key for bucket in buckets]
+    with db.engine.connect() as conn:  # a refused flood reads, and writes nothing
+        waiting = conn.execute(select(table.c.blocked_until).where(table.c.key.in_(keys),
+                                                                   table.c.blocked_until > now)).scalars().all()
+    if waiting:
+        return Verdict(False, math.ceil(max((until - now).total_seconds() for until in waiting)))
+    with db.engine.begin() as conn:
+        rows = {}
+        for bucket in buckets:  # sorted: every process locks in the same order, no deadlock
+            conn.execute(_insert_missing(conn, table).values(key=bucket.key, failures=0, updated_at=now))
+            conn.execute(update(table).where(table.c.key == bucket.key).values(failures=table.c.failures))
+            rows[bucket] = conn.execute(select(table).where(table.c.key == bucket.key)).one()
+        waits = [(row.blocked_until - now).total_seconds() for row in rows.values()
+                 if row.blocked_until is not None and row.blocked_until > now]
+        if waits:  # another process blocked it meanwhile
+            return Verdict(False, math.ceil(max(waits)))
+        for bucket, row in rows.items():
+            quiet = row.updated_at is None or now - row.updated_at >= window
+            failures = 1 if quiet else row.failures + 1
+            blocked = failures >= bucket.free
+            conn.execute(update(table).where(table.c.key == bucket.key).values(
+                failures=0 if blocked else failures, blocked_until=now + window if blocked else None, updated_at=now))
+    return Verdict(True)
+
+
+def reset_buckets(email: str, address: str | None) -> list[Bucket]:
+    """Password reset requests (accounts.links): counted per address asked for and per client,
+    whether or not the address belongs to anyone; a request is never "forgiven" (reserve()'s delay
+    doubles after the free ones, and a day of quiet forgets them)."""
+    config = current_app.config
+    return sorted([Bucket(f"reset-account:{_digest(email.strip().lower())}", config["OKRAPP_RESET_FREE_ATTEMPTS"],
+                          forgiven_on_success=False),
+                   Bucket(f"reset-address:{_digest(address or '-')}", config["OKRAPP_RESET_FREE_ATTEMPTS_CLIENT"],
+                          forgiven_on_success=False)])
 
 
 def _forgotten(row, now: datetime) -> bool:

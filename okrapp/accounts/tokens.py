@@ -1,7 +1,8 @@
-"""Personal API tokens: created and revoked by their user, stored as a hash, shown once.
+"""Personal API tokens and the calendar feed's secret: created by their user, stored as a hash,
+shown once, ended by their user or with everything else of theirs (accounts.operations.end_everything).
 
-Tokens carry 256 bits of randomness, so a fast hash (SHA-256) is enough to make a stolen
-database useless for calling the API; a slow password hash would only slow every request.
+Both carry 256 bits of randomness, so a fast hash (SHA-256) is enough to make a stolen
+database useless for calling the API or reading a feed; a slow password hash would only slow every request.
 Failed attempts are counted per client address in auth_events (the login audit table) and,
 past a limit, refused for a while before any token is looked at."""
 import hashlib
@@ -53,6 +54,17 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return record
 
 
+def revoke_all(user: User) -> int:
+    """Revoke every active token of user; how many were."""
+    now = utcnow()
+    records = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                        ApiToken.revoked_at.is_(None))).all()
+    for record in records:
+        record.revoked_at = now
+    db.session.flush()
+    return len(records)
+
+
 def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                                    .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
@@ -88,3 +100,39 @@ def authenticate(token: str | None, remote_addr: str | None) -> User | None:
         record.last_used_at = now
         db.session.commit()
     return record.user
+
+
+# -- the calendar feed's secret ----------------------------------------------------------------
+
+CALENDAR_TOKEN_LENGTH = 64  # longer URLs are refused before any lookup
+
+
+def new_calendar_link(user: User) -> str:
+    """A new secret for the feed URL (the old one stops working at once); returned in clear only here."""
+    token = secrets.token_urlsafe(32)
+    user.calendar_token_hash = digest(token)
+    user.calendar_created_at, user.calendar_last_used_at = utcnow(), None
+    db.session.flush()
+    return token
+
+
+def end_calendar_link(user: User) -> bool:
+    """The feed URL stops working and no new one is made; whether there was one."""
+    had = user.calendar_token_hash is not None
+    user.calendar_token_hash = user.calendar_created_at = user.calendar_last_used_at = None
+    db.session.flush()
+    return had
+
+
+def calendar_user(token: str | None) -> User | None:
+    """The active user whose feed URL holds token, its last use noted (at most once a minute)."""
+    if not token or len(token) > CALENDAR_TOKEN_LENGTH:
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_token_hash == digest(token), User.active.is_(True)))
+    if user is None:
+        return None
+    now = utcnow()
+    if user.calendar_last_used_at is None or now - user.calendar_last_used_at >= LAST_USE_RESOLUTION:
+        user.calendar_last_used_at = now
+        db.session.flush()
+    return user

@@ -105,7 +105,7 @@ def run_or_404(run_id: int) -> JobRun:
 def retry_message(message: OutboxMessage) -> None:
     """Back in the queue, due now: the scheduler sends it, never the request."""
     if not mail.retryable(message):
-        raise ServiceError("Only a failed, waiting or stuck message can be retried.")
+        raise ServiceError("Only a failed, waiting, uncertain or stuck message can be retried.")
     mail.retry(message)
 
 

@@ -7,7 +7,9 @@ from functools import wraps
 from flask import g, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
+from okrapp.accounts import throttle
 from okrapp.accounts import tokens as api_tokens
+from okrapp.core.timeutil import utcnow
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -18,7 +20,7 @@ MESSAGES = {
     409: "The record was changed meanwhile.",
     413: "The request is too large.",
     422: "The request is not valid.",
-    429: "Too many failed token attempts from your address; wait a few minutes.",
+    429: "Too many failed attempts with this token or from your address; wait a few minutes.",
 }
 
 
@@ -50,21 +52,30 @@ def api_user():
 
 
 def token_required(decision=None):
-    """The caller's token must be valid (else 401; 429 after too many failures from the address)
-    and, when given, decision(user) must hold (else 403): the same policy functions as the pages."""
+    """The caller's token must be valid (else 401) and, when given, decision(user) must hold (else
+    403): the same policy functions as the pages. The token is checked first, so a valid one always
+    answers; failed attempts are counted per token and per client address, and once either has too
+    many, that caller's further *failed* attempts answer 429 (accounts/throttle.py)."""
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if api_tokens.throttled(request.remote_addr):
-                raise ApiError(429, headers={"Retry-After": str(int(api_tokens.FAILURE_WINDOW.total_seconds()))})
-            user = api_tokens.authenticate(token.strip() if scheme.lower() == "bearer" else None, request.remote_addr)
-            if user is None:
-                raise ApiError(401, "The token is missing, unknown or revoked." if header else None)
-            g.api_user = user
-            if decision is not None and not decision(user):
+            g.api_user = _caller()
+            if decision is not None and not decision(g.api_user):
                 raise ApiError(403)
             return view(*args, **kwargs)
         return wrapped
     return decorate
+
+
+def _caller():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else None
+    user = api_tokens.authenticate(token, request.remote_addr)  # a failure is recorded in auth_events
+    if user is not None:
+        return user
+    verdict = throttle.count_token_failure(throttle.token_buckets(token, request.remote_addr), utcnow(),
+                                           api_tokens.FAILURE_WINDOW)
+    if not verdict.allowed:
+        raise ApiError(429, headers={"Retry-After": str(verdict.retry_after)})
+    raise ApiError(401, "The token is missing, unknown or revoked." if header else None)

@@ -1,7 +1,7 @@
 """The conflict scan's scheduled work: a daily full scan, and every minute the catch-up after saves
 that marked the conflict items stale."""
 from okrapp.conflicts.operations import refresh_if_pending, refresh_items
-from okrapp.core.background.jobs import Job, today_period
+from okrapp.core.background.jobs import Job, daily
 from okrapp.core.extensions import db
 
 
@@ -17,4 +17,4 @@ def catch_up() -> None:
 
 
 def jobs() -> list[Job]:
-    return [Job("conflicts.refresh", "Re-scan incentives, links and check-ins for conflicts", today_period, _refresh)]
+    return [daily("conflicts.refresh", "Re-scan incentives, links and check-ins for conflicts", _refresh)]

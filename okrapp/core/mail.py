@@ -6,11 +6,19 @@ period), so queueing twice never sends twice. Only the scheduler process deliver
 never waits on SMTP): it claims each message atomically with a lease, sends it, and on failure
 retries with backoff. Within a process one thread sends at a time (the tick and the delivery job
 both call `deliver_pending`), so a process killed mid-send leaves at most the one message it was
-sending. That message returns to the queue when its lease runs out, with the Message-ID it was
-given when queued, so a rare double send (the process died after the server accepted it) reads as
-one message. A message that keeps failing stays
-visible to admins. Every message says it is automatic (Auto-Submitted), so vacation responders
-stay quiet."""
+sending.
+
+Delivered once, where the server answers: just before the DATA command the sender commits, in a
+short transaction of its own and only while it still holds the lease, that the message is
+`handed` to the server (status, `sent_at` the moment). Whatever the server then answers is
+recorded: 250 makes it `sent`; a refusal, or no answer within OKRAPP_SMTP_TIMEOUT, puts it back in
+the queue with backoff (the server did not take it, or did not say so: it goes again with the
+Message-ID it was given when queued, so a rare double reads as one message). A message left
+`sending` by a process that died never reached DATA: it returns to the queue when its lease runs
+out. One left `handed` is `uncertain` (the server may have it): it is never sent again by itself;
+an admin who checked that it did not arrive retries it. A message that keeps failing stays visible
+to admins. Every message says it is automatic (Auto-Submitted), so vacation responders stay quiet.
+docs/operations.md ("Delivery guarantees") says what remains possible."""
 import json
 import logging
 import smtplib
@@ -74,13 +82,29 @@ def new_message_id() -> str:
     return make_msgid(idstring="okrapp", domain=sender.rpartition("@")[2] or "okrapp.invalid")
 
 
+UNCERTAIN = ("Its sender stopped after handing it to the mail server (DATA) and before the server's answer was "
+             "recorded: it may have arrived. It is not sent again by itself; retry it if the recipient did not get it.")
+
+
+class LeaseLost(Exception):
+    """The lease ran out before DATA and another process may be sending the message: hand it over no more."""
+
+
 def requeue_stale() -> int:
-    """Messages left `sending` by a process that died return to the queue once their lease ran out."""
+    """Once their lease ran out: messages left `sending` by a process that died return to the queue (the
+    server never got them); messages left `handed` (DATA sent, no answer recorded) become `uncertain`."""
+    now = utcnow()
     result = db.session.execute(update(OutboxMessage).where(
-        OutboxMessage.status == "sending", OutboxMessage.lease_until < utcnow()).values(status="pending"))
+        OutboxMessage.status == "sending", OutboxMessage.lease_until < now).values(status="pending"))
+    uncertain = db.session.execute(update(OutboxMessage).where(
+        OutboxMessage.status == "handed", OutboxMessage.lease_until < now).values(
+        status="uncertain", last_error=UNCERTAIN))
     db.session.commit()
     if result.rowcount:
         log.warning("%s message(s) left sending by a stopped process were queued again", result.rowcount)
+    if uncertain.rowcount:
+        log.warning("%s message(s) handed to the mail server by a stopped process are uncertain: not sent again",
+                    uncertain.rowcount)
     return result.rowcount
 
 
@@ -106,33 +130,72 @@ def _deliver_due(limit: int) -> tuple[int, int]:
     backend = make_backend(current_app.config)
     sent = failed = 0
     for message_id in due:
-        if not _claim(message_id):
-            continue  # another process took it
-        message = db.session.get(OutboxMessage, message_id)
-        try:
-            backend.send(build_email(message, current_app.config["OKRAPP_MAIL_SENDER"]))
-        except Exception as error:  # noqa: BLE001 — any failure is retried, never lost
-            _failed(message, error)
-            failed += 1
-        else:
-            message.status, message.sent_at, message.attempts = "sent", utcnow(), message.attempts + 1
-            sent += 1
-        db.session.commit()
+        outcome = _deliver_one(backend, message_id)
+        sent, failed = sent + (outcome == "sent"), failed + (outcome == "failed")
     return sent, failed
 
 
-def _claim(message_id: int) -> bool:
-    lease = timedelta(seconds=float(current_app.config["OKRAPP_MAIL_LEASE_SECONDS"]))
+def _deliver_one(backend, message_id: int) -> str:
+    """Claim, hand over, record the server's answer: "sent", "failed" (queued again or given up),
+    or "" when another process has the message."""
+    lease = _claim(message_id)
+    if lease is None:
+        return ""
+    message = db.session.get(OutboxMessage, message_id)
+    email = build_email(message, current_app.config["OKRAPP_MAIL_SENDER"])
+    handed = []
+    try:
+        backend.send(email, before_data=lambda: handed.append(_hand_over(message_id, lease)))
+    except LeaseLost:
+        db.session.rollback()  # whoever holds it now sends it
+        return ""
+    except Exception as error:  # noqa: BLE001 — any failure is retried, never lost
+        db.session.rollback()
+        _failed(message, error, after_data=bool(handed))
+        outcome = "failed"
+    else:
+        message.status, message.sent_at, message.attempts = "sent", utcnow(), message.attempts + 1
+        outcome = "sent"
+    db.session.commit()
+    return outcome
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=float(current_app.config["OKRAPP_MAIL_LEASE_SECONDS"]))
+
+
+def _claim(message_id: int):
+    """The lease's end when this process got the message, None when another has it."""
+    lease_until = utcnow() + _lease()
     result = db.session.execute(update(OutboxMessage).where(
         OutboxMessage.id == message_id, OutboxMessage.status == "pending").values(
-        status="sending", lease_until=utcnow() + lease))
+        status="sending", lease_until=lease_until))
     db.session.commit()
-    return result.rowcount == 1
+    return lease_until if result.rowcount == 1 else None
 
 
-def _failed(message: OutboxMessage, error: Exception) -> None:
+def _hand_over(message_id: int, lease_until) -> bool:
+    """Just before DATA, in a short transaction of its own: the message is `handed` to the server from
+    now on (a crash leaves it uncertain, not queued), and the lease is renewed for the server's
+    answer. Only while this process still holds the lease it claimed; otherwise LeaseLost."""
+    now = utcnow()
+    result = db.session.execute(update(OutboxMessage).where(
+        OutboxMessage.id == message_id, OutboxMessage.status == "sending",
+        OutboxMessage.lease_until == lease_until).values(status="handed", sent_at=now, lease_until=now + _lease()))
+    db.session.commit()
+    if result.rowcount != 1:
+        raise LeaseLost(f"message {message_id}: the lease ran out before DATA")
+    return True
+
+
+def _failed(message: OutboxMessage, error: Exception, after_data: bool = False) -> None:
+    """The server refused the message, or never answered: back in the queue with backoff (the same
+    Message-ID), or failed after the last attempt."""
     message.attempts += 1
-    message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    message.sent_at = None
+    answered = isinstance(error, smtplib.SMTPResponseException)
+    note = "No answer after DATA; sent again later with the same Message-ID. " if after_data and not answered else ""
+    message.last_error = f"{note}{type(error).__name__}: {error}"[:2000]
     if message.attempts > len(BACKOFF_MINUTES):
         message.status = "failed"
     else:
@@ -142,14 +205,16 @@ def _failed(message: OutboxMessage, error: Exception) -> None:
 
 
 def retryable(message: OutboxMessage) -> bool:
-    """Failed, waiting, or stuck `sending` past its lease (its sender died)."""
+    """Failed, waiting, uncertain (an admin decides it did not arrive), or stuck `sending` past its
+    lease (its sender died before DATA)."""
     stuck = message.status == "sending" and message.lease_until is not None and message.lease_until < utcnow()
-    return message.status in ("failed", "pending") or stuck
+    return message.status in ("failed", "pending", "uncertain") or stuck
 
 
 def retry(message: OutboxMessage) -> None:
-    """An admin's retry: the message goes back in the queue, due now; the scheduler sends it."""
-    message.status, message.next_attempt_at = "pending", utcnow()
+    """An admin's retry: the message goes back in the queue, due now; the scheduler sends it (an
+    uncertain one with the Message-ID it had, so a copy that did arrive reads as the same message)."""
+    message.status, message.next_attempt_at, message.sent_at = "pending", utcnow(), None
     db.session.flush()
 
 
@@ -175,6 +240,19 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
+class _Smtp(smtplib.SMTP):
+    """smtplib's client, calling before_data just before the DATA command."""
+
+    def __init__(self, *args, before_data=None, **kwargs):
+        self.before_data = before_data
+        super().__init__(*args, **kwargs)
+
+    def data(self, msg):
+        if self.before_data is not None:
+            self.before_data()
+        return super().data(msg)
+
+
 class SmtpBackend:
     def __init__(self, config):
         self.host, self.port = config["OKRAPP_SMTP_HOST"], int(config["OKRAPP_SMTP_PORT"])
@@ -182,13 +260,21 @@ class SmtpBackend:
         self.starttls = config.get("OKRAPP_SMTP_STARTTLS", False)
         self.timeout = float(config.get("OKRAPP_SMTP_TIMEOUT", 30))
 
-    def send(self, email: EmailMessage) -> str:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+    def send(self, email: EmailMessage, before_data=None) -> str:
+        """Returns once the server answered DATA with 250; before_data() runs just before DATA.
+        Whatever QUIT then meets changes nothing: the server has taken the message."""
+        smtp = _Smtp(self.host, self.port, timeout=self.timeout, before_data=before_data)
+        try:
             if self.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if self.user:
                 smtp.login(self.user, self.password or "")
             smtp.send_message(email)
+        finally:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
         return email["Message-ID"]
 
 
@@ -198,7 +284,9 @@ class FileBackend:
     def __init__(self, directory: Path):
         self.directory = directory
 
-    def send(self, email: EmailMessage) -> str:
+    def send(self, email: EmailMessage, before_data=None) -> str:
+        if before_data is not None:
+            before_data()
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         name = f"{stamp}-{email['Message-ID'].strip('<>').split('@')[0]}.eml"

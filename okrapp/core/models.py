@@ -47,7 +47,8 @@ class JobRun(db.Model):
 
 class OutboxMessage(db.Model):
     """Every email goes through here first: written in the transaction that caused it, delivered
-    after commit, retried with backoff, never sent twice (the key is unique)."""
+    after commit, retried with backoff, never sent twice (the key is unique; core/mail.py says how a
+    crash mid-send is kept from sending it twice)."""
 
     __tablename__ = "outbox_messages"
 
@@ -60,15 +61,18 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str] = mapped_column(Text, default="")
     ics: Mapped[str] = mapped_column(Text, default="")
     ics_method: Mapped[str] = mapped_column(String(10), default="")
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending, sending, sent, failed
-    # a `sending` message whose lease ran out (its sender died) goes back to the queue
+    # pending; sending (claimed, before DATA); handed (DATA sent, the server's answer awaited); sent;
+    # failed (after the last retry); uncertain (its sender died while handed: never sent again by itself)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    # when its lease runs out, a `sending` message (its sender died) goes back to the queue, a `handed` one
+    # becomes `uncertain`
     lease_until = mapped_column(DateTime, nullable=True)
     headers: Mapped[str] = mapped_column(Text, default="", server_default="")  # JSON: extra mail headers
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at = mapped_column(DateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at = mapped_column(DateTime, default=utcnow)
-    sent_at = mapped_column(DateTime, nullable=True)
+    sent_at = mapped_column(DateTime, nullable=True)  # handed: when DATA was sent; sent: when the server took it
     # fixed when queued and kept across attempts, so a rare double send reads as one message
     message_id: Mapped[str] = mapped_column(String(200), default="")
 

@@ -1,23 +1,35 @@
 """Reading the spreadsheets people really have into rows of cells, before any meaning is given.
 
 Excel and LibreOffice save CSV as UTF-8 with or without a byte-order mark, or (Excel's plain
-"CSV" on Windows) as Windows-1252; Finnish settings use semicolons and decimal commas. .xlsx is
-read with openpyxl (cells keep their types: a percent-formatted 40 % arrives as the number 0.4).
-Limits are checked on the bytes, before anything is parsed, so a huge or hostile file costs little."""
+"CSV" on Windows) as Windows-1252, or (Excel's "Unicode text") as tab-separated UTF-16 with a
+byte-order mark; Finnish settings use semicolons and decimal commas. .xlsx is read with openpyxl
+(cells keep their types: a percent-formatted 40 % arrives as the number 0.4; see domain.workbooks).
+
+Reading is bounded by what is there, never by what a file declares: the bytes are checked before
+anything is parsed (size, a CSV's line count, a workbook's zip directory), and rows are read one
+at a time, stopping at the row limit, MAX_COLUMNS, MAX_CELLS filled cells, MAX_CELL_CHARS in a
+cell and MAX_LINE_CHARS on a CSV line. So a huge or hostile file costs little."""
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 
-from okrapp.core.formatting import file_size
+from okrapp.core.formatting import file_size, number
+from okrapp.domain import workbooks
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-MAX_XLSX_UNPACKED = 40 * 1024 * 1024  # a zip bomb is refused before openpyxl unpacks it
+MAX_COLUMNS = 50  # columns after the 50th (AX) are not read
+MAX_CELLS = 100_000  # filled cells in a sheet
+MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
+MAX_LINE_CHARS = 65_536  # one line of a CSV
 XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and any password-protected Office file
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the pages' rule (okrapp/validators.py)
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+_FIRST_LINE = re.compile(r"[^\r\n]*")
 
 
 def text_problem(label: str, text: str, single_line: bool = False) -> str | None:
@@ -70,20 +82,19 @@ class LineProblems:
 
 
 def check_limits(data: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> None:
-    """Refuse a file that is too large before parsing it (row count from line breaks or the
-    workbook's unpacked size)."""
+    """Refuse a file that is too large before parsing it (row count from line breaks, or what the
+    workbook's zip directory declares)."""
     if len(data) > max_bytes:
         raise SheetError(f"The file is {file_size(len(data))}; the limit is {file_size(max_bytes)}. "
                          "Split it into smaller files.")
+    if data.startswith(OLE_MAGIC):
+        raise SheetError("This is an Excel 97–2003 workbook (.xls) or a password-protected one; save it as .xlsx "
+                         "without a password, or as “CSV UTF-8”.")
     if data.startswith(XLSX_MAGIC):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except zipfile.BadZipFile:
-            raise SheetError("The file looks like an .xlsx workbook but is damaged; save it again.") from None
-        if unpacked > MAX_XLSX_UNPACKED:
-            raise SheetError("The workbook unpacks to more than "
-                             f"{MAX_XLSX_UNPACKED // 1024 // 1024} MB; remove other sheets or split it.")
+            workbooks.check_archive(data)
+        except workbooks.WorkbookRefused as error:
+            raise SheetError(str(error)) from None
         return
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines - 1 > max_rows:
@@ -94,7 +105,7 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
     check_limits(data, max_bytes, max_rows)
     if not data.strip():
         raise SheetError("The file is empty.")
-    table = _read_xlsx(data, max_rows) if data.startswith(XLSX_MAGIC) else _read_csv(data)
+    table = _read_xlsx(data, max_rows) if data.startswith(XLSX_MAGIC) else _read_csv(data, max_rows)
     rows = list(table.rows)
     while rows and not any(c not in ("", None) for c in rows[-1]):
         rows.pop()
@@ -106,22 +117,76 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
     return Table(rows, table.kind, table.delimiter, table.encoding)
 
 
-def _read_csv(data: bytes) -> Table:
+def _rows_within_limits(records, max_rows: int, cell) -> list[tuple[Cell, ...]]:
+    """The records read one at a time, MAX_COLUMNS wide, until a limit says stop: more than
+    max_rows rows after the header (blank rows past it are let be, up to as many again: formatted
+    blanks), MAX_CELLS filled cells or a cell over MAX_CELL_CHARS."""
+    rows, filled, blank_after = [], 0, 0
+    for line, record in enumerate(records, start=1):
+        row = tuple(cell(value) for value in record[:MAX_COLUMNS])
+        count = sum(1 for value in row if value not in ("", None))
+        if len(rows) > max_rows:
+            blank_after += 1
+            if count or blank_after > max_rows:
+                raise SheetError(f"The sheet has more than {max_rows} rows; the limit is {max_rows}. "
+                                 "Split it into smaller files.")
+            continue
+        filled += count
+        if filled > MAX_CELLS:
+            raise SheetError(f"The sheet has more than {number(MAX_CELLS)} filled cells; split it into smaller files.")
+        long = max((len(value) for value in row if isinstance(value, str)), default=0)
+        if long > MAX_CELL_CHARS:
+            raise SheetError(f"Line {line} has a cell of {number(long)} characters; a cell may hold "
+                             f"{number(MAX_CELL_CHARS)}.")
+        rows.append(row)
+    return rows
+
+
+def _read_csv(data: bytes, max_rows: int = MAX_ROWS) -> Table:
     text, encoding = _decode(data)
-    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    delimiter = max((";", ",", "\t"), key=first_line.count)
+    text = text.lstrip("\ufeff")
+    first_line = _FIRST_LINE.match(text).group()
+    delimiter = max((";", ",", "\t"), key=first_line[:MAX_LINE_CHARS].count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
     try:
-        records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter, strict=True))
+        rows = _rows_within_limits(csv.reader(_csv_lines(text), delimiter=delimiter, strict=True), max_rows, str.strip)
     except csv.Error as error:
         raise SheetError(f"The CSV is broken: {error}.") from None
-    rows = tuple(tuple(cell.strip() for cell in record) for record in records)
-    return Table(rows, "csv", delimiter, encoding)
+    return Table(tuple(rows), "csv", delimiter, encoding)
+
+
+def _csv_lines(text: str):
+    """The text's lines one at a time (a quoted cell may span several), none over MAX_LINE_CHARS."""
+    for at, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise SheetError(f"Line {at} of the file is {number(len(line))} characters long; the limit is "
+                             f"{number(MAX_LINE_CHARS)}. Is it really a sheet of rows?")
+        yield line
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) when it is valid UTF-8, else Windows-1252 (Excel's "CSV")."""
+    """UTF-16 or UTF-32 when the file starts with their byte-order mark (Excel's "Unicode text"),
+    UTF-8 (with or without BOM) when it is valid UTF-8, else Windows-1252 (Excel's "CSV"). Text
+    full of NUL bytes without a mark is UTF-16 when it decodes as such, else refused by name."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError as error:
+                raise SheetError(f"The file starts as {codec.upper()} text but is damaged at byte {error.start}; "
+                                 "save it again as “CSV UTF-8” or as an Excel workbook (.xlsx).") from None
+    sample = data[:4096]
+    if sample and sample.count(0) * 4 >= len(sample):
+        codec = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            text = "\x00"
+        if "\x00" not in text:
+            return text, codec
+        raise SheetError("The file is full of NUL bytes: UTF-16 or UTF-32 text without a byte-order mark, or not "
+                         "text at all. Save it as “CSV UTF-8” or as an Excel workbook (.xlsx).")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -134,20 +199,13 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _read_xlsx(data: bytes, max_rows: int) -> Table:
-    from openpyxl import load_workbook
+    records = workbooks.read_rows(data, MAX_COLUMNS)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file  # noqa: BLE001
-        raise SheetError(f"The workbook could not be read ({type(error).__name__}); save it again as .xlsx.") from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            if len(rows) > max_rows + 1:
-                raise SheetError(f"The sheet has more than {max_rows} rows; the limit is {max_rows}.")
-            rows.append(tuple(_cell(v) for v in values))
+        rows = _rows_within_limits(records, max_rows, _cell)
+    except workbooks.WorkbookRefused as error:
+        raise SheetError(str(error)) from None
     finally:
-        workbook.close()
+        records.close()  # the workbook too, when a limit stopped the reading
     return Table(_trimmed(rows), "xlsx")
 
 

@@ -1,82 +1,172 @@
-"""What the exports hold: header and rows per dataset, loaded in a fixed number of queries and
-scoped by the same policy as the pages. Formatting to CSV/.xlsx lives in core.spreadsheets."""
-import json
-import secrets
-from datetime import timedelta
+"""What the exports hold: header and rows per dataset, scoped by the same policy as the pages.
+Formatting to CSV/.xlsx lives in core.spreadsheets.
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+The rows are read while the response is written, long after the request's session has closed, so
+they never touch it: each batch of BATCH rows is its own short query of plain columns (no ORM
+objects, no identity map) on a connection taken from the pool and given back before the rows are
+written, continuing after the last row of the one before (keyset paging on the export's order,
+whose last column is unique). Memory stays flat whatever the size, and a slow download holds no
+connection. Rows written while an export runs may or may not be in it."""
+import json
+from datetime import UTC, timedelta
+
+from sqlalchemy import and_, literal, or_, select, tuple_
+from sqlalchemy.orm import joinedload
 
 from okrapp.domain.scoring import elapsed_share, score_key_result
 from okrapp.core.extensions import db
 from okrapp.core.ics import feed_calendar
+from okrapp.okrs.metric_models import Metric
 from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective
+from okrapp.admin.models import Unit
 from okrapp.conflicts.models import ConflictItem, current_items
-from okrapp.reviews.models import ReviewDecision, ReviewMeeting, ReviewSchedule, schedule_participants
+from okrapp.reviews.models import (ReviewDecision, ReviewMeeting, ReviewSchedule, decision_items,
+                                   schedule_participants)
+from okrapp.accounts import operations as accounts
 from okrapp.accounts.models import User
 from okrapp.core.formatting import zoned
-from okrapp.core.timeutil import app_zone, local_today, to_local, utcnow
-from okrapp.core.transaction import operation
+from okrapp.core.timeutil import app_zone, local_today, utcnow
 from okrapp.conflicts import visibility
 from okrapp.okrs.scoreboard import figures
 
-MAX_ROWS = 200_000
+BATCH = 2_000
 FEED_PAST = timedelta(days=180)
 
 
-def _local(moment):
-    return to_local(moment).replace(tzinfo=None) if moment else None
+def in_batches(statement, order, to_rows, size: int | None = None):
+    """The rows of statement (a select of plain columns, or a function of the last batch's sort key,
+    None at first, that returns one), in order, read BATCH at a time.
+    order: (name, column, descending): the column to order by, the last one unique, each selected
+    under that name.
+    to_rows(connection, records) turns a batch into rows (it may ask the connection for more)."""
+    engine = db.engine  # now, inside the request: the rows are read after it
+    size = size or BATCH
+    sort = [column.desc() if descending else column for _, column, descending in order]
+
+    def batch_after(last):
+        query = (statement(last) if callable(statement) else statement).order_by(*sort).limit(size)
+        return query if last is None else query.where(_after(order, last))
+
+    def rows():
+        last = None
+        while True:
+            with engine.connect() as connection:
+                records = connection.execute(batch_after(last)).all()
+                batch = to_rows(connection, records)
+            yield from batch
+            if len(records) < size:
+                return
+            last = [getattr(records[-1], name) for name, _, _ in order]
+    return rows()
+
+
+def _after(order, last):
+    """Where-clause: the rows after `last` in this order (a row-value comparison when the order
+    runs one way, which an index on those columns answers as a range)."""
+    columns = [column for _, column, _ in order]
+    directions = {descending for _, _, descending in order}
+    if len(directions) == 1:
+        values = tuple_(*columns) if len(columns) > 1 else columns[0]
+        bound = tuple_(*(literal(v, c.type) for c, v in zip(columns, last))) if len(columns) > 1 else last[0]
+        return values < bound if directions == {True} else values > bound
+    return or_(*(and_(*(c == v for c, v in zip(columns[:i], last[:i])),
+                      columns[i] < last[i] if order[i][2] else columns[i] > last[i])
+                 for i in range(len(order))))
+
+
+def _localiser(zone):
+    """Stored naive-UTC moments as the organisation's wall clock (naive, for spreadsheets)."""
+    return lambda moment: moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None) if moment else None
 
 
 def key_results(cycle: Cycle):
-    today = local_today()
-    elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
+    zone = app_zone()
+    local = _localiser(zone)
+    elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, local_today())
     header = ["Objective rank", "Objective", "Key result id", "Key result", "Metric", "Unit", "Accountable unit",
               "Baseline", "Target", "Current", "Progress", "Status", "Forecast", "Confidence",
-              zoned("Last check-in", app_zone())]
-    krs = db.session.scalars(select(KeyResult).join(Objective).where(Objective.cycle_id == cycle.id)
-                             .order_by(Objective.rank, Objective.id, KeyResult.id)
-                             .options(joinedload(KeyResult.objective), joinedload(KeyResult.metric),
-                                      joinedload(KeyResult.accountable_unit))).all()
-    rows = ([kr.objective.rank, kr.objective.title, kr.id, kr.title, kr.metric.key, kr.metric.unit,
-             kr.accountable_unit.name, kr.baseline, kr.target, kr.current_value, round(kr.progress, 4),
-             score_key_result(figures(kr), elapsed).status.replace("_", " "), kr.forecast, kr.current_confidence,
-             _local(kr.last_check_in_at)] for kr in krs)
-    return header, rows
+              zoned("Last check-in", zone)]
+    statement = (select(Objective.rank, Objective.id.label("objective_id"), Objective.title.label("objective"),
+                        KeyResult.id, KeyResult.title, Metric.key.label("metric"), Metric.unit,
+                        Unit.name.label("accountable_unit"), KeyResult.baseline, KeyResult.target,
+                        KeyResult.current_value, KeyResult.progress, KeyResult.weight, KeyResult.commitment,
+                        KeyResult.current_confidence, KeyResult.forecast, KeyResult.last_check_in_at)
+                 .join(Objective, KeyResult.objective_id == Objective.id)
+                 .join(Metric, KeyResult.metric_id == Metric.id)
+                 .join(Unit, KeyResult.accountable_unit_id == Unit.id)
+                 .where(Objective.cycle_id == cycle.id))
+
+    def to_rows(_connection, records):
+        return [[r.rank, r.objective, r.id, r.title, r.metric, r.unit, r.accountable_unit, r.baseline, r.target,
+                 r.current_value, round(r.progress, 4),
+                 score_key_result(figures(r), elapsed).status.replace("_", " "), r.forecast, r.current_confidence,
+                 local(r.last_check_in_at)] for r in records]
+    order = [("rank", Objective.rank, False), ("objective_id", Objective.id, False), ("id", KeyResult.id, False)]
+    return header, in_batches(statement, order, to_rows)
 
 
 def check_ins(cycle: Cycle):
     """Every check-in of the cycle's key results, corrections and the values they replaced included."""
-    header = ["Key result id", "Key result", zoned("When", app_zone()), "Value", "Confidence", "By", "Source", "Comment",
-              "Corrects check-in", zoned("Superseded at", app_zone()), "Check-in id"]
-    query = (select(CheckIn, KeyResult.title).join(KeyResult, CheckIn.key_result_id == KeyResult.id)
-             .join(Objective).where(Objective.cycle_id == cycle.id)
-             .order_by(CheckIn.key_result_id, CheckIn.created_at, CheckIn.id)
-             .options(joinedload(CheckIn.author)).limit(MAX_ROWS))
-    rows = ([c.key_result_id, title, _local(c.created_at), c.value, c.confidence, c.author.name if c.author else "",
-             c.source, c.comment, c.corrects_id, _local(c.superseded_at), c.id]
-            for c, title in db.session.execute(query))
-    return header, rows
+    zone = app_zone()
+    local = _localiser(zone)
+    header = ["Key result id", "Key result", zoned("When", zone), "Value", "Confidence", "By", "Source", "Comment",
+              "Corrects check-in", zoned("Superseded at", zone), "Check-in id"]
+
+    def statement(last):
+        of_cycle = select(KeyResult.id).join(Objective).where(Objective.cycle_id == cycle.id)
+        if last is not None:  # the key results from the last batch's on: no index search of the ones done
+            of_cycle = of_cycle.where(KeyResult.id >= last[0])
+        return (select(CheckIn.key_result_id, KeyResult.title, CheckIn.created_at, CheckIn.value,
+                       CheckIn.confidence, User.name.label("author"), CheckIn.source, CheckIn.comment,
+                       CheckIn.corrects_id, CheckIn.superseded_at, CheckIn.id)
+                .join(KeyResult, CheckIn.key_result_id == KeyResult.id)
+                .outerjoin(User, CheckIn.author_id == User.id)
+                .where(CheckIn.key_result_id.in_(of_cycle)))
+
+    def to_rows(_connection, records):
+        return [[r.key_result_id, r.title, local(r.created_at), r.value, r.confidence, r.author or "", r.source,
+                 r.comment, r.corrects_id, local(r.superseded_at), r.id] for r in records]
+    order = [("key_result_id", CheckIn.key_result_id, False), ("created_at", CheckIn.created_at, False),
+             ("id", CheckIn.id, False)]
+    return header, in_batches(statement, order, to_rows)
 
 
 def conflict_items(user):
     header = ["Item id", "Level", "Severity", "Kind", "Title", "Summary", "Status", "Pairs", "Still detected", "Note"]
-    query = visibility.visible_to(user, select(ConflictItem).where(current_items()).order_by(ConflictItem.severity.desc(),
-                                                                             ConflictItem.id))
-    rows = ([i.id, i.level, round(i.severity, 4), i.kind, i.title, i.summary, i.status, i.pairs,
-             "yes" if i.present else "no", i.note] for i in db.session.scalars(query.limit(MAX_ROWS)))
-    return header, rows
+    statement = visibility.visible_to(user, select(
+        ConflictItem.id, ConflictItem.level, ConflictItem.severity, ConflictItem.kind, ConflictItem.title,
+        ConflictItem.summary, ConflictItem.status, ConflictItem.pairs, ConflictItem.present, ConflictItem.note)
+        .where(current_items()))
+
+    def to_rows(_connection, records):
+        return [[r.id, r.level, round(r.severity, 4), r.kind, r.title, r.summary, r.status, r.pairs,
+                 "yes" if r.present else "no", r.note] for r in records]
+    order = [("severity", ConflictItem.severity, True), ("id", ConflictItem.id, False)]
+    return header, in_batches(statement, order, to_rows)
 
 
 def decisions():
-    header = ["Meeting", zoned("Meeting starts", app_zone()), "Decision id", "Kind", "Decision", "What changed", "Settles items"]
-    query = (select(ReviewDecision).join(ReviewMeeting).order_by(ReviewMeeting.starts_at.desc(), ReviewDecision.id)
-             .options(joinedload(ReviewDecision.meeting).joinedload(ReviewMeeting.schedule),
-                      selectinload(ReviewDecision.settles)).limit(MAX_ROWS))
-    rows = ([d.meeting.schedule.name if d.meeting.schedule else "Priority review", _local(d.meeting.starts_at), d.id,
-             d.kind, d.text, "; ".join(_changes(d.changes)), ", ".join(str(i.id) for i in d.settles)]
-            for d in db.session.scalars(query))
-    return header, rows
+    zone = app_zone()
+    local = _localiser(zone)
+    header = ["Meeting", zoned("Meeting starts", zone), "Decision id", "Kind", "Decision", "What changed",
+              "Settles items"]
+    statement = (select(ReviewSchedule.name.label("schedule"), ReviewMeeting.starts_at, ReviewDecision.id,
+                        ReviewDecision.kind, ReviewDecision.text, ReviewDecision.changes)
+                 .join(ReviewMeeting, ReviewDecision.meeting_id == ReviewMeeting.id)
+                 .outerjoin(ReviewSchedule, ReviewMeeting.schedule_id == ReviewSchedule.id))
+
+    def to_rows(connection, records):
+        settles = {}  # the items each decision of the batch settles, in one query per batch
+        for decision_id, item_id in connection.execute(
+                select(decision_items.c.decision_id, ConflictItem.id)
+                .join(ConflictItem, decision_items.c.item_id == ConflictItem.id)
+                .where(decision_items.c.decision_id.in_([r.id for r in records]))
+                .order_by(ConflictItem.severity.desc(), ConflictItem.id)) if records else ():
+            settles.setdefault(decision_id, []).append(str(item_id))
+        return [[r.schedule or "Priority review", local(r.starts_at), r.id, r.kind, r.text,
+                 "; ".join(_changes(r.changes)), ", ".join(settles.get(r.id, []))] for r in records]
+    order = [("starts_at", ReviewMeeting.starts_at, True), ("id", ReviewDecision.id, False)]
+    return header, in_batches(statement, order, to_rows)
 
 
 def _changes(text: str) -> list[str]:
@@ -88,24 +178,9 @@ def _changes(text: str) -> list[str]:
 
 # -- the personal calendar feed ----------------------------------------------------------------
 
-def calendar_token(user: User, renew: bool = False) -> str:
-    """The secret in the user's feed URL; renewing it makes the old URL stop working."""
-    if renew or not user.calendar_token:
-        user.calendar_token = secrets.token_urlsafe(32)
-        db.session.flush()
-    return user.calendar_token
-
-
-@operation
-def renew_calendar_link(user: User) -> str:
-    """A new secret for the feed URL as one unit of work: the old link stops working at once."""
-    return calendar_token(user, renew=True)
-
-
 def user_by_calendar_token(token: str) -> User | None:
-    if not token or len(token) > 64:
-        return None
-    return db.session.scalar(select(User).where(User.calendar_token == token, User.active.is_(True)))
+    """The owner of the feed URL (only its hash is stored; accounts keeps the secret and its last use)."""
+    return accounts.calendar_owner(token)
 
 
 def review_feed(user: User, base_url: str) -> str:

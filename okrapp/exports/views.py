@@ -1,9 +1,12 @@
 """Downloads: thin views over exports.operations, written out by core.spreadsheets."""
-from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+import os
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
+from werkzeug.wsgi import wrap_file
 
 from okrapp.core import policy
-from okrapp.core.spreadsheets import csv_bytes, csv_lines, xlsx_bytes
+from okrapp.core.spreadsheets import csv_lines, xlsx_file
 from okrapp.core.web.validators import bounded_int as int_or_none
 from okrapp.exports import operations as service
 from okrapp.okrs.scoreboard import current_cycle, cycles
@@ -42,11 +45,19 @@ def download(dataset, fmt):
     }[dataset]()
     name = f"okrapp-{dataset}{'-' + _slug(cycle.name) if cycle else ''}-{local_today().isoformat()}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    if fmt == "xlsx":
-        return Response(xlsx_bytes([header, *rows], dataset), mimetype=MIMETYPES[fmt], headers=headers)
-    if dataset == "check-ins":  # can be long: streamed, never all in memory
-        return Response(stream_with_context(csv_lines([header], rows)), mimetype=MIMETYPES[fmt], headers=headers)
-    return Response(csv_bytes([header, *rows]), mimetype=MIMETYPES[fmt], headers=headers)
+    # rows come in batches that need neither this request's session nor its context (see
+    # exports.operations), so however long the dataset memory stays flat
+    if fmt == "xlsx":  # a zip has to be finished before it is sent: written to a temporary file first
+        workbook = xlsx_file(chain_rows(header, rows), dataset)
+        headers["Content-Length"] = str(os.fstat(workbook.fileno()).st_size)
+        return Response(wrap_file(request.environ, workbook, buffer_size=64 * 1024), content_type=MIMETYPES[fmt],
+                        headers=headers, direct_passthrough=True)
+    return Response(csv_lines([header], rows), content_type=MIMETYPES[fmt], headers=headers)
+
+
+def chain_rows(header, rows):
+    yield header
+    yield from rows
 
 
 def _slug(text: str) -> str:

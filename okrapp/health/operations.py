@@ -43,7 +43,9 @@ def _outbox(now) -> dict:
     due = select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
         OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
     backlog, oldest = db.session.execute(due).one()
-    failed = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed"))
+    counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).where(
+        OutboxMessage.status.in_(("failed", "uncertain"))).group_by(OutboxMessage.status)).all())
+    failed, uncertain = counts.get("failed", 0), counts.get("uncertain", 0)
     age = (now - oldest).total_seconds() if oldest else 0.0
-    return {"ok": age <= 600 and not failed, "backlog": backlog, "oldest_due_age_s": round(age, 1),
-            "failed": failed}
+    return {"ok": age <= 600 and not failed and not uncertain, "backlog": backlog, "oldest_due_age_s": round(age, 1),
+            "failed": failed, "uncertain": uncertain}

@@ -2,7 +2,7 @@
 decided in reviews taking effect on their date."""
 from datetime import datetime
 
-from okrapp.core.background.jobs import Job, today_period
+from okrapp.core.background.jobs import Job, daily
 from okrapp.core.extensions import db
 from okrapp.incentives import plans
 from okrapp.reviews import decisions
@@ -43,10 +43,10 @@ def _apply_incentive_changes(period: str) -> str:
 
 def jobs() -> list[Job]:
     return [
-        Job("reviews.plan", "Create review meetings ahead and invite participants", today_period, _plan),
+        daily("reviews.plan", "Create review meetings ahead and invite participants", _plan),
         Job("reviews.remind", "Remind unit leaders to check in before a review",
             _meetings(reviews.reminder_due), _remind),
         Job("reviews.agenda", "Generate the agenda the day before a review", _meetings(reviews.agenda_due), _agenda),
-        Job("incentives.apply", "Apply incentive changes and plans decided earlier whose date has come", today_period,
-            _apply_incentive_changes),
+        daily("incentives.apply", "Apply incentive changes and plans decided earlier whose date has come",
+              _apply_incentive_changes),
     ]

@@ -43,15 +43,16 @@ def test_admin_creates_unit_leader_for_several_units(login):
     assert [u.name for u in user.units] == ["Delivery", "Last Mile Oy"]
 
 
-def test_new_user_needs_password_and_unique_email(login):
+def test_new_user_is_invited_without_a_password_and_needs_a_unique_email(login):
     admin = make_user("admin", email="admin@example.com")
     client = login(admin)
-    no_password = client.post("/admin/users/new", data={"email": "a@example.com", "name": "A", "role": "board"})
-    assert "A new user needs a password." in no_password.data.decode()
-    duplicate = client.post("/admin/users/new", data={"email": "admin@example.com", "name": "A", "role": "board",
-                                                      "password": "long enough pw"})
+    invited = client.post("/admin/users/new", data={"email": "a@example.com", "name": "A", "role": "board"})
+    assert invited.status_code == 302
+    person = db.session.scalar(select(User).where(User.email == "a@example.com"))
+    assert person.password_hash is None and person.locale == "en"
+    duplicate = client.post("/admin/users/new", data={"email": "admin@example.com", "name": "A", "role": "board"})
     assert "already exists" in duplicate.data.decode()
-    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2
 
 
 def test_a_duplicate_name_with_a_non_ascii_capital_is_refused_not_a_500(login):

@@ -65,3 +65,97 @@ def test_login_next_with_crlf_leads_home_without_header_injection(client):
                               data={"email": user.email, "password": PASSWORD, "next": evil})
         assert response.status_code == 302 and response.location == "/", evil
         assert "Set-Cookie: x" not in str(response.headers)
+
+
+# -- the API's JSON bodies, and methods a route does not take -----------------------------------
+
+@pytest.fixture
+def check_in_url_and_token():
+    from okrapp.core.extensions import db
+    from tests.api.test_api import token_for
+    from tests.factories import make_key_result, make_unit
+    kr = make_key_result(unit=make_unit(), metric_key="csat")
+    token = token_for(make_user("executive"))
+    db.session.commit()
+    return f"/api/v1/key-results/{kr.id}/check-ins", {"Authorization": f"Bearer {token}",
+                                                       "Content-Type": "application/json"}
+
+
+def _check_ins():
+    from sqlalchemy import func, select
+
+    from okrapp.core.extensions import db
+    from okrapp.okrs.models import CheckIn
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(CheckIn.id)))
+
+
+@pytest.mark.parametrize("body", ['{"value": ' + "[" * 1000 + "]" * 1000 + "}",
+                                  "[" * 100_000,  # never closed: the parser would recurse all the same
+                                  '{"value": 5, "comment": "x", "extra": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}"])
+def test_json_nested_a_thousand_levels_deep_is_a_400_json_error(client, check_in_url_and_token, body):
+    url, headers = check_in_url_and_token
+    response = client.post(url, data=body, headers=headers)
+    assert response.status_code == 400 and response.is_json
+    assert "levels deep" in response.json["error"]
+    assert _check_ins() == 0
+
+
+def test_json_within_the_depth_limit_reaches_validation_and_brackets_in_strings_do_not_count(
+        client, check_in_url_and_token):
+    url, headers = check_in_url_and_token
+    nested = client.post(url, data='{"value": ' + "[" * 30 + "]" * 30 + "}", headers=headers)
+    assert nested.status_code == 422 and nested.json["details"][0].startswith("value")
+    comment = '[[{{ \\" ' * 100  # brackets and an escaped quote inside a string
+    fine = client.post(url, json={"value": 75, "comment": comment}, headers={"Authorization": headers["Authorization"]})
+    assert fine.status_code == 201 and fine.json["comment"] == comment.strip()
+    assert _check_ins() == 1
+
+
+def test_a_huge_json_body_is_refused_with_413_before_it_is_read(app, client, check_in_url_and_token):
+    url, headers = check_in_url_and_token
+    limit = app.config["OKRAPP_API_MAX_JSON_BYTES"]
+    assert limit < app.config["MAX_CONTENT_LENGTH"]
+    body = '{"value": 75, "comment": "' + "x" * limit + '"}'
+    response = client.post(url, data=body, headers=headers)
+    assert response.status_code == 413 and "too large" in response.json["error"]
+    assert _check_ins() == 0
+
+
+def test_a_huge_chunked_json_body_is_refused_too(app, live_server, check_in_url_and_token):
+    import http.client
+    from urllib.parse import urlsplit
+    url, headers = check_in_url_and_token
+    where = urlsplit(live_server)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    chunk = b"x" * 65536
+    chunks = [b'{"value": 75, "comment": "'] + [chunk] * (app.config["OKRAPP_API_MAX_JSON_BYTES"] // len(chunk) + 1) + [b'"}']
+    try:
+        connection.request("POST", url, body=iter(chunks), headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        status, body = response.status, response.read()
+    finally:
+        connection.close()
+    assert status == 413 and b"too large" in body
+    assert _check_ins() == 0
+
+
+def test_the_depth_scan_reads_strings_as_json_does():
+    from okrapp.core.web.validators import json_too_deep
+    assert not json_too_deep(b'{"a": [1, {"b": "]]]]"}]}', 3)
+    assert json_too_deep(b'{"a": [1, {"b": [2]}]}', 3)
+    assert not json_too_deep(b'["\\"[[[[", "\\\\"]', 1)  # an escaped quote, then an escaped backslash
+    assert json_too_deep(b'["\\\\", [[[', 3)
+    assert not json_too_deep(b'"[[[[ never closed', 1)
+    assert not json_too_deep(b"", 1) and not json_too_deep(b"]]]]", 1)
+
+
+@pytest.mark.parametrize("method, url, allowed, kind", [
+    ("put", "/login", {"GET", "POST"}, "text/html"),
+    ("delete", "/api/v1/me", {"GET"}, "application/json"),
+    ("put", "/api/v1/key-results/1/check-ins", {"POST"}, "application/json"),
+])
+def test_a_405_names_the_methods_the_address_takes(client, method, url, allowed, kind):
+    response = getattr(client, method)(url)
+    assert response.status_code == 405 and response.mimetype == kind
+    assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}

@@ -3,6 +3,7 @@ stored that the database or the pages cannot hold (NaN, infinity, NUL).
 
 At least 2,000 requests on each database; the catalogue below must name every write route the
 app has (a test checks that), so a new form is fuzzed from the day it appears."""
+import base64
 import math
 import time
 from datetime import date
@@ -69,6 +70,17 @@ def catalogue(w):
         "create token": ("/account", {"name": "CRM"}, "executive"),
         "calendar link": ("/account/calendar", {}, "executive"),
         "revoke token": ("/account/tokens/1/revoke", {}, "executive"),
+        "end a session": ("/account/sessions/999999/end", {}, "executive"),  # nobody's: the fuzzer's own stay
+        "sign out everywhere": (f"/admin/users/{w['target_user'].id}/sign-out", {}, "admin"),
+        "accept invitation": ("/welcome/x", {"new": "long enough pw", "confirm": "long enough pw"}, None),
+        "forgot password": ("/password/forgot", {"email": "someone@example.com"}, None),
+        "reset password": ("/password/reset/x", {"new": "long enough pw", "confirm": "long enough pw"}, None),
+        "resend invitation": (f"/admin/users/{w['target_user'].id}/invitation/resend", {}, "admin"),
+        "revoke invitation": (f"/admin/users/{w['target_user'].id}/invitation/revoke", {}, "admin"),
+        "deactivate user": (f"/admin/users/{w['target_user'].id}/deactivate", {}, "admin"),
+        "people sheet": ("/admin/users/import", {}, "admin"),
+        "confirm people sheet": ("/admin/users/import/confirm", {"payload": base64.b64encode(
+            b"name,email,role,units,language\nFuzz Person,fuzz.person@example.com,board,,en\n").decode()}, "admin"),
         "board note": ("/board/note", {"period": "2026-11", "text": "Note", "version": ""}, "executive"),
         "correct check-in": ("/check-ins/1/correct", {"value": "75,5", "reason": "typo", "version": ""}, "executive"),
         "check-in sheet": ("/check-ins/import", {}, "unit_leader"),

@@ -104,6 +104,32 @@ def test_jobs_cli_lists_and_runs_one_period_once(runner, clock):
     assert [r for r in runs() if r[1] == "2026-11-01"] == [("conflicts.refresh", "2026-11-01", "done")]
 
 
+def job_line(output: str, name: str) -> str:
+    return next(line for line in output.splitlines() if line.strip().startswith(f"{name} "))
+
+
+def test_jobs_cli_shows_a_daily_job_that_ran_today_with_its_last_run_and_next_due_time(runner, clock):
+    setup_team()
+    assert "due now: 2026-11-16" in job_line(runner.invoke(args=["jobs"]).output, "conflicts.refresh")
+    assert "2026-11-16: done" in runner.invoke(args=["jobs", "run", "conflicts.refresh"]).output  # 10:00 in Helsinki
+    clock.advance(hours=3)
+    listing = runner.invoke(args=["jobs"])
+    assert listing.exit_code == 0
+    ran = job_line(listing.output, "conflicts.refresh")
+    assert "due now:" not in ran
+    assert "last run 16 Nov 2026, 10:00 (2026-11-16, done)" in ran and "next due 17 Nov 2026, 00:00" in ran
+    assert "due now: 2026-11-16" in job_line(listing.output, "incentives.apply")  # a daily job that has not run
+    clock.advance(hours=12)  # 01:00 on the 17th in Helsinki, 23:00 on the 16th in UTC
+    assert "due now: 2026-11-17" in job_line(runner.invoke(args=["jobs"]).output, "conflicts.refresh")
+
+
+def test_jobs_cli_shows_a_period_that_waits_for_its_retry_not_as_due(runner, clock):
+    assert runner.invoke(args=["jobs", "run", "reviews.remind", "--period", "meeting-999"]).exit_code == 1
+    line = job_line(runner.invoke(args=["jobs"]).output, "reviews.remind")
+    assert "last run 16 Nov 2026, 10:00 (meeting-999, retrying)" in line and "due now:" not in line
+    assert "meeting-999 retried at 16 Nov 2026, 10:01" in line
+
+
 def test_failed_job_is_recorded_and_visible(runner, login):
     result = runner.invoke(args=["jobs", "run", "reviews.remind", "--period", "meeting-999"])
     assert result.exit_code == 1 and "retrying" in result.output

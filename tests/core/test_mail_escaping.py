@@ -1,5 +1,6 @@
-"""Markup typed into any field people fill in reaches the board mail, the minutes and the
-invitations as text: escaped in every HTML part, never as live markup."""
+"""Markup typed into any field people fill in reaches the board mail (its covering note too), the
+minutes and the invitations as text: escaped in every HTML part, never as live markup. The pages
+and charts are checked in test_page_escaping.py."""
 from datetime import date
 
 from sqlalchemy import select
@@ -19,8 +20,10 @@ from tests.factories import make_user, metric
 
 FIELDS = ["user name", "leader name", "board member name", "unit name", "unit description", "cycle name",
           "metric name", "objective title", "objective description", "key result title", "check-in comment",
-          "incentive name", "incentive note", "custom incentive", "recipient name", "schedule name", "decision text"]
-SHOWN = {"decision text", "incentive name", "key result title", "leader name", "objective title", "unit name"}
+          "incentive name", "incentive note", "custom incentive", "recipient name", "schedule name", "decision text",
+          "covering note"]
+SHOWN = {"decision text", "incentive name", "key result title", "leader name", "objective title", "unit name",
+         "covering note"}
 
 
 def payload(field: str) -> str:
@@ -56,6 +59,7 @@ def test_user_entered_text_is_escaped_in_every_mail(app, smtp, clock):
                          owner=leader, due_on=date(2026, 12, 1))
     clock.advance(days=4)
     reviews.close_meeting(meeting, ceo)
+    board.save_note("2026-11", payload("covering note"), by=ceo, version=0)
     board.send("2026-11", early=True)
     db.session.commit()
     assert member and schedule

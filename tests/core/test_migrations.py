@@ -1,4 +1,6 @@
 """The migrations build the whole schema from empty, the same as the models declare."""
+from datetime import datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -100,3 +102,38 @@ def test_free_text_periods_become_plan_periods(tmp_path, database_url):
             conn.commit()
     assert periods == {"2026": ("2026-01-01", "2026-12-31"), "Kevät 2027": (None, None)}
     assert linked == {"A": "2026", "B": "Kevät 2027", "C": None, "D": "2026"}
+
+
+def test_calendar_links_stored_in_clear_are_hashed_and_keep_working(tmp_path, database_url):
+    """A feed link made before the secrets were hashed: the migration keeps only its SHA-256, and the
+    calendar app subscribed to the old address still reads the feed."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+    secret = "made-before-the-upgrade-Zq0uX2v9KpT4yWm8sLr6NcHe1BfJ3dAg5"
+    url = database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'calendar.db'}"
+    app = make_app(url, tmp_path)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="3b8f0d2c6a17")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (email, name, role, password_hash, active, session_token, calendar_token, "
+                              "created_at) VALUES ('early@example.com', 'Early', 'executive', 'x', :yes, 'old-session', "
+                              ":secret, :now)"), {"yes": True, "secret": secret, "now": datetime(2026, 11, 1)})
+        upgrade()
+        with db.engine.connect() as conn:
+            stored = conn.execute(text("SELECT * FROM users WHERE email = 'early@example.com'")).one()._mapping
+        feed = app.test_client().get(f"/calendar/{secret}.ics")
+        guess = app.test_client().get(f"/calendar/{hashlib.sha256(secret.encode()).hexdigest()}.ics")
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM users WHERE email = 'early@example.com'"))
+        db.session.remove()
+        if not url.startswith("postgresql"):
+            db.engine.dispose()
+    assert stored["calendar_token_hash"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in [str(value) for value in stored.values()]
+    assert "calendar_token" not in stored and "session_token" not in stored
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    assert guess.status_code == 404  # the stored hash is not itself a key

@@ -12,7 +12,7 @@ from okrapp.core.extensions import db
 from okrapp.core.logs import JsonFormatter
 
 REAL = {"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": "sqlite://", "OKRAPP_BASE_URL": "https://okr.example.com",
-        "OKRAPP_MAIL_SENDER": "okrapp <okrapp@example.com>"}
+        "OKRAPP_MAIL_SENDER": "okrapp <okrapp@example.com>", "OKRAPP_PROXY_HOPS": 0}
 
 
 @pytest.mark.parametrize("setting, value, named", [
@@ -33,6 +33,43 @@ def test_production_starts_with_real_addresses(tmp_path, monkeypatch):
     assert create_app(type("Prod", (ProdConfig,), REAL)).config["OKRAPP_PRODUCTION"]
 
 
+def test_production_refuses_to_start_without_saying_how_clients_reach_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("OKRAPP_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="OKRAPP_PROXY_HOPS must be set .* 0 when clients connect to gunicorn"):
+        create_app(type("Prod", (ProdConfig,), {**REAL, "OKRAPP_PROXY_HOPS": None}))
+
+
+def test_proxy_hops_come_from_the_environment_where_unset_differs_from_zero(monkeypatch):
+    from config import _env_hops
+    monkeypatch.delenv("OKRAPP_PROXY_HOPS", raising=False)
+    assert _env_hops() is None
+    monkeypatch.setenv("OKRAPP_PROXY_HOPS", "0")
+    assert _env_hops() == 0
+    monkeypatch.setenv("OKRAPP_PROXY_HOPS", "1")
+    assert _env_hops() == 1
+    monkeypatch.setenv("OKRAPP_PROXY_HOPS", "nginx")
+    with pytest.raises(RuntimeError, match="OKRAPP_PROXY_HOPS must be a number"):
+        _env_hops()
+
+
+def test_development_starts_without_proxy_hops(tmp_path, monkeypatch):
+    from config import DevConfig
+    monkeypatch.setenv("OKRAPP_INSTANCE_PATH", str(tmp_path))
+    app = create_app(type("Dev", (DevConfig,), {"SQLALCHEMY_DATABASE_URI": "sqlite://", "OKRAPP_PROXY_HOPS": None}))
+    assert app.config["OKRAPP_PROXY_HOPS"] is None and not app.config["OKRAPP_PRODUCTION"]
+
+
+def test_a_forwarded_request_without_declared_proxies_is_warned_of_once(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("OKRAPP_INSTANCE_PATH", str(tmp_path))
+    client = create_app(type("Prod", (ProdConfig,), REAL)).test_client()
+    with caplog.at_level(logging.WARNING, logger="okrapp.security"):
+        client.get("/no/such/page")
+        assert "OKRAPP_PROXY_HOPS" not in caplog.text
+        for _ in range(3):
+            client.get("/no/such/page", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert [r.getMessage().count("OKRAPP_PROXY_HOPS is 0") for r in caplog.records] == [1]
+
+
 def test_healthz_reports_database_scheduler_heartbeat_and_outbox(client, clock, app):
     body = client.get("/healthz").get_json()
     assert body["database"]["ok"] and body["status"] == "degraded"
@@ -47,7 +84,7 @@ def test_healthz_reports_database_scheduler_heartbeat_and_outbox(client, clock, 
     body = response.get_json()
     assert response.status_code == 200 and body["status"] == "ok"
     assert body["scheduler"]["heartbeat_age_s"] == 42.0 and body["scheduler"]["active"]
-    assert body["outbox"] == {"ok": True, "backlog": 1, "oldest_due_age_s": 30.0, "failed": 0}
+    assert body["outbox"] == {"ok": True, "backlog": 1, "oldest_due_age_s": 30.0, "failed": 0, "uncertain": 0}
     clock.advance(minutes=2)  # the scheduler stopped beating
     assert client.get("/healthz").get_json()["status"] == "degraded"
 

@@ -14,7 +14,7 @@ from okrapp.core.models import OutboxMessage
 from okrapp.reviews.models import ReviewDecision, ReviewMeeting, ReviewSchedule
 from okrapp.admin.models import Unit
 from okrapp.incentives.models import BonusPlan, PlanPeriod
-from okrapp.accounts.models import User
+from okrapp.accounts.models import User, UserSession
 from okrapp.core.web.security import CSP, SESSION_EXPIRED
 from okrapp.demo.company import DEMO_PASSWORD, load_demo
 
@@ -26,7 +26,7 @@ ID_MODELS = {"objective_id": Objective, "kr_id": KeyResult, "unit_id": Unit, "cy
              "incentive_id": Incentive, "link_id": MetricLink, "schedule_id": ReviewSchedule,
              "meeting_id": ReviewMeeting, "summary_id": BoardSummary, "item_id": ConflictItem,
              "message_id": OutboxMessage, "proposal_id": IncentiveProposal, "decision_id": ReviewDecision,
-             "check_in_id": CheckIn, "plan_id": BonusPlan, "period_id": PlanPeriod}
+             "check_in_id": CheckIn, "plan_id": BonusPlan, "period_id": PlanPeriod, "session_id": UserSession}
 
 
 @pytest.fixture
@@ -36,7 +36,8 @@ def production(database_url, tmp_path, clock):
     db.session.commit()
     config = type("Prod", (ProdConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "prod-secret",
                                           "OKRAPP_BASE_URL": "https://okr.example.com",
-                                          "OKRAPP_MAIL_SENDER": "okrapp <okr@example.com>", "OKRAPP_CLOCK": clock})
+                                          "OKRAPP_MAIL_SENDER": "okrapp <okr@example.com>", "OKRAPP_CLOCK": clock,
+                                          "OKRAPP_PROXY_HOPS": 0})
     app = create_app(config)
     app.test_client_class = FreshContextClient
     yield app

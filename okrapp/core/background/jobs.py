@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Callable
 
 from flask import current_app
@@ -24,7 +24,7 @@ from okrapp.core import mail
 from okrapp.core.extensions import db
 from okrapp.core.models import JobRun
 from okrapp.core.transaction import joined
-from okrapp.core.timeutil import local_today, utcnow
+from okrapp.core.timeutil import app_zone, local_today, to_local, utcnow
 
 log = logging.getLogger("okrapp.jobs")
 
@@ -35,6 +35,12 @@ class Job:
     description: str
     due: Callable[[datetime], list[str]]  # periods that should have run by now
     run: Callable[[str], str]  # does the work of one period, returns a line for the log
+    next_due: Callable[[datetime], datetime] | None = None  # when its next period falls due, if known
+
+
+def daily(name: str, description: str, run: Callable[[str], str]) -> Job:
+    """A job that runs once a local day: its period is the day, the next one falls due at midnight."""
+    return Job(name, description, today_period, run, next_due=next_local_midnight)
 
 
 def register(app, *jobs: Job, on_tick: Callable[[], None] | None = None,
@@ -64,6 +70,12 @@ def registry() -> dict[str, Job]:
 def today_period(now: datetime) -> list[str]:
     """A job that runs once a local day."""
     return [local_today().isoformat()]
+
+
+def next_local_midnight(now: datetime) -> datetime:
+    """The start of the organisation's next day, as stored (naive UTC)."""
+    midnight = datetime.combine(to_local(now).date() + timedelta(days=1), time(), tzinfo=app_zone())
+    return midnight.astimezone(UTC).replace(tzinfo=None)
 
 
 def worker_name() -> str:
@@ -220,6 +232,31 @@ def sweep(claimed_by: str | None = None) -> list[JobRun]:
             if run is not None:
                 ran.append(run)
     return ran
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What `okrapp jobs` says of a job: the periods the next sweep runs (never one done already), the
+    runs of due periods that wait (running under a live lease, a retry not due yet, given up), the
+    job's last run, and when its next period falls due."""
+    job: Job
+    due_now: list[str]
+    waiting: list[JobRun]
+    last_run: JobRun | None
+    next_due: datetime | None
+
+
+def states(now: datetime) -> list[JobState]:
+    found = []
+    for job in registry().values():
+        periods = job.due(now)
+        rows = _open_runs(job.name, periods)
+        due_now = [p for p in periods if p not in rows or _may_take(rows[p], now)]
+        waiting = [r for p, r in rows.items() if r.status != "done" and p not in due_now]
+        last = db.session.scalar(select(JobRun).where(JobRun.job == job.name)
+                                 .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1))
+        found.append(JobState(job, due_now, waiting, last, job.next_due(now) if job.next_due else None))
+    return found
 
 
 def _may_take(row: JobRun, now: datetime) -> bool:

@@ -1,6 +1,7 @@
 """What every response and session gets, whatever the view: security headers, session lifetimes,
 a request size limit. One small module instead of a dependency: the rules are few and ours."""
 import calendar
+import logging
 
 from flask import flash, jsonify, render_template, request, session
 from flask_login import current_user, logout_user, user_logged_in
@@ -23,17 +24,30 @@ HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 SESSION_EXPIRED = "Your session has expired. Please log in again."
 TOO_LARGE = "The request is too large (at most {limit})."
+UNDECLARED_PROXY = ("A request came with X-Forwarded-For but OKRAPP_PROXY_HOPS is 0: if okrapp runs behind a "
+                    "reverse proxy, every client shares its address and one client's failed logins or tokens "
+                    "throttle all. Set OKRAPP_PROXY_HOPS to the number of proxies (1 behind nginx).")
+log = logging.getLogger("okrapp.security")
 
 
 def init_app(app) -> None:
-    hops = app.config.get("OKRAPP_PROXY_HOPS", 0)
+    hops = app.config.get("OKRAPP_PROXY_HOPS") or 0
     if hops:  # behind N reverse proxies: the client's address (login throttling) and scheme (HSTS) come from them
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    elif app.config.get("OKRAPP_PRODUCTION"):
+        app.before_request(_warn_of_an_undeclared_proxy)
     app.after_request(_security_headers)
     app.before_request(_enforce_session_lifetimes)
     user_logged_in.connect(_start_session, app)
     app.register_error_handler(413, _too_large)
+
+
+def _warn_of_an_undeclared_proxy():
+    from flask import current_app
+    if "X-Forwarded-For" in request.headers and not current_app.extensions.get("okrapp_proxy_warned"):
+        current_app.extensions["okrapp_proxy_warned"] = True  # once per process: it is a setting, not an event
+        log.warning(UNDECLARED_PROXY)
 
 
 def _security_headers(response):

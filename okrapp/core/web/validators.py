@@ -4,13 +4,14 @@ Every form derives from SafeForm, which adds these checks to each field by its t
 form field is covered without anyone remembering to: numbers finite and of a sane size, whole
 numbers within a database integer, dates within DATE_RANGE, text free of NUL and control
 characters (single-line fields also free of CR/LF). Query parameters, path ids and redirect
-targets go through the helpers below; guard_request() refuses NUL anywhere in a request.
+targets go through the helpers below; guard_request() refuses NUL anywhere in a request, and API
+bodies too large or nested too deep before any parser (whose recursion would fail) reads them.
 """
 import math
 import re
 from datetime import date
 
-from flask import abort, request
+from flask import abort, current_app, jsonify, request
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import (DateField, DateTimeField, DecimalField, FloatField, IntegerField, StringField, TextAreaField,
@@ -114,11 +115,49 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=INT_LIMIT if max is None else max, signed=signed)
 
 
+# A string to its closing quote, or to the end when unterminated; possessive, so never backtracking:
+# one linear pass whatever the body holds.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+JSON_TOO_DEEP = "The JSON body nests arrays or objects more than {limit} levels deep."
+JSON_TOO_LARGE = "The JSON body is too large (at most {limit} bytes)."
+
+
+def json_too_deep(body: bytes, limit: int) -> bool:
+    """Whether JSON text nests arrays and objects deeper than limit, in one pass without recursion:
+    strings removed (brackets inside them do not count), then the brackets counted. Text that is not
+    JSON may be judged too deep; the parser would have refused it anyway."""
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _api_body_problem():
+    """A 413 or 400 in the API's error shape for a body no view should parse, else None."""
+    config = current_app.config
+    size_limit = config.get("OKRAPP_API_MAX_JSON_BYTES", 1024 * 1024)
+    if request.content_length is not None and request.content_length > size_limit:
+        return jsonify(error=JSON_TOO_LARGE.format(limit=size_limit)), 413
+    if not request.is_json:
+        return None
+    body = request.get_data(cache=True)  # kept for the view's get_json
+    if len(body) > size_limit:  # sent without a length (chunked)
+        return jsonify(error=JSON_TOO_LARGE.format(limit=size_limit)), 413
+    depth_limit = config.get("OKRAPP_API_MAX_JSON_DEPTH", 32)
+    if json_too_deep(body, depth_limit):
+        return jsonify(error=JSON_TOO_DEEP.format(limit=depth_limit)), 400
+    return None
+
+
 def guard_request():
     """NUL can be stored by nothing and breaks PostgreSQL text: refused in any query or form value.
-    The JSON API validates its own parameters and answers in its documented error shape."""
+    The JSON API validates its own parameters and answers in its documented error shape; its bodies
+    are bounded in size and depth here."""
     if request.path.startswith("/api/"):
-        return
+        return _api_body_problem()
     for source in (request.args, request.form):
         for values in source.listvalues():
             if any("\x00" in value for value in values):
