@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OIDC_PROVIDER := tests/oidc_provider
 OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.installed
 
-.PHONY: run test install oidc-provider bench bench-load lint clean
+.PHONY: run test install oidc-provider translations translations-compile bench bench-load lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,14 +28,32 @@ $(OIDC_STAMP): $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
 
 oidc-provider: $(OIDC_STAMP)
 
-install: $(STAMP) $(OIDC_STAMP)
+# The catalogues: okrapp/translations/<lang>/LC_MESSAGES/messages.po is kept in git, its compiled .mo is
+# built here (by install, run and test), so a fresh checkout needs nothing else. `make translations`
+# extracts the sources' words and updates every catalogue; a new language: `pybabel init -l sv -i
+# okrapp/translations/messages.pot -d okrapp/translations`, translate it, add it to OKRAPP_LANGUAGES.
+TRANSLATIONS := okrapp/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 
-run: $(STAMP)
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) -l $* -i $< -o $@
+
+translations-compile: $(COMPILED)
+
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k N_ --no-location \
+		--sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+install: $(STAMP) $(COMPILED) $(OIDC_STAMP)
+
+run: $(STAMP) $(COMPILED)
 	$(BIN)/okrapp db upgrade
 	$(BIN)/okrapp demo
 	$(BIN)/okrapp run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) $(OIDC_STAMP)
+test: $(STAMP) $(OIDC_STAMP) $(COMPILED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -25,6 +25,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("OKRAPP_DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     OKRAPP_TIMEZONE = os.environ.get("OKRAPP_TIMEZONE", "Europe/Helsinki")
+    # the languages offered (a catalogue each in okrapp/translations, English being the sources'), and
+    # the one for whoever has chosen none and whose browser asks for none of them
+    OKRAPP_LANGUAGES = os.environ.get("OKRAPP_LANGUAGES", "en,fi")
+    OKRAPP_DEFAULT_LOCALE = os.environ.get("OKRAPP_DEFAULT_LOCALE", "en")
     OKRAPP_BASE_URL = os.environ.get("OKRAPP_BASE_URL", "http://127.0.0.1:5000")
 
     SESSION_COOKIE_HTTPONLY = True

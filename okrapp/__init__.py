@@ -8,9 +8,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from okrapp.core.extensions import csrf, db, login_manager, migrate
+from okrapp.core.words import N_
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CSRF_FAILED = "The form has expired or did not come from this site. Reload the page and try again."
+CSRF_FAILED = N_("The form has expired or did not come from this site. Reload the page and try again.")
 
 
 def create_app(config=None) -> Flask:
@@ -103,12 +104,15 @@ def _init_extensions(app: Flask) -> None:
     from okrapp import models  # noqa: F401  (register the tables)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    from okrapp.core import i18n, words
+    i18n.init_app(app)  # first: the request's language is set before anything (CSRF, an expired session) says a word
     csrf.init_app(app)
     from okrapp.core.web import security
     security.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = N_("Please log in to continue.")
+    login_manager.localize_callback = words.gettext
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
@@ -200,6 +204,7 @@ def _register_errors(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
     from okrapp.api.auth import ApiError, json_error
+    from okrapp.core.words import _
 
     def api_error(error, code):
         return error.get_response() if isinstance(error, ApiError) else _keep_headers(json_error(code), error)
@@ -208,8 +213,8 @@ def _register_errors(app: Flask) -> None:
         def handler(error):
             if request.path.startswith("/api/"):
                 return api_error(error, code)
-            return _keep_headers(make_response(render_template("errors/error.html", code=code, title=title,
-                                                               text=text), code), error)
+            return _keep_headers(make_response(render_template("errors/error.html", code=code, title=_(title),
+                                                               text=_(text)), code), error)
         return handler
 
     @app.errorhandler(HTTPException)
@@ -222,15 +227,16 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         if request.path.startswith("/api/"):
-            return json_error(500, "Something went wrong on our side.")
+            return json_error(500, _("Something went wrong on our side."))
         return error
 
-    app.register_error_handler(403, render(403, "Not allowed", "Your role does not allow this action."))
-    app.register_error_handler(404, render(404, "Not found", "There is nothing at this address."))
-    app.register_error_handler(400, render(400, "Bad request", "The request could not be understood."))
-    app.register_error_handler(405, render(405, "Method not allowed", "This address does not accept that method."))
+    app.register_error_handler(403, render(403, N_("Not allowed"), N_("Your role does not allow this action.")))
+    app.register_error_handler(404, render(404, N_("Not found"), N_("There is nothing at this address.")))
+    app.register_error_handler(400, render(400, N_("Bad request"), N_("The request could not be understood.")))
+    app.register_error_handler(405, render(405, N_("Method not allowed"),
+                                           N_("This address does not accept that method.")))
     from flask_wtf.csrf import CSRFError
-    app.register_error_handler(CSRFError, render(400, "Form expired", CSRF_FAILED))
+    app.register_error_handler(CSRFError, render(400, N_("Form expired"), CSRF_FAILED))
 
 
 def _keep_headers(response, error):

@@ -1,31 +1,47 @@
-"""The `okrapp` command: Flask's CLI over the app factory plus okrapp's own groups."""
+"""The `okrapp` command: Flask's CLI over the app factory plus okrapp's own groups.
+
+Its messages to people are in the organisation's language (OKRAPP_DEFAULT_LOCALE); what a machine
+reads (--json) is not translated."""
+import functools
 import json
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from okrapp.core import words
 from okrapp.core.extensions import db
+from okrapp.core.words import _, ngettext
 from okrapp.accounts.models import ROLES
+from okrapp.board.rules import level_label
+
+
+def with_appcontext_in_language(command):
+    """flask's with_appcontext, with the command's words in the organisation's language."""
+    @functools.wraps(command)
+    def speaking(*args, **kwargs):
+        with words.using(current_app.config.get("OKRAPP_DEFAULT_LOCALE")):
+            return command(*args, **kwargs)
+    return with_appcontext(speaking)
 
 
 def fail(message: str) -> None:
     """Bad input: one clear line on stderr and exit status 2."""
-    click.echo(f"Error: {message}", err=True)
+    click.echo(_("Error: %(problem)s", problem=message), err=True)
     raise click.exceptions.Exit(2)
 
 
 @click.command("demo")
-@with_appcontext
+@with_appcontext_in_language
 def demo_command():
     """Load the demo organisation (once; running it again changes nothing)."""
     from okrapp.demo.company import DEMO_LOGINS, DEMO_PASSWORD, load_demo
     if not current_app.config.get("OKRAPP_DEMO_ALLOWED"):
-        fail("the demo organisation is not loaded under the production configuration")
+        fail(_("the demo organisation is not loaded under the production configuration"))
     loaded = load_demo()
     db.session.commit()
-    click.echo("Demo organisation loaded." if loaded else "Demo organisation already loaded; nothing changed.")
-    click.echo(f"Logins (password {DEMO_PASSWORD}):")
+    click.echo(_("Demo organisation loaded.") if loaded else _("Demo organisation already loaded; nothing changed."))
+    click.echo(_("Logins (password %(password)s):", password=DEMO_PASSWORD))
     for email, role in DEMO_LOGINS:
         click.echo(f"  {email:<28} {role}")
 
@@ -38,7 +54,7 @@ users_group = click.Group("users", help="Manage users.")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", default=None, help="Display name (default: the part of the email before @).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@with_appcontext
+@with_appcontext_in_language
 def create_user_command(email, role, name, password):
     """Create a user."""
     from email_validator import EmailNotValidError, validate_email
@@ -50,24 +66,25 @@ def create_user_command(email, role, name, password):
     except EmailNotValidError as error:
         fail(f"--email: {error}")
     if len(password) < 10:
-        fail("--password: use at least 10 characters")
+        fail(_("--password: use at least 10 characters"))
     try:
         user = create_user(email, name or email.split("@")[0], role, password)
     except ServiceError as error:
         fail(error.message)
     db.session.commit()
-    click.echo(f"Created {user.email} ({user.role}).")
+    click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role))
 
 
 @users_group.command("list")
-@with_appcontext
+@with_appcontext_in_language
 def list_users_command():
     """List users with their roles."""
     from sqlalchemy import select
 
     from okrapp.accounts.models import User
     for user in db.session.scalars(select(User).order_by(User.email)):
-        click.echo(f"{user.email:<32} {user.role:<12} {'active' if user.active else 'inactive'}")
+        status = _("active") if user.active else _("inactive")
+        click.echo(f"{user.email:<32} {user.role:<12} {status}")
 
 
 conflicts_group = click.Group("conflicts", help="Incentive conflict detection.")
@@ -77,7 +94,7 @@ conflicts_group = click.Group("conflicts", help="Incentive conflict detection.")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of FORMAT.md.")
 @click.option("--max-depth", default=4, show_default=True, type=int, help="Longest path of links that counts (1-8).")
-@with_appcontext
+@with_appcontext_in_language
 def scan_command(file, as_json, max_depth):
     """Scan a scenario FILE, or the database when no FILE is given.
 
@@ -85,7 +102,7 @@ def scan_command(file, as_json, max_depth):
     from okrapp.conflicts.rules.detection import scan
     from okrapp.conflicts.rules.scenario import ScenarioError, load_scenario
     if not 1 <= max_depth <= 8:
-        fail("--max-depth must be between 1 and 8")
+        fail(_("--max-depth must be between 1 and 8"))
     if file:
         try:
             with open(file, encoding="utf-8") as handle:
@@ -110,13 +127,15 @@ def scan_command(file, as_json, max_depth):
 def render_findings(result) -> str:
     """A table people read in a terminal: worst first, one sentence each."""
     if not result.conflicts and not result.tensions:
-        return "No conflicts and no tensions."
+        return _("No conflicts and no tensions.")
     lines = []
-    for title, findings in (("Conflicts", result.conflicts), ("Tensions", result.tensions)):
+    for title, findings in ((_("Conflicts (%(num)s):", num=len(result.conflicts)), result.conflicts),
+                            (_("Tensions (%(num)s):", num=len(result.tensions)), result.tensions)):
         if not findings:
             continue
-        lines.append(f"{title} ({len(findings)}):")
-        lines.append(f"  {'severity':>8}  {'kind':<9} pair")
+        lines.append(title)
+        severity, kind, pair = _("severity"), _("kind"), _("pair")
+        lines.append(f"  {severity:>8}  {kind:<9} {pair}")
         for f in findings:
             lines.append(f"  {f.severity:>8.3f}  {f.kind:<9} {f.a} <-> {f.b}")
             lines.append(f"  {'':>8}  {'':<9} {f.explanation}")
@@ -124,16 +143,19 @@ def render_findings(result) -> str:
 
 
 @conflicts_group.command("refresh")
-@with_appcontext
+@with_appcontext_in_language
 def refresh_command():
     """Re-scan the database now and update the conflict items (the scheduler does this after changes)."""
     from okrapp.conflicts.operations import refresh_items, scan_state
     report = refresh_items()
     db.session.commit()
     state = scan_state()
-    click.echo(f"{state.items} item(s) from {state.pairs} conflicting pair(s) in {state.seconds:.2f} s: "
-               f"{len(report.new)} new, {len(report.reopened)} reopened, "
-               f"{len(report.resolved_by_change)} resolved by change, {report.still_open} open.")
+    click.echo(_("%(items)s from %(pairs)s in %(seconds)s s: %(new)s new, %(reopened)s reopened, %(resolved)s resolved "
+                 "by change, %(open)s open.",
+                 items=ngettext("%(num)s item", "%(num)s items", state.items),
+                 pairs=ngettext("%(num)s conflicting pair", "%(num)s conflicting pairs", state.pairs),
+                 seconds=f"{state.seconds:.2f}", new=len(report.new), reopened=len(report.reopened),
+                 resolved=len(report.resolved_by_change), open=report.still_open))
 
 
 incentives_group = click.Group("incentives", help="Unit incentives and legacy KPIs.")
@@ -143,7 +165,7 @@ incentives_group = click.Group("incentives", help="Unit incentives and legacy KP
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--period", default="", help="e.g. 2026")
 @click.option("--dry-run", is_flag=True, help="Only check the sheet.")
-@with_appcontext
+@with_appcontext_in_language
 def import_command(file, period, dry_run):
     """Import a legacy KPI / bonus sheet (CSV or .xlsx). All rows or none."""
     from okrapp.incentives.operations import import_sheet, preview_sheet, sheet_what_if
@@ -156,62 +178,76 @@ def import_command(file, period, dry_run):
         raise click.exceptions.Exit(2)
     _echo_what_if(sheet_what_if(report, period))
     if dry_run:
-        click.echo(f"{len(report.rows)} row(s) are fine; nothing imported (--dry-run).")
+        click.echo(ngettext("%(num)s row is fine; nothing imported (--dry-run).",
+                            "%(num)s rows are fine; nothing imported (--dry-run).", len(report.rows)))
         return
     created = import_sheet(data, None, period)
     db.session.commit()
-    click.echo(f"Imported {created} incentive(s).")
+    click.echo(ngettext("Imported %(num)s incentive.", "Imported %(num)s incentives.", created))
 
 
 def _echo_what_if(what_if) -> None:
     """The sheet's what-if, as the preview page words it, shortly."""
     if what_if is None:
         return
-    when = "" if what_if.period == "today" else f" in {what_if.period}"
-    click.echo(f"What this sheet would do to conflicts{when}: {len(what_if.opens)} opened, "
-               f"{len(what_if.settles)} settled, {len(what_if.unchanged)} unchanged.")
+    counts = {"opened": len(what_if.opens), "settled": len(what_if.settles), "unchanged": len(what_if.unchanged)}
+    if what_if.period == "today":
+        click.echo(_("What this sheet would do to conflicts: %(opened)s opened, %(settled)s settled, %(unchanged)s "
+                     "unchanged.", **counts))
+    else:
+        click.echo(_("What this sheet would do to conflicts in %(period)s: %(opened)s opened, %(settled)s settled, "
+                     "%(unchanged)s unchanged.", period=what_if.period, **counts))
     for change in what_if.opens:
-        against = f" works against {'; '.join(change.against)}" if change.against else ""
-        click.echo(f"  opens [{change.level}] {change.title}{against}")
+        level = level_label(change.level)
+        if change.against:
+            click.echo("  " + _("opens [%(level)s] %(title)s works against %(against)s", level=level,
+                                title=change.title, against="; ".join(change.against)))
+        else:
+            click.echo("  " + _("opens [%(level)s] %(title)s", level=level, title=change.title))
     for change in what_if.settles:
-        click.echo(f"  settles [{change.level}] {change.title}")
+        click.echo("  " + _("settles [%(level)s] %(title)s", level=level_label(change.level), title=change.title))
     for row in what_if.unpaired:
-        pairs = " or ".join(what_if.labels.get(key, key) for key in row.suggested)
-        click.echo(f"  unpaired: {row.unit}: {row.name} — pair it with {pairs}")
+        pairs = (" " + _("or") + " ").join(str(what_if.labels.get(key, key)) for key in row.suggested)
+        click.echo("  " + _("unpaired: %(unit)s: %(name)s — pair it with %(metrics)s", unit=row.unit, name=row.name,
+                            metrics=pairs))
 
 
 @click.command("periods")
-@with_appcontext
+@with_appcontext_in_language
 def periods_command():
     """List the plan periods: their dates (or undated) and how many active incentives each holds."""
     from okrapp.admin.periods import periods_with_counts
-    from okrapp.core.formatting import counted, day
+    from okrapp.core.formatting import day
     rows = periods_with_counts()
     if not rows:
-        click.echo("No plan periods yet.")
+        click.echo(_("No plan periods yet."))
     for period, count in rows:
-        dates = f"{day(period.starts_on)} – {day(period.ends_on)}" if period.dated else "undated"
-        click.echo(f"{period.name:<40} {dates:<27} {counted(count, 'incentive', 'incentives')}")
-    undated = sum(1 for period, _ in rows if not period.dated)
+        dates = f"{day(period.starts_on)} – {day(period.ends_on)}" if period.dated else _("undated")
+        incentives = ngettext("%(num)s incentive", "%(num)s incentives", count)
+        click.echo(f"{period.name:<40} {dates:<27} {incentives}")
+    undated = sum(1 for period, _count in rows if not period.dated)
     if undated:
-        click.echo(f"{counted(undated, 'period needs', 'periods need')} dates (Admin → Plan periods): their "
-                   "incentives count as running always until dated.")
+        click.echo(ngettext("%(num)s period needs dates (Admin → Plan periods): their incentives count as running "
+                            "always until dated.",
+                            "%(num)s periods need dates (Admin → Plan periods): their incentives count as running "
+                            "always until dated.", undated))
 
 
 @click.command("plans")
-@with_appcontext
+@with_appcontext_in_language
 def plans_command():
     """List the units' plans for coming periods: their state, rows, and when an approved one takes effect."""
-    from okrapp.core.formatting import counted, day
+    from okrapp.core.formatting import day
     from okrapp.incentives.plans import STATUS_LABELS, plans
     found = plans()
     if not found:
-        click.echo("No plans yet: incentives for a period that has not started form their unit's plan for it.")
+        click.echo(_("No plans yet: incentives for a period that has not started form their unit's plan for it."))
     for plan in found:
         rows = sum(1 for row in plan.rows if row.active)
-        when = f" · takes effect {day(plan.period.starts_on)}" if plan.status == "approved" else ""
-        click.echo(f"{plan.unit.name:<32} {plan.period.name:<12} {STATUS_LABELS[plan.status]:<20} "
-                   f"{counted(rows, 'row', 'rows')}{when}")
+        when = " · " + _("takes effect %(day)s", day=day(plan.period.starts_on)) if plan.status == "approved" else ""
+        status = _(str(STATUS_LABELS[plan.status]))
+        counted = ngettext("%(num)s row", "%(num)s rows", rows)
+        click.echo(f"{plan.unit.name:<32} {plan.period.name:<12} {status:<20} {counted}{when}")
 
 
 reviews_group = click.Group("reviews", help="Priority reviews.")
@@ -219,7 +255,7 @@ reviews_group = click.Group("reviews", help="Priority reviews.")
 
 @reviews_group.command("upcoming")
 @click.option("--plan/--no-plan", default=True, help="Plan meetings from the schedules first.")
-@with_appcontext
+@with_appcontext_in_language
 def upcoming_command(plan):
     """List the next review meetings."""
     from okrapp.core.formatting import moment
@@ -230,7 +266,7 @@ def upcoming_command(plan):
         db.session.commit()
     meetings = upcoming()
     if not meetings:
-        click.echo("No review meetings ahead. An admin or executive adds a review schedule.")
+        click.echo(_("No review meetings ahead. An admin or executive adds a review schedule."))
     for m in meetings:
         at = local(m.starts_at, m.timezone)
         click.echo(f"{moment(at)} {at.tzname()}  {m.status:<10} "
@@ -239,7 +275,7 @@ def upcoming_command(plan):
 
 @reviews_group.command("remind")
 @click.option("--due", is_flag=True, required=True, help="Send the reminders that are due now.")
-@with_appcontext
+@with_appcontext_in_language
 def remind_command(due):
     """Send the check-in reminders that are due now (once per meeting)."""
     from okrapp.core.background.jobs import run_job
@@ -248,97 +284,43 @@ def remind_command(due):
     meetings = reminder_due(utcnow())
     for meeting in meetings:
         run = run_job("reviews.remind", f"meeting-{meeting.id}")
-        click.echo(f"meeting-{meeting.id}: " + (run.detail if run else "already sent"))
+        click.echo(f"meeting-{meeting.id}: " + (run.detail if run else _("already sent")))
     if not meetings:
-        click.echo("No reminders are due.")
-
-
-def _list_jobs():
-    from datetime import UTC, datetime
-
-    from sqlalchemy import select
-
-    from okrapp.core.background.jobs import states
-    from okrapp.core.models import JobRun, apscheduler_jobs
-    from okrapp.core.formatting import stamp
-    from okrapp.core.timeutil import app_zone, utcnow
-    now, zone = utcnow(), app_zone()
-    click.echo(f"Times in {zone.key}.")
-    rows = db.session.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time)).all()
-    click.echo("Scheduler:")
-    if not rows:
-        click.echo("  not started yet (okrapp run or okrapp scheduler starts it)")
-    for job_id, next_run in rows:
-        when = stamp(datetime.fromtimestamp(next_run, UTC).replace(tzinfo=None), zone) if next_run else "paused"
-        click.echo(f"  {job_id:<16} next run {when}")
-    click.echo("Jobs:")
-    for state in states(now):
-        click.echo(f"  {state.job.name:<20} {state.job.description}; {_job_state(state, zone)}")
-    click.echo("Last runs:")
-    for run in db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(15)):
-        click.echo(f"  {stamp(run.started_at, zone):<18}  {run.job:<20} {run.period:<14} {run.status:<8} "
-                   f"{run.attempts}x {run.detail}")
-
-
-def _job_state(state, zone) -> str:
-    """Its last run; a due period's run that waits; what is due now, or when the next period falls due."""
-    from okrapp.core.formatting import stamp
-    last = state.last_run
-    parts = [f"last run {stamp(last.started_at, zone)} ({last.period}, {last.status})" if last else "never run"]
-    for run in state.waiting:
-        parts.append({"running": f"{run.period} running in {run.claimed_by} until {stamp(run.lease_until, zone)}",
-                      "retrying": f"{run.period} retried at {stamp(run.next_attempt_at, zone)}",
-                      "failed": f"{run.period} failed (okrapp jobs run {state.job.name} --period {run.period})"}
-                     .get(run.status, f"{run.period} {run.status}"))
-    if state.due_now:
-        parts.append(f"due now: {', '.join(state.due_now)}")
-    else:
-        parts.append(f"next due {stamp(state.next_due, zone)}" if state.next_due else "nothing due now")
-    return "; ".join(parts)
+        click.echo(_("No reminders are due."))
 
 
 @click.command("jobs")
 @click.argument("action", required=False, type=click.Choice(["list", "run"]), default="list")
 @click.argument("job", required=False)
 @click.option("--period", help="The period to run (default: the ones due now).")
-@with_appcontext
+@with_appcontext_in_language
 def jobs_command(action, job, period):
     """List scheduled jobs and their last runs, or run one: okrapp jobs run JOB [--period P]."""
     from okrapp.core.background.jobs import registry, run_job, worker_name
+    from okrapp.core.background.listing import listing, why_not_run
     from okrapp.core.timeutil import utcnow
     if action == "list":
-        _list_jobs()
+        click.echo("\n".join(listing(utcnow())))
         return
     jobs = registry()
     if job not in jobs:
-        fail(f"JOB must be one of: {', '.join(jobs)}")
+        fail(_("JOB must be one of: %(jobs)s", jobs=", ".join(jobs)))
     periods = [period] if period else jobs[job].due(utcnow())
     if not periods:
-        click.echo(f"{job}: nothing is due now; name a period with --period.")
+        click.echo(_("%(job)s: nothing is due now; name a period with --period.", job=job))
     for p in periods:
         # a named period is re-run when it failed or its lease ran out; a done one never twice
         run = run_job(job, p, claimed_by=f"cli:{worker_name()}", force=bool(period))
         if run is None:
-            click.echo(f"{job} {p}: {_why_not_run(job, p)}; nothing done.")
+            click.echo(_("%(job)s %(period)s: %(why)s; nothing done.", job=job, period=p, why=why_not_run(job, p)))
         else:
             click.echo(f"{job} {p}: {run.status}: {run.detail}")
             if run.status in ("failed", "retrying"):
                 raise click.exceptions.Exit(1)
 
 
-def _why_not_run(job: str, period: str) -> str:
-    from sqlalchemy import select
-
-    from okrapp.core.models import JobRun
-    from okrapp.core.timeutil import to_local
-    run = db.session.scalar(select(JobRun).where(JobRun.job == job, JobRun.period == period))
-    if run is not None and run.status == "running":
-        return f"running now in {run.claimed_by} (lease until {to_local(run.lease_until):%H:%M:%S})"
-    return "already ran for this period"
-
-
 @click.command("scheduler")
-@with_appcontext
+@with_appcontext_in_language
 def scheduler_command():
     """Run a scheduler process in the foreground. Start any number (e.g. one per host): exactly one
     is active at a time, the others take over within seconds when it stops. SIGTERM stops it."""
@@ -361,13 +343,13 @@ def _period_or_default(period):
     from okrapp.board.operations import default_period
     from okrapp.core.timeutil import utcnow
     if period and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])|cycle-\d+", period):
-        fail(f"--period must look like 2026-10 (or cycle-ID), not {period!r}")
+        fail(_("--period must look like 2026-10 (or cycle-ID), not %(period)s", period=repr(period)))
     return period or default_period(utcnow())
 
 
 @board_group.command("preview")
 @click.option("--period", help="YYYY-MM (default: the last month).")
-@with_appcontext
+@with_appcontext_in_language
 def board_preview_command(period):
     """Print the plain-text part of the summary as it would be sent now."""
     from okrapp.core.errors import ServiceError
@@ -377,14 +359,14 @@ def board_preview_command(period):
         _figures, text, _html = compose(period)
     except ServiceError as error:
         fail(error.message)
-    click.echo(f"Subject: {subject_for(period)}\n")
+    click.echo(_("Subject: %(subject)s", subject=subject_for(period)) + "\n")
     click.echo(text)
 
 
 @board_group.command("send")
 @click.option("--period", help="YYYY-MM (default: the last month).")
 @click.option("--yes", "early", is_flag=True, help="Send a period that is still running without asking.")
-@with_appcontext
+@with_appcontext_in_language
 def board_send_command(period, early):
     """Send the summary: once per recipient and period, however often this runs. A month (or
     cycle) that has not ended is sent only after a yes (asked, or --yes)."""
@@ -394,22 +376,25 @@ def board_send_command(period, early):
     period = _period_or_default(period)
     try:
         if not early and needs_early_yes(period):
-            early = click.confirm(f"{period_title(period)} is still running: its figures stop at today and this "
-                                  "summary stays the one kept for the whole period. Send it now?", default=False)
+            early = click.confirm(_("%(period)s is still running: its figures stop at today and this summary stays the "
+                                    "one kept for the whole period. Send it now?", period=period_title(period)),
+                                  default=False)
             if not early:
-                fail("Not sent. Run again with --yes to send a running period early.")
+                fail(_("Not sent. Run again with --yes to send a running period early."))
         count = send(period, early=early)
     except ServiceError as error:
         fail(error.message)
     except click.Abort:
-        fail("Not sent. Run again with --yes to send a running period early.")
+        fail(_("Not sent. Run again with --yes to send a running period early."))
     db.session.commit()
     sent, failed = mail.deliver_pending()
-    click.echo(f"{period}: queued for {count} new recipient(s); delivered {sent}, {failed} to retry.")
+    click.echo(ngettext("%(period)s: queued for %(num)s new recipient; delivered %(sent)s, %(failed)s to retry.",
+                        "%(period)s: queued for %(num)s new recipients; delivered %(sent)s, %(failed)s to retry.",
+                        count, period=period, sent=sent, failed=failed))
 
 
 @click.command("rebuild-dashboard")
-@with_appcontext
+@with_appcontext_in_language
 def rebuild_dashboard_command():
     """Recompute the dashboard's pre-aggregated figures from the check-in history (after a bulk
     import or an upgrade)."""
@@ -418,13 +403,15 @@ def rebuild_dashboard_command():
     from okrapp.okrs.models import Cycle
     from okrapp.okrs.aggregates import rebuild
     for cycle in db.session.scalars(select(Cycle).order_by(Cycle.starts_on)):
-        click.echo(f"{cycle.name}: {rebuild(cycle)} weekly scores")
+        scores = rebuild(cycle)
+        click.echo(ngettext("%(cycle)s: %(num)s weekly score", "%(cycle)s: %(num)s weekly scores", scores,
+                            cycle=cycle.name))
     db.session.commit()
 
 
 @click.command("backup")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-@with_appcontext
+@with_appcontext_in_language
 def backup_command(file):
     """Write every table to FILE (default: instance/backups/okrapp-<time>.jsonl.gz), consistently,
     while the app runs. Restore it with `okrapp restore FILE`."""
@@ -437,13 +424,13 @@ def backup_command(file):
         folder.mkdir(parents=True, exist_ok=True)
         file = folder / f"okrapp-{utcnow():%Y%m%dT%H%M%SZ}.jsonl.gz"
     counts = backup(Path(file))
-    click.echo(f"Backed up {sum(counts.values())} rows of {len(counts)} tables to {file}.")
+    click.echo(_("Backed up %(rows)s of %(tables)s to %(file)s.", file=file, **_rows_and_tables(counts)))
 
 
 @click.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
-@with_appcontext
+@with_appcontext_in_language
 def restore_command(file, force):
     """Replace the database's contents with a backup (all or nothing). Stop the web and scheduler
     processes first; the database must be migrated to the backup's revision."""
@@ -454,7 +441,13 @@ def restore_command(file, force):
         counts = restore(Path(file), force=force)
     except BackupError as error:
         fail(str(error))
-    click.echo(f"Restored {sum(counts.values())} rows of {len(counts)} tables from {file}.")
+    click.echo(_("Restored %(rows)s of %(tables)s from %(file)s.", file=file, **_rows_and_tables(counts)))
+
+
+def _rows_and_tables(counts: dict) -> dict:
+    rows = sum(counts.values())
+    return {"rows": ngettext("%(num)s row", "%(num)s rows", rows),
+            "tables": ngettext("%(num)s table", "%(num)s tables", len(counts))}
 
 
 def register_commands(app) -> None:

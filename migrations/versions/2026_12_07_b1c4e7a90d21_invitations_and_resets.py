@@ -4,7 +4,7 @@ audit trail, each person's language; a person invited but not yet joined has no 
 account_links holds one row per invitation or reset link (kind 'invite' or 'reset'); only the
 SHA-256 of the link's secret is stored. account_events records what happened to accounts (invited,
 joined, role changed, reset requested and completed, deactivated, signed out everywhere, ...), with
-who did it. users.locale is 'fi' or 'en' (everyone so far: 'en'). users.password_hash may be NULL.
+who did it. users.locale is the person's language, NULL until chosen. users.password_hash may be NULL.
 
 Downgrade: people who never chose a password get an unusable hash (they ask for a new account).
 
@@ -63,8 +63,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_account_events_user_id'), ['user_id'], unique=False)
 
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('locale', sa.String(length=2), nullable=False, server_default='en'))
-        batch_op.create_check_constraint(batch_op.f('ck_users_locale_known'), "locale IN ('fi', 'en')")
+        # NULL until the person (or the admin inviting them) chooses; then a language code of the
+        # configured catalogues (OKRAPP_LANGUAGES), so a third language needs no migration
+        batch_op.add_column(sa.Column('locale', sa.String(length=8), nullable=True))
         batch_op.alter_column('password_hash', existing_type=sa.String(length=255), nullable=True)
 
 
@@ -73,7 +74,6 @@ def downgrade():
     op.get_bind().execute(users.update().where(users.c.password_hash.is_(None)).values(password_hash='!'))
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.alter_column('password_hash', existing_type=sa.String(length=255), nullable=False)
-        batch_op.drop_constraint(batch_op.f('ck_users_locale_known'), type_='check')
         batch_op.drop_column('locale')
 
     with op.batch_alter_table('account_events', schema=None) as batch_op:

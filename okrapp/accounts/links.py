@@ -25,29 +25,41 @@ from sqlalchemy import select, update
 from okrapp.accounts import sessions, throttle
 from okrapp.accounts.models import AccountLink, User, record_event
 from okrapp.accounts.operations import Ended, end_everything, find_user
-from okrapp.core import mail
+from okrapp.core import mail, words
 from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.core.models import OutboxMessage
 from okrapp.core.timeutil import utcnow
 from okrapp.core.transaction import operation
+from okrapp.core.words import N_, _, ngettext
 
 PATHS = {"invite": "/welcome/", "reset": "/password/reset/"}
-SUBJECTS = {"invite": "You are invited to okrapp", "reset": "Choose a new okrapp password"}
+SUBJECTS = {"invite": N_("You are invited to okrapp"), "reset": N_("Choose a new okrapp password")}
 TOKEN_LENGTH = 200  # a signed token of ours is about 70 characters
+
+
+GONE = {("invite", "unknown"): N_("This invitation link is not valid."),
+        ("invite", "used"): N_("This invitation link was used already."),
+        ("invite", "revoked"): N_("This invitation link was withdrawn."),
+        ("invite", "expired"): N_("This invitation link has expired."),
+        ("reset", "unknown"): N_("This password reset link is not valid."),
+        ("reset", "used"): N_("This password reset link was used already."),
+        ("reset", "revoked"): N_("This password reset link no longer works."),
+        ("reset", "expired"): N_("This password reset link has expired.")}
 
 
 class LinkGone(ServiceError):
     """The link cannot be used: state is "unknown", "used", "revoked" or "expired"."""
 
     def __init__(self, kind: str, state: str):
-        super().__init__(f"This {'invitation' if kind == 'invite' else 'password reset'} link is {state}.")
+        super().__init__(_(GONE.get((kind, state), GONE[(kind, "unknown")])))
         self.kind, self.state = kind, state
 
 
 class ResetThrottled(ServiceError):
     def __init__(self, seconds: int):
-        super().__init__(f"Too many requests. Wait {seconds} seconds, then try again.", field="email")
+        super().__init__(ngettext("Too many requests. Wait %(num)s second, then try again.",
+                                  "Too many requests. Wait %(num)s seconds, then try again.", seconds), field="email")
         self.retry_after = seconds
 
 
@@ -91,12 +103,16 @@ def revoke_open(user: User, kind: str | None = None) -> int:
 
 
 def _send(user, kind: str, token: str, expires_at, by=None) -> None:
-    """Render and queue the link's mail; user may be a stand-in for an unknown address (then only rendered)."""
-    text, html = mail.render("account_invitation" if kind == "invite" else "password_reset", user=user,
-                             url=link_url(kind, token), expires_at=expires_at, by=by)
+    """Render and queue the link's mail, in the person's language; user may be a stand-in for an unknown
+    address (then only rendered)."""
+    locale = mail.reader_locale(user)
+    with words.using(locale):
+        text, html = mail.render("account_invitation" if kind == "invite" else "password_reset", locale=locale,
+                                 user=user, url=link_url(kind, token), expires_at=expires_at, by=by)
+        subject = _(SUBJECTS[kind])
     key = f"account-link:{kind}:{_digest(token)[:32]}"
     if isinstance(user, User):
-        mail.queue(key, user.email, SUBJECTS[kind], text, html, category="account")
+        mail.queue(key, user.email, subject, text, html, category="account")
     else:  # the same round trip as queue's look-up, for an address nobody has
         db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key))
 

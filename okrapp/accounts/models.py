@@ -9,20 +9,26 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import utcnow
 from okrapp.core.models import Versioned
+from okrapp.core.words import N_, NAMES, _
 
 ROLES = ("admin", "executive", "unit_leader", "board")
-ROLE_LABELS = {"admin": "Admin", "executive": "Executive", "unit_leader": "Unit leader", "board": "Board member"}
-LOCALES = ("fi", "en")
-LOCALE_LABELS = {"en": "English", "fi": "suomi (Finnish)"}
+# translated where shown (User.role_label, the forms' choices)
+ROLE_LABELS = {"admin": N_("Admin"), "executive": N_("Executive"), "unit_leader": N_("Unit leader"),
+               "board": N_("Board member")}
+LOCALES = tuple(NAMES)  # the languages okrapp has words for; OKRAPP_LANGUAGES says which are offered
 LINK_KINDS = ("invite", "reset")
 # What the account events page lists; another kind (a new way in) needs only a label here.
-EVENT_LABELS = {"invited": "Invited", "invitation_resent": "Invitation sent again",
-                "invitation_revoked": "Invitation revoked", "joined": "Joined (chose a password)",
-                "sso_sign_in": "Signed in with SSO", "sso_joined": "Joined by company sign-in (waiting for a role)",
-                "role_changed": "Role changed",
-                "reset_requested": "Password reset requested", "reset_completed": "Password reset completed",
-                "deactivated": "Deactivated", "reactivated": "Reactivated",
-                "signed_out_everywhere": "Signed out everywhere"}
+EVENT_LABELS = {"invited": N_("Invited"), "invitation_resent": N_("Invitation sent again"),
+                "invitation_revoked": N_("Invitation revoked"), "joined": N_("Joined (chose a password)"),
+                "sso_sign_in": N_("Signed in with SSO"),
+                "sso_joined": N_("Joined by company sign-in (waiting for a role)"),
+                "role_changed": N_("Role changed"),
+                "reset_requested": N_("Password reset requested"), "reset_completed": N_("Password reset completed"),
+                "deactivated": N_("Deactivated"), "reactivated": N_("Reactivated"),
+                "signed_out_everywhere": N_("Signed out everywhere")}
+# the fixed details some events store (others hold addresses, issuers or role keys, shown as stored)
+DETAIL_LABELS = {"no such person": N_("no such person"), "deactivated: no mail sent": N_("deactivated: no mail sent"),
+                 "waiting for a role": N_("waiting for a role")}
 
 
 def password_method() -> str:
@@ -32,8 +38,7 @@ def password_method() -> str:
 
 class User(UserMixin, Versioned, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
-                      CheckConstraint(f"locale IN {LOCALES!r}", name="locale_known"))
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -41,7 +46,8 @@ class User(UserMixin, Versioned, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     # None until the person chooses one (an invitation's link) or an admin sets one
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    locale: Mapped[str] = mapped_column(String(2), default="en", server_default="en")  # the language of their mail
+    # the language they read pages and mail in; None until they (or the admin inviting them) choose
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # SHA-256 of the secret in the personal calendar feed's URL (the secret itself is shown once);
     # None until the user asks for a feed, and again after everything of theirs was ended.
@@ -74,7 +80,7 @@ class User(UserMixin, Versioned, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
+        return _(ROLE_LABELS[self.role])
 
     def set_password(self, password: str) -> None:
         """Only the hash; what a change ends is accounts.operations.end_everything's work."""
@@ -212,7 +218,11 @@ class AccountEvent(db.Model):
 
     @property
     def label(self) -> str:
-        return EVENT_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
+        return _(EVENT_LABELS[self.kind]) if self.kind in EVENT_LABELS else self.kind.replace("_", " ").capitalize()
+
+    @property
+    def detail_label(self) -> str:
+        return _(DETAIL_LABELS[self.detail]) if self.detail in DETAIL_LABELS else self.detail
 
 
 def record_event(kind: str, user: User | None = None, by: User | None = None, email: str | None = None,

@@ -30,10 +30,11 @@ from sqlalchemy import func, select
 
 from okrapp.accounts import sessions
 from okrapp.accounts.models import AuthEvent, User, record_event
-from okrapp.core import mail
+from okrapp.core import mail, words
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import utcnow
 from okrapp.core.transaction import operation
+from okrapp.core.words import N_, _
 
 log = logging.getLogger("okrapp.auth")
 
@@ -48,8 +49,10 @@ NO_PASSWORD = "company-sign-in-only"
 # The role column needs a value: a unit leader of no unit changes nothing, and the account stays
 # inactive until an admin picks the real role (the users page says "waiting for a role").
 WAITING_ROLE = "unit_leader"
-PASSWORD_OFF = ("Password sign-in is turned off here: use “{button}” above. Only the administrator named "
-                "for emergencies may sign in with a password.")
+PASSWORD_OFF = N_("Password sign-in is turned off here: use “%(button)s” above. Only the administrator named "
+                  "for emergencies may sign in with a password.")
+NO_ANSWER = N_("%(provider)s did not answer. Try again in a moment.")
+NOT_VERIFIED = N_("The answer from %(provider)s failed verification; nobody was signed in.")
 
 
 class SignInFailed(Exception):
@@ -69,6 +72,7 @@ class Settings:
     domains: frozenset
     password_login: bool
     break_glass: str
+    named: bool = True  # OKRAPP_OIDC_NAME is set; else name is "your company account" in the reader's language
 
     @property
     def configured(self) -> bool:
@@ -76,16 +80,18 @@ class Settings:
 
     @property
     def button(self) -> str:
-        return f"Sign in with {self.name}"
+        return _("Sign in with %(provider)s", provider=self.name) if self.named else \
+            _("Sign in with your company account")
 
 
 def settings(config=None) -> Settings:
     config = current_app.config if config is None else config
     switch = (config.get("OKRAPP_PASSWORD_LOGIN") or "on").strip().lower()
+    named = (config.get("OKRAPP_OIDC_NAME") or "").strip()
     return Settings(issuer=(config.get("OKRAPP_OIDC_ISSUER") or "").strip().rstrip("/"),
                     client_id=(config.get("OKRAPP_OIDC_CLIENT_ID") or "").strip(),
                     client_secret=config.get("OKRAPP_OIDC_CLIENT_SECRET") or "",
-                    name=(config.get("OKRAPP_OIDC_NAME") or "").strip() or "your company account",
+                    name=named or _("your company account"), named=bool(named),
                     domains=frozenset(d.strip().lower().lstrip("@") for d in
                                       (config.get("OKRAPP_OIDC_DOMAINS") or "").split(",") if d.strip()),
                     password_login=switch != "off",
@@ -137,7 +143,7 @@ def password_allowed(email: str | None) -> bool:
 
 
 def password_refusal() -> str:
-    return PASSWORD_OFF.format(button=settings().button)
+    return _(PASSWORD_OFF, button=settings().button)
 
 
 @operation
@@ -151,7 +157,7 @@ def _client():
     """Authlib's client for the current settings, one per app and settings (metadata and JWKS cached in it)."""
     s = settings()
     if not s.configured:
-        raise SignInFailed("Company sign-in is not configured here.", 404)
+        raise SignInFailed(_("Company sign-in is not configured here."), 404)
     app = current_app._get_current_object()
     clients = app.extensions.setdefault("okrapp_oidc_clients", {})
     key = (s.issuer, s.client_id, s.client_secret)
@@ -169,11 +175,11 @@ def _metadata(client, s: Settings) -> dict:
         metadata = client.load_server_metadata()
     except (requests.RequestException, ValueError) as error:
         log.warning("oidc discovery failed issuer=%s error=%s", s.issuer, error)
-        raise SignInFailed(f"{s.name} did not answer. Try again in a moment.", 502) from None
+        raise SignInFailed(_(NO_ANSWER, provider=s.name), 502) from None
     if (metadata.get("issuer") or "").rstrip("/") != s.issuer:
         log.error("oidc discovery names issuer=%r, configured %r", metadata.get("issuer"), s.issuer)
-        raise SignInFailed("Company sign-in is misconfigured here (the provider names another issuer). "
-                           "Tell an administrator.", 502)
+        raise SignInFailed(_("Company sign-in is misconfigured here (the provider names another issuer). "
+                             "Tell an administrator."), 502)
     return metadata
 
 
@@ -211,33 +217,34 @@ def identity_from_callback() -> Identity:
     _metadata(client, s)
     if request.args.get("error"):
         detail = (request.args.get("error_description") or request.args["error"])[:200]
-        raise SignInFailed(f"{s.name} did not sign you in: {detail}", 403)
+        raise SignInFailed(_("%(provider)s did not sign you in: %(detail)s", provider=s.name, detail=detail), 403)
     if "iss" in request.args and request.args["iss"].rstrip("/") != s.issuer:
-        raise SignInFailed("This answer came from another sign-in service. Start again.", 400)
+        raise SignInFailed(_("This answer came from another sign-in service. Start again."), 400)
     state = client.framework.get_state_data(session, request.args.get("state"))
     nonce = (state or {}).get("nonce")
     try:
         token = client.authorize_access_token(claims_options=claims_options(s), leeway=LEEWAY_SECONDS)
     except MismatchingStateError:
-        raise SignInFailed("This sign-in was not started in this browser, or it was already used. Start again "
-                           "from the login page.", 400) from None
+        raise SignInFailed(_("This sign-in was not started in this browser, or it was already used. Start again "
+                             "from the login page."), 400) from None
     except OAuthError as error:
         log.warning("oidc token request refused issuer=%s error=%s", s.issuer, error)
-        raise SignInFailed(f"{s.name} refused to complete the sign-in. Start again.", 400) from None
+        raise SignInFailed(_("%(provider)s refused to complete the sign-in. Start again.", provider=s.name),
+                           400) from None
     except requests.RequestException as error:
         log.warning("oidc token request failed issuer=%s error=%s", s.issuer, error)
-        raise SignInFailed(f"{s.name} did not answer. Try again in a moment.", 502) from None
+        raise SignInFailed(_(NO_ANSWER, provider=s.name), 502) from None
     except (JoseError, ValueError) as error:
         log.warning("oidc id token refused issuer=%s error=%r", s.issuer, error)
-        raise SignInFailed(f"The answer from {s.name} failed verification; nobody was signed in.", 401) from None
+        raise SignInFailed(_(NOT_VERIFIED, provider=s.name), 401) from None
     claims = token.get("userinfo")
     if claims is None:
-        raise SignInFailed(f"{s.name} sent no ID token; nobody was signed in.", 401)
+        raise SignInFailed(_("%(provider)s sent no ID token; nobody was signed in.", provider=s.name), 401)
     try:
         return verified_claims(dict(claims), s.issuer, s.client_id, nonce, time.time())
     except ValueError as error:
         log.warning("oidc id token refused issuer=%s reason=%s", s.issuer, error)
-        raise SignInFailed(f"The answer from {s.name} failed verification; nobody was signed in.", 401) from None
+        raise SignInFailed(_(NOT_VERIFIED, provider=s.name), 401) from None
 
 
 def claims_options(s: Settings) -> dict:
@@ -341,6 +348,8 @@ def _audit(email: str, user: User | None, success: bool, reason: str, remote_add
 def _ask_admins(user: User, s: Settings) -> None:
     """One mail per active admin: someone joined and waits for a role."""
     for admin in db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))):
-        text, html = mail.render("oidc_joined", user=user, admin=admin, provider=s.name)
-        mail.queue(f"sso-joined:{user.id}:{admin.id}", admin.email, f"okrapp: {user.email} waits for a role",
-                   text, html, category="account")
+        with words.using(mail.reader_locale(admin)):
+            provider = s.name if s.named else _("your company account")
+            text, html = mail.render("oidc_joined", user=user, admin=admin, provider=provider)
+            subject = _("okrapp: %(email)s waits for a role", email=user.email)
+        mail.queue(f"sso-joined:{user.id}:{admin.id}", admin.email, subject, text, html, category="account")

@@ -7,7 +7,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from okrapp.core import mail
+from okrapp.core import mail, words
 from okrapp.core.extensions import db
 from okrapp.core.models import JobRun
 from okrapp.accounts.models import AuthEvent, User, record_event
@@ -15,20 +15,22 @@ from okrapp.accounts.models import password_method
 from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import ServiceError
 from okrapp.core.transaction import operation
+from okrapp.core.words import N_, _, ngettext
 from okrapp.accounts import sessions, throttle
 from okrapp.accounts import tokens
 
 log = logging.getLogger("okrapp.auth")
 
-LOGIN_FAILED = "Wrong email or password."
-LOGIN_THROTTLED = "Too many failed attempts. Wait {seconds} seconds, then try again."
+LOGIN_FAILED = N_("Wrong email or password.")
 
 
 class LoginThrottled(ServiceError):
     """Refused before any password check: the attempt came too soon after failures."""
 
     def __init__(self, seconds: int):
-        super().__init__(LOGIN_THROTTLED.format(seconds=seconds), field="password")
+        super().__init__(ngettext("Too many failed attempts. Wait %(num)s second, then try again.",
+                                  "Too many failed attempts. Wait %(num)s seconds, then try again.", seconds),
+                         field="password")
         self.retry_after = seconds
 
 
@@ -90,7 +92,7 @@ def _attempt(email, password, remote_addr, device_cookie, user_agent=None) -> tu
 
 def _fail(email, user, reason, remote_addr):
     _record(email, user, False, reason, remote_addr)
-    raise ServiceError(LOGIN_FAILED)
+    raise ServiceError(_(LOGIN_FAILED))
 
 
 def _record(email, user, success, reason, remote_addr) -> None:
@@ -126,7 +128,7 @@ def end_everything(user: User, reason: str, keep_session: int | None = None) -> 
 def change_password(user: User, current: str, new: str, current_session: int | None = None) -> Ended:
     """The user's own change: every other session, every API token and the calendar link end."""
     if not user.check_password(current):
-        raise ServiceError("Current password is wrong.", field="current")
+        raise ServiceError(_("Current password is wrong."), field="current")
     user.set_password(new)
     db.session.flush()
     return end_everything(user, "password changed", keep_session=current_session)
@@ -180,7 +182,10 @@ def revoke_own_token(user: User, token_id: int):
 def alert_admins(run: JobRun) -> None:
     """One mail per admin and attempt that gave up; the Jobs page shows the same as a banner."""
     for admin in db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))):
-        text, html = mail.render("job_failed", run=run, user=admin)
-        mail.queue(f"job-failed:{run.job}:{run.period}:{run.attempts}:{admin.id}", admin.email,
-                   f"okrapp: job {run.job} {run.period} failed {run.attempts} times", text, html,
+        with words.using(mail.reader_locale(admin)):
+            text, html = mail.render("job_failed", run=run, user=admin)
+            subject = ngettext("okrapp: job %(job)s %(period)s failed %(num)s time",
+                               "okrapp: job %(job)s %(period)s failed %(num)s times", run.attempts,
+                               job=run.job, period=run.period)
+        mail.queue(f"job-failed:{run.job}:{run.period}:{run.attempts}:{admin.id}", admin.email, subject, text, html,
                    category="alert")

@@ -13,25 +13,27 @@ from okrapp.accounts.rules import PeopleReport, read_people_sheet
 from okrapp.admin.models import Unit
 from okrapp.core import versioning
 from okrapp.core.errors import ServiceError
-from okrapp.core.formatting import counted
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import local_today
 from okrapp.core.transaction import operation
+from okrapp.core.words import N_, _, ngettext
 from okrapp.domain.sheets import MAX_BYTES, MAX_ROWS
 from okrapp.okrs.models import Cycle, KeyResult, Objective
 from okrapp.reviews.models import ReviewDecision, ReviewSchedule, schedule_participants
 
-CONFIRM_ADMIN = "Tick the box to confirm that this person becomes an admin."
-LAST_ADMIN = "{name} is the last active admin: make someone else an admin first."
+CONFIRM_ADMIN = N_("Tick the box to confirm that this person becomes an admin.")
+LAST_ADMIN = N_("%(name)s is the last active admin: make someone else an admin first.")
+NOT_OFFERED = N_("Choose one of the languages offered.")
 
 
-def create_user(email: str, name: str, role: str, password: str | None = None, units=(), locale: str = "en") -> User:
+def create_user(email: str, name: str, role: str, password: str | None = None, units=(),
+                locale: str | None = None) -> User:
     """A person with a password (the CLI, the demo, tests), or without one (invite_person)."""
     email = email.strip().lower()
     if versioning.taken(User, User.email, email):
-        raise ServiceError(f"A user with email {email} already exists.", field="email")
-    if locale not in LOCALES:
-        raise ServiceError("Choose English or Finnish.", field="locale")
+        raise ServiceError(_("A user with email %(email)s already exists.", email=email), field="email")
+    if locale is not None and locale not in LOCALES:
+        raise ServiceError(_(NOT_OFFERED), field="locale")
     user = User(email=email, name=name.strip(), role=role, locale=locale)
     if password:
         user.set_password(password)
@@ -41,11 +43,11 @@ def create_user(email: str, name: str, role: str, password: str | None = None, u
     return user
 
 
-def invite_person(email: str, name: str, role: str, units=(), locale: str = "en", by=None,
+def invite_person(email: str, name: str, role: str, units=(), locale: str | None = None, by=None,
                   confirmed_admin: bool = False) -> User:
     """A new person without a password, and an invitation by mail to choose one."""
     if role == "admin" and not confirmed_admin:
-        raise ServiceError(CONFIRM_ADMIN, field="confirm_admin")
+        raise ServiceError(_(CONFIRM_ADMIN), field="confirm_admin")
     user = create_user(email, name, role, None, units, locale)
     links.send_invitation(user, by)
     return user
@@ -57,7 +59,7 @@ def _keep_an_admin(user: User, role: str, active: bool) -> None:
     admins = db.session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True))
                                 .order_by(User.id).with_for_update()).all()
     if user.id in admins and (role != "admin" or not active) and len(admins) == 1:
-        raise ServiceError(LAST_ADMIN.format(name=user.name), field="role" if role != "admin" else "active")
+        raise ServiceError(_(LAST_ADMIN, name=user.name), field="role" if role != "admin" else "active")
 
 
 def update_user(user: User, name: str, role: str, active: bool, units=(), password: str | None = None, by=None,
@@ -65,7 +67,7 @@ def update_user(user: User, name: str, role: str, active: bool, units=(), passwo
                 confirmed_admin: bool = False) -> None:
     """keep_session: the id of the admin's own session when they edit themselves."""
     if role == "admin" and user.role != "admin" and not confirmed_admin:
-        raise ServiceError(CONFIRM_ADMIN, field="confirm_admin")
+        raise ServiceError(_(CONFIRM_ADMIN), field="confirm_admin")
     _keep_an_admin(user, role, active)
     versioning.claim(user, expected_version, by)
     old_role = user.role
@@ -98,7 +100,7 @@ def update_user(user: User, name: str, role: str, active: bool, units=(), passwo
 def deactivate(user: User, by=None) -> Ended:
     """Someone leaves: they cannot log in, and every session, API token and the calendar link end."""
     if not user.active:
-        raise ServiceError(f"{user.name} is deactivated already.")
+        raise ServiceError(_("%(name)s is deactivated already.", name=user.name))
     _keep_an_admin(user, user.role, False)
     versioning.claim(user, None, by)
     user.active = False
@@ -112,9 +114,10 @@ def deactivate(user: User, by=None) -> Ended:
 @operation
 def resend_invitation(user: User, by=None) -> None:
     if user.has_password:
-        raise ServiceError(f"{user.name} has joined already; they can reset their password from the login page.")
+        raise ServiceError(_("%(name)s has joined already; they can reset their password from the login page.",
+                             name=user.name))
     if not user.active:
-        raise ServiceError(f"{user.name} is deactivated; make them active first.")
+        raise ServiceError(_("%(name)s is deactivated; make them active first.", name=user.name))
     links.send_invitation(user, by, event="invitation_resent")
 
 
@@ -122,7 +125,7 @@ def resend_invitation(user: User, by=None) -> None:
 def revoke_invitation(user: User, by=None) -> None:
     """The link stops working and the person, who never joined, is deactivated."""
     if user.has_password:
-        raise ServiceError(f"{user.name} has joined already; deactivate them instead.")
+        raise ServiceError(_("%(name)s has joined already; deactivate them instead.", name=user.name))
     links.revoke_open(user, "invite")
     if user.active:
         versioning.claim(user, None, by)
@@ -170,9 +173,15 @@ def handover(user: User) -> Handover:
     return Handover(
         units=[(unit, [leader.name for leader in unit.leaders if leader.id != user.id]) for unit in units],
         key_results=list(key_results), objectives=list(objectives), actions=list(actions),
-        schedules=[(schedule, " and ".join(seat for seat, held in (
-            ("chair", schedule.chair_id == user.id), ("participant", user in schedule.participants)) if held))
-            for schedule in schedules])
+        schedules=[(schedule, _seat(schedule.chair_id == user.id, user in schedule.participants))
+                   for schedule in schedules])
+
+
+def _seat(chair: bool, participant: bool) -> str:
+    """Where the person sits in a review schedule, as the handover page says it."""
+    if chair and participant:
+        return _("chair and participant")
+    return _("chair") if chair else _("participant")
 
 
 def sheet_limits() -> tuple[int, int]:
@@ -194,7 +203,8 @@ def invite_people(data: bytes, by=None) -> int:
     invited, people here already are left as they are. How many were invited."""
     report = preview_people(data)
     if report.problems:
-        raise ServiceError(f"The sheet has {counted(len(report.problems), 'problem', 'problems')}; nobody was invited.")
+        raise ServiceError(ngettext("The sheet has %(num)s problem; nobody was invited.",
+                                    "The sheet has %(num)s problems; nobody was invited.", len(report.problems)))
     units = {unit.name: unit for unit in db.session.scalars(select(Unit))}
     for row in report.new:
         invite_person(row.email, row.name, row.role, [units[name] for name in row.units], row.locale, by)
@@ -221,3 +231,12 @@ def users_for_admin() -> list[User]:
 
 def user_or_404(user_id: int) -> User:
     return db.get_or_404(User, user_id)
+
+
+@operation
+def choose_language(user: User, code: str) -> None:
+    """The person's language, chosen with the switch or on their profile: pages and their mail follow it."""
+    if code not in LOCALES:
+        raise ServiceError(_(NOT_OFFERED), field="locale")
+    user.locale = code
+    db.session.flush()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from okrapp.core.words import _
 from okrapp.domain.sheets import (MAX_BYTES, MAX_ROWS, LineProblems, SheetError, header_index, read_table,
                                   text_problem)
 
@@ -63,9 +64,9 @@ def read_people_sheet(data: bytes, units: set[str], existing: set[str], max_byte
     header = header_index(table.rows[0], COLUMNS)
     missing = [key for key in COLUMNS if key not in header and key not in OPTIONAL]
     if missing:
-        hint = (f" (the columns are: {', '.join(TEMPLATE_HEADER)}; Finnish headers work too: nimi, sähköposti, "
-                "rooli, yksiköt, kieli)")
-        return PeopleReport((), tuple((1, f"missing column “{key}”{hint}") for key in missing))
+        return PeopleReport((), tuple((1, _("missing column “%(column)s” (the columns are: %(columns)s; Finnish "
+                                            "headers work too: nimi, sähköposti, rooli, yksiköt, kieli)",
+                                            column=key, columns=", ".join(TEMPLATE_HEADER))) for key in missing))
     known_units = {name.lower(): name for name in units}
     rows, problems, seen = [], [], {}
     width = len(table.rows[0])
@@ -73,19 +74,20 @@ def read_people_sheet(data: bytes, units: set[str], existing: set[str], max_byte
         if not any(cell not in ("", None) for cell in record):
             continue
         if table.kind == "csv" and len(record) != width:
-            problems.append((line, f"expected {width} fields, found {len(record)}"))
+            problems.append((line, _("expected %(expected)s fields, found %(found)s", expected=width,
+                                     found=len(record))))
             continue
         cells = {key: _text(record[i] if i < len(record) else "") for key, i in header.items()}
         row, row_problems = _row(line, cells, known_units, existing)
         if row is not None and row.email in seen:
-            row_problems.append(f"the same email as line {seen[row.email]}")
+            row_problems.append(_("the same email as line %(line)s", line=seen[row.email]))
         elif row is not None:
             seen[row.email] = line
         problems += [(line, p) for p in row_problems]
         if row is not None and not row_problems:
             rows.append(row)
     if not rows and not problems:
-        problems.append((0, "The file has a header but no rows."))
+        problems.append((0, _("The file has a header but no rows.")))
     return PeopleReport(tuple(rows), tuple(sorted(problems, key=lambda p: p[0])))
 
 
@@ -101,40 +103,40 @@ def _row(line: int, cells: dict, units: dict, existing: set[str]) -> tuple[Perso
     problems = []
     name, email = cells["name"], cells["email"].lower()
     if not name:
-        problems.append("name is empty")
+        problems.append(_("name is empty"))
     elif len(name) > 120:
-        problems.append("name is longer than 120 characters")
-    elif problem := text_problem("name", name, single_line=True):
+        problems.append(_("name is longer than 120 characters"))
+    elif problem := text_problem(_("name"), name, single_line=True):
         problems.append(problem)
     if not email:
-        problems.append("email is empty")
+        problems.append(_("email is empty"))
     elif len(email) > 254:
-        problems.append("email is longer than 254 characters")
+        problems.append(_("email is longer than 254 characters"))
     else:
         try:
             validate_email(email, check_deliverability=False, allow_smtputf8=False)
         except EmailNotValidError as error:
-            problems.append(f"email “{email}” cannot be used: {error}")
+            problems.append(_("email “%(email)s” cannot be used: %(reason)s", email=email, reason=error))
     role_text = cells["role"].lower()
     role = ROLE_WORDS.get(role_text.replace("-", " ").strip()) or ROLE_WORDS.get(role_text)
     if not role_text:
-        problems.append("role is empty (executive, unit leader or board)")
+        problems.append(_("role is empty (executive, unit leader or board)"))
     elif role is None:
-        problems.append(f"unknown role “{cells['role']}” (executive, unit leader or board)")
+        problems.append(_("unknown role “%(role)s” (executive, unit leader or board)", role=cells["role"]))
     elif role == "admin":
-        problems.append("admins are not invited from a sheet: add them one at a time under New user")
+        problems.append(_("admins are not invited from a sheet: add them one at a time under New user"))
     chosen = []
     for unit_text in (u.strip() for u in _UNIT_SEPARATORS.split(cells.get("units", ""))):
         if not unit_text:
             continue
         unit = units.get(unit_text.lower())
         if unit is None:
-            problems.append(f"unknown unit “{unit_text}” (add it under Units first)")
+            problems.append(_("unknown unit “%(unit)s” (add it under Units first)", unit=unit_text))
         elif unit not in chosen:
             chosen.append(unit)
     language = cells.get("language", "").lower()
     if language not in LANGUAGES:
-        problems.append(f"unknown language “{cells['language']}” (en or fi)")
+        problems.append(_("unknown language “%(language)s” (en or fi)", language=cells["language"]))
     if not email:
         return None, problems
     return PersonRow(line, name, email, role or "", tuple(chosen), LANGUAGES.get(language, "en"),

@@ -16,6 +16,7 @@ from okrapp.accounts.models import User, UserSession
 from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import utcnow
+from okrapp.core.words import _
 
 SEEN_RESOLUTION = timedelta(minutes=1)
 USER_AGENT_LENGTH = 200
@@ -120,7 +121,7 @@ def end_own(user: User, session_id: int, reason: str = "ended by its user") -> U
     """The user ends one of their sessions (logging out, another browser, a lost phone)."""
     record = db.session.get(UserSession, session_id)
     if record is None or record.user_id != user.id:
-        raise ServiceError("There is no such session of yours.")
+        raise ServiceError(_("There is no such session of yours."))
     end(record, reason)
     db.session.flush()
     return record

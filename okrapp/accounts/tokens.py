@@ -16,6 +16,7 @@ from okrapp.core.extensions import db
 from okrapp.accounts.models import ApiToken, AuthEvent, User
 from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import ServiceError
+from okrapp.core.words import _
 
 PREFIX = "okr_"
 MAX_TOKENS = 20
@@ -32,11 +33,11 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """The stored record and the token itself (the only time it exists in clear)."""
     name = name.strip()
     if not name:
-        raise ServiceError("Name the token after where it is used, e.g. “survey tool”.", field="name")
+        raise ServiceError(_("Name the token after where it is used, e.g. “survey tool”."), field="name")
     active = db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id,
                                                                      ApiToken.revoked_at.is_(None)))
     if active >= MAX_TOKENS:
-        raise ServiceError(f"You have {MAX_TOKENS} active tokens; revoke one first.", field="name")
+        raise ServiceError(_("You have %(num)s active tokens; revoke one first.", num=MAX_TOKENS), field="name")
     token = PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user=user, name=name[:80], token_hash=digest(token), prefix=token[:12], created_at=utcnow())
     db.session.add(record)
@@ -47,7 +48,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
 def revoke_token(user: User, token_id: int) -> ApiToken:
     record = db.session.get(ApiToken, token_id)
     if record is None or record.user_id != user.id:
-        raise ServiceError("There is no such token of yours.")
+        raise ServiceError(_("There is no such token of yours."))
     if record.revoked_at is None:
         record.revoked_at = utcnow()
         db.session.flush()

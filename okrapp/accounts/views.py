@@ -2,26 +2,27 @@
 reset's link included), their API tokens and calendar link; admins' pages for people."""
 import base64
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from okrapp.accounts import links, people, sessions, throttle
 from okrapp.accounts import tokens as api_tokens
-from okrapp.accounts.forms import (ConfirmForm, ConfirmPeopleImportForm, ForgotForm, LoginForm, LogoutForm,
-                                   NewPasswordForm, PasswordForm, PeopleImportForm, TokenForm, UserForm)
+from okrapp.accounts.forms import (ConfirmForm, ConfirmPeopleImportForm, ForgotForm, LanguageForm, LoginForm,
+                                   LogoutForm, NewPasswordForm, PasswordForm, PeopleImportForm, TokenForm, UserForm)
 from okrapp.accounts.operations import (Ended, LoginThrottled, change_password, end_own_session, issue_token, log_in,
                                         log_out, new_calendar_link, revoke_own_token, sign_out_everywhere)
 from okrapp.admin.operations import units_by_name
-from okrapp.core import policy
+from okrapp.core import i18n, policy, words
 from okrapp.core.errors import ServiceError
 from okrapp.core.versioning import parse_version
 from okrapp.core.web.forms import show_service_error
 from okrapp.core.web.urls import safe_path
-from okrapp.core.formatting import counted
 from okrapp.core.web.pagination import requested_page
 from okrapp.core.web.views import form_status, import_previewed, saved, uploaded_sheet
+from okrapp.core.words import N_, _, ngettext
 
 bp = Blueprint("accounts", __name__)
+FORM_EXPIRED = N_("The form expired; try again.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -52,13 +53,25 @@ def login():
     return render_template("accounts/login.html", form=form), status, headers
 
 
+@bp.post("/language")
+def choose_language():
+    """The language switch on every page: kept in the session, and as the person's choice once signed in."""
+    code = i18n.known(request.form.get("locale"))
+    if code is None:
+        abort(400)
+    session["locale"] = code
+    if current_user.is_authenticated:
+        people.choose_language(current_user, code)
+    return redirect(safe_path(request.form.get("next", ""), url_for("okrs.home")))
+
+
 @bp.post("/logout")
 @login_required
 def logout():
     if LogoutForm().validate_on_submit():
         log_out(current_user, sessions.current_id())
         logout_user()
-        flash("You are logged out.")
+        flash(_("You are logged out."))
     return redirect(url_for("accounts.login"))
 
 
@@ -72,18 +85,20 @@ def password():
         except ServiceError as error:
             form.current.errors.append(error.message)
         else:
-            flash(f"Password changed. {_ended_message(ended, 'other ')}")
+            flash(_("Password changed. %(ended)s", ended=_ended_message(ended, others=True)))
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
 
 
-def _ended_message(ended: Ended, other: str = "") -> str:
-    parts = [f"{ended.sessions} {other}session{'s' if ended.sessions != 1 else ''} signed out",
-             f"{ended.tokens} API token{'s' if ended.tokens != 1 else ''} revoked"]
-    if ended.calendar:
-        parts.append("the calendar link ended")
-    text = f"{', '.join(parts[:-1])} and {parts[-1]}."
-    return text + (" Make new tokens and a new calendar link below if you need them." if other else "")
+def _ended_message(ended: Ended, others: bool = False) -> str:
+    """"2 sessions signed out, 1 API token revoked and the calendar link ended." (others: the sessions
+    but the one the change was made in)."""
+    signed_out = ngettext("%(num)s other session signed out", "%(num)s other sessions signed out", ended.sessions) \
+        if others else ngettext("%(num)s session signed out", "%(num)s sessions signed out", ended.sessions)
+    revoked = ngettext("%(num)s API token revoked", "%(num)s API tokens revoked", ended.tokens)
+    text = _("%(sessions)s, %(tokens)s and the calendar link ended.", sessions=signed_out, tokens=revoked) \
+        if ended.calendar else _("%(sessions)s and %(tokens)s.", sessions=signed_out, tokens=revoked)
+    return f"{text} {_('Make new tokens and a new calendar link below if you need them.')}" if others else text
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -101,12 +116,32 @@ def profile():
     return _profile_page(form, new_token=new_token)
 
 
-def _profile_page(form, new_token=None, calendar_url=None):
+def _profile_page(form, new_token=None, calendar_url=None, language=None):
     """The account page; a new token or calendar link is in it this once (only hashes are kept)."""
+    language = language or LanguageForm(formdata=None, locale=current_user.locale or words.current())
     return render_template("accounts/profile.html", form=form, new_token=new_token, confirm=ConfirmForm(),
                            tokens=api_tokens.tokens_of(current_user), calendar_url=calendar_url,
-                           sessions=sessions.active_of(current_user), this_session=sessions.current_id()), \
-        422 if form.errors else 200
+                           sessions=sessions.active_of(current_user), this_session=sessions.current_id(),
+                           language=language), 422 if form.errors or language.errors else 200
+
+
+@bp.post("/account/language")
+@policy.require(policy.can_view)
+def language():
+    """The person's language, chosen on their profile: their pages and their mail follow it, whatever the
+    browser asks for."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _profile_page(TokenForm(formdata=None), language=form)
+    try:
+        people.choose_language(current_user, form.locale.data)
+    except ServiceError as error:
+        show_service_error(form, error)
+        return _profile_page(TokenForm(formdata=None), language=form)
+    session["locale"] = form.locale.data
+    with words.using(form.locale.data):
+        flash(_("Language saved."))
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.post("/account/calendar")
@@ -115,10 +150,10 @@ def calendar():
     """Create the secret feed link, or replace it (the old link stops working at once). The page
     shows it this once, as with API tokens."""
     if not ConfirmForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(_(FORM_EXPIRED), "error")
         return redirect(url_for("accounts.profile"))
     token = new_calendar_link(current_user)
-    flash("Your calendar link is ready; add it to your calendar app as a subscription.")
+    flash(_("Your calendar link is ready; add it to your calendar app as a subscription."))
     return _profile_page(TokenForm(formdata=None),
                          calendar_url=url_for("exports.calendar_feed", token=token, _external=True))
 
@@ -127,14 +162,14 @@ def calendar():
 @policy.require(policy.can_view)
 def revoke(token_id):
     if not ConfirmForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(_(FORM_EXPIRED), "error")
         return redirect(url_for("accounts.profile"))
     try:
         record = revoke_own_token(current_user, token_id)
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(f"Token “{record.name}” revoked; calls with it are refused from now on.")
+        flash(_("Token “%(name)s” revoked; calls with it are refused from now on.", name=record.name))
     return redirect(url_for("accounts.profile"))
 
 
@@ -143,7 +178,7 @@ def revoke(token_id):
 def end_session(session_id):
     """Sign out one browser of one's own, e.g. one left logged in elsewhere."""
     if not ConfirmForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(_(FORM_EXPIRED), "error")
         return redirect(url_for("accounts.profile"))
     current = sessions.current_id()
     try:
@@ -153,9 +188,9 @@ def end_session(session_id):
         return redirect(url_for("accounts.profile"))
     if session_id == current:
         logout_user()
-        flash("You are logged out.")
+        flash(_("You are logged out."))
         return redirect(url_for("accounts.login"))
-    flash("That session is signed out; its browser must log in again.")
+    flash(_("That session is signed out; its browser must log in again."))
     return redirect(url_for("accounts.profile"))
 
 
@@ -184,15 +219,17 @@ def edit_user(user_id=None):
         chosen = [units[i] for i in form.units.data]
         confirmed = bool(form.confirm_admin.data)
         if user is None and saved(form, lambda: people.invite_person(
-                form.email.data, form.name.data, form.role.data, chosen, form.locale.data, current_user, confirmed),
-                f"{form.name.data.strip()} is invited: the mail with their link goes out within a minute."):
+                form.email.data, form.name.data, form.role.data, chosen, form.locale.data or None, current_user,
+                confirmed),
+                _("%(name)s is invited: the mail with their link goes out within a minute.",
+                  name=form.name.data.strip())):
             return redirect(url_for("accounts.users"))
         elif user is not None and saved(form, lambda: people.update_user(
                 user, form.name.data, form.role.data, form.active.data, chosen, form.password.data or None,
                 current_user, parse_version(form.version.data),
                 keep_session=sessions.current_id() if user.id == current_user.id else None,
                 locale=form.locale.data, confirmed_admin=confirmed),
-                "User saved."):
+                _("User saved.")):
             return redirect(url_for("accounts.users"))
     return render_template("accounts/user_form.html", form=form, user=user, confirm=ConfirmForm()), \
         form_status(form)
@@ -204,13 +241,13 @@ def sign_out(user_id):
     """Sign out everywhere: every session, API token and the calendar link of the person end."""
     user = people.user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(_(FORM_EXPIRED), "error")
         return redirect(url_for("accounts.edit_user", user_id=user.id))
     ended = sign_out_everywhere(user, current_user)
     if user.id == current_user.id:
         logout_user()
         return redirect(url_for("accounts.login"))
-    flash(f"{user.name}: {_ended_message(ended)}")
+    flash(_("%(name)s: %(ended)s", name=user.name, ended=_ended_message(ended)))
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
 
@@ -273,7 +310,7 @@ def deactivate(user_id):
             if user.id == current_user.id:
                 logout_user()
                 return redirect(url_for("accounts.login"))
-            flash(f"{user.name} is deactivated: {_ended_message(ended)}")
+            flash(_("%(name)s is deactivated: %(ended)s", name=user.name, ended=_ended_message(ended)))
             return redirect(url_for("accounts.users"))
     return render_template("accounts/deactivate.html", user=user, owns=people.handover(user), form=form), status
 
@@ -281,28 +318,29 @@ def deactivate(user_id):
 @bp.post("/admin/users/<int:user_id>/invitation/resend")
 @policy.require(policy.can_manage_users)
 def resend_invitation(user_id):
-    return _invitation_action(user_id, people.resend_invitation, "{name} gets a new invitation; the old link no "
-                                                                 "longer works.")
+    return _invitation_action(user_id, people.resend_invitation,
+                              N_("%(name)s gets a new invitation; the old link no longer works."))
 
 
 @bp.post("/admin/users/<int:user_id>/invitation/revoke")
 @policy.require(policy.can_manage_users)
 def revoke_invitation(user_id):
-    return _invitation_action(user_id, people.revoke_invitation, "{name}'s invitation is revoked and they are "
-                                                                 "deactivated; their link no longer works.")
+    return _invitation_action(user_id, people.revoke_invitation,
+                              N_("%(name)s's invitation is revoked and they are deactivated; their link no longer "
+                                 "works."))
 
 
 def _invitation_action(user_id, action, message):
     user = people.user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(_(FORM_EXPIRED), "error")
     else:
         try:
             action(user, current_user)
         except ServiceError as error:
             flash(error.message, "error")
         else:
-            flash(message.format(name=user.name))
+            flash(_(message, name=user.name))
     return redirect(url_for("accounts.users"))
 
 
@@ -331,7 +369,8 @@ def import_people():
 @policy.require(policy.can_manage_users)
 def confirm_import_people():
     def done(invited):
-        flash(f"Invited {counted(invited, 'person', 'people')}; their mail goes out within a minute.")
+        flash(ngettext("Invited %(num)s person; their mail goes out within a minute.",
+                       "Invited %(num)s people; their mail goes out within a minute.", invited))
         return redirect(url_for("accounts.users"))
     return import_previewed(ConfirmPeopleImportForm(), lambda data: people.invite_people(data, current_user),
                             url_for("accounts.import_people"), done)
@@ -371,7 +410,8 @@ def accept_invitation(token):
             return _link_gone("invite", gone.state)
         _end_this_browsers_session()
         login_user(user)
-        flash(f"Welcome, {user.name}! Your password is set and you are signed in.")
+        with words.using(i18n.known(user.locale) or words.current()):  # the language of the pages that follow
+            flash(_("Welcome, %(name)s! Your password is set and you are signed in.", name=user.name))
         return redirect(url_for("okrs.home"))
     return render_template("accounts/choose_password.html", form=form, kind="invite",
                            person=opened.link.user), form_status(form)
@@ -403,7 +443,7 @@ def reset_password(token):
         except links.LinkGone as gone:
             return _link_gone("reset", gone.state)
         _end_this_browsers_session()
-        flash(f"Your password is changed: {_ended_message(ended)} Log in with the new password.")
+        flash(_("Your password is changed: %(ended)s Log in with the new password.", ended=_ended_message(ended)))
         return redirect(url_for("accounts.login"))
     return render_template("accounts/choose_password.html", form=form, kind="reset",
                            person=opened.link.user), form_status(form)

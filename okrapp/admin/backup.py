@@ -16,6 +16,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Date, DateTime, LargeBinary, func, select, text
 
 from okrapp.core.extensions import db
+from okrapp.core.words import _
 
 FORMAT, VERSION = "okrapp-backup", 1
 BATCH = 1000
@@ -80,25 +81,27 @@ def restore(path: Path, force: bool = False) -> dict[str, int]:
         with gzip.open(path, "rt", encoding="utf-8") as source:
             header = json.loads(source.readline())
     except (OSError, EOFError, ValueError) as error:
-        raise BackupError(f"{path}: not an okrapp backup ({error})") from None
+        raise BackupError(_("%(path)s: not an okrapp backup (%(error)s)", path=path, error=error)) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("version") != VERSION:
-        raise BackupError(f"{path}: not an okrapp backup (format {FORMAT} {VERSION})")
+        raise BackupError(_("%(path)s: not an okrapp backup (format %(format)s %(version)s)", path=path, format=FORMAT,
+                            version=VERSION))
     counts = {name: 0 for name in tables}
     with db.engine.connect() as conn:
         current = revision(conn)
         if header["revision"] != current:
-            raise BackupError(f"the backup is of schema revision {header['revision']}, this database is at "
-                              f"{current}: run `okrapp db upgrade {header['revision']}` on an empty database first")
+            raise BackupError(_("the backup is of schema revision %(revision)s, this database is at %(current)s: run "
+                                "`okrapp db upgrade %(revision)s` on an empty database first",
+                                revision=header["revision"], current=current))
         if set(header["tables"]) != set(tables) or any(
                 header["tables"][n] != [c.name for c in t.columns] for n, t in tables.items()):
-            raise BackupError("the backup's tables do not match this version of okrapp")
+            raise BackupError(_("the backup's tables do not match this version of okrapp"))
         conn.rollback()
         with conn.begin():
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("BEGIN")
             users = tables["users"]
             if not force and conn.execute(select(func.count()).select_from(users)).scalar():
-                raise BackupError("this database has users; restore replaces everything in it: add --force")
+                raise BackupError(_("this database has users; restore replaces everything in it: add --force"))
             for table in reversed(list(tables.values())):
                 conn.execute(table.delete())
             _load(conn, path, tables, counts)

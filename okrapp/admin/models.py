@@ -4,9 +4,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from okrapp.core.extensions import db
 from okrapp.core.models import Versioned
+from okrapp.core.words import N_, _
 
 UNIT_KINDS = ("business_unit", "function", "partner")
-UNIT_KIND_LABELS = {"business_unit": "Business unit", "function": "Function", "partner": "Partner"}
+UNIT_KIND_LABELS = {"business_unit": N_("Business unit"), "function": N_("Function"),
+                    "partner": N_("Partner")}  # translated where shown: _(label)
 
 unit_leaders = Table(
     "unit_leaders",
@@ -29,7 +31,7 @@ class Unit(Versioned, db.Model):
 
     @property
     def kind_label(self) -> str:
-        return UNIT_KIND_LABELS[self.kind]
+        return _(UNIT_KIND_LABELS[self.kind])
 
     def __repr__(self) -> str:
         return f"<Unit {self.name}>"

@@ -13,6 +13,7 @@ from okrapp.okrs.models import Cycle
 from okrapp.admin.models import Unit
 from okrapp.core.errors import ServiceError
 from okrapp.core import versioning
+from okrapp.core.words import _
 
 OUTBOX_SHOWN = 200
 RUNS_SHOWN = 100
@@ -24,7 +25,7 @@ def save_unit(unit: Unit | None, name: str, kind: str, description: str, leaders
         versioning.claim(unit, expected_version, by)
     name = name.strip()
     if versioning.taken(Unit, Unit.name, name, unit.id if unit else None):
-        raise ServiceError(f"A unit named {name} already exists.", field="name")
+        raise ServiceError(_("A unit named %(name)s already exists.", name=name), field="name")
     unit = unit or Unit()
     unit.name, unit.kind, unit.description = name, kind, description.strip()
     unit.leaders = list(leaders)
@@ -39,9 +40,9 @@ def save_cycle(cycle: Cycle | None, name: str, starts_on, ends_on, by=None,
         versioning.claim(cycle, expected_version, by)
     name = name.strip()
     if ends_on < starts_on:
-        raise ServiceError("The cycle must end on or after its start.", field="ends_on")
+        raise ServiceError(_("The cycle must end on or after its start."), field="ends_on")
     if versioning.taken(Cycle, Cycle.name, name, cycle.id if cycle else None):
-        raise ServiceError(f"A cycle named {name} already exists.", field="name")
+        raise ServiceError(_("A cycle named %(name)s already exists.", name=name), field="name")
     cycle = cycle or Cycle()
     cycle.name, cycle.starts_on, cycle.ends_on = name, starts_on, ends_on
     db.session.add(cycle)
@@ -105,7 +106,7 @@ def run_or_404(run_id: int) -> JobRun:
 def retry_message(message: OutboxMessage) -> None:
     """Back in the queue, due now: the scheduler sends it, never the request."""
     if not mail.retryable(message):
-        raise ServiceError("Only a failed, waiting, uncertain or stuck message can be retried.")
+        raise ServiceError(_("Only a failed, waiting, uncertain or stuck message can be retried."))
     mail.retry(message)
 
 
@@ -115,4 +116,4 @@ def rerun_job(run: JobRun) -> None:
     try:
         background.schedule_rerun(run)
     except ValueError:
-        raise ServiceError("Only a failed run can be re-run.") from None
+        raise ServiceError(_("Only a failed run can be re-run.")) from None

@@ -13,6 +13,7 @@ from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.core.formatting import day
 from okrapp.core.transaction import operation
+from okrapp.core.words import _
 from okrapp.domain.plan_periods import Planned, overruns, rewarded_twice, span_of
 from okrapp.incentives import plans
 from okrapp.incentives.models import Incentive, PlanPeriod
@@ -69,22 +70,23 @@ def save_period(period: PlanPeriod | None, name: str, starts_on: date | None, en
 
 def _check_fields(period: PlanPeriod | None, name: str, starts_on, ends_on) -> None:
     if not name:
-        raise ServiceError("Give the period a name.", field="name")
+        raise ServiceError(_("Give the period a name."), field="name")
     if len(name) > NAME_LIMIT:
-        raise ServiceError(f"Keep the name to {NAME_LIMIT} characters.", field="name")
+        raise ServiceError(_("Keep the name to %(limit)s characters.", limit=NAME_LIMIT), field="name")
     for field, value in (("starts_on", starts_on), ("ends_on", ends_on)):
         if value is None:
-            raise ServiceError("Enter a date (YYYY-MM-DD).", field=field)
+            raise ServiceError(_("Enter a date (YYYY-MM-DD)."), field=field)
         if not YEARS[0] <= value.year <= YEARS[1]:
-            raise ServiceError(f"Enter a date between {YEARS[0]} and {YEARS[1]}.", field=field)
+            raise ServiceError(_("Enter a date between %(first)s and %(last)s.", first=YEARS[0], last=YEARS[1]),
+                               field=field)
     if ends_on < starts_on:
-        raise ServiceError("The period must end on or after its start.", field="ends_on")
+        raise ServiceError(_("The period must end on or after its start."), field="ends_on")
     if versioning.taken(PlanPeriod, PlanPeriod.name, name, period.id if period else None):
-        raise ServiceError(f"A period named {name} already exists.", field="name")
+        raise ServiceError(_("A period named %(name)s already exists.", name=name), field="name")
     standard = span_of(name)
     if standard is not None and standard != (starts_on, ends_on):
-        raise ServiceError(f"“{name}” stands for {day(standard[0])} – {day(standard[1])}: give those dates, "
-                           "or another name.", field="name")
+        raise ServiceError(_("“%(name)s” stands for %(start)s – %(end)s: give those dates, or another name.",
+                             name=name, start=day(standard[0]), end=day(standard[1])), field="name")
 
 
 def _check_plans(period: PlanPeriod, name: str, starts_on: date, ends_on: date) -> None:
@@ -99,11 +101,13 @@ def _check_plans(period: PlanPeriod, name: str, starts_on: date, ends_on: date) 
     units = {unit for unit, *_ in rows}
     hold_units(units)
     existing = stored_plan(units, leave_out_period=period.id)
-    proposed = [Planned(unit, incentive, metric, weight, starts_on, ends_on, ref=f"the active incentive “{incentive}”")
+    proposed = [Planned(unit, incentive, metric, weight, starts_on, ends_on,
+                        ref=_("the active incentive “%(name)s”", name=incentive))
                 for unit, incentive, metric, weight in rows]
     if over := overruns(existing, proposed):
-        raise ServiceError(over[0].message(f"in {name}"), field="starts_on")
+        raise ServiceError(over[0].message(_("in %(period)s", period=name)), field="starts_on")
     if twice := rewarded_twice(existing, proposed):
         item, earlier = twice[0]
-        raise ServiceError(f"{item.unit}: metric “{item.metric}” would be rewarded twice in overlapping periods "
-                           f"({item.ref} in {name} and {earlier.ref}).", field="starts_on")
+        raise ServiceError(_("%(unit)s: metric “%(metric)s” would be rewarded twice in overlapping periods (%(ref)s "
+                             "in %(period)s and %(earlier)s).", unit=item.unit, metric=item.metric, ref=item.ref,
+                             period=name, earlier=earlier.ref), field="starts_on")

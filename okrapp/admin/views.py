@@ -12,6 +12,7 @@ from okrapp.admin import periods as plan_periods
 from okrapp.domain.calendar import quarter_of
 from okrapp.core.timeutil import local_today
 from okrapp.admin.forms import CycleForm, PeriodForm, RerunForm, UnitForm
+from okrapp.core.words import _
 
 bp = Blueprint("admin", __name__)
 
@@ -38,7 +39,7 @@ def edit_unit(unit_id=None):
         form.leaders.data = [u.id for u in unit.leaders]
     if form.validate_on_submit() and saved(form, lambda: admin_service.save_unit(
             unit, form.name.data, form.kind.data, form.description.data or "",
-            [leaders[i] for i in form.leaders.data], current_user, parse_version(form.version.data)), "Unit saved."):
+            [leaders[i] for i in form.leaders.data], current_user, parse_version(form.version.data)), _("Unit saved.")):
         return redirect(url_for("admin.units"))
     return _form_page("admin/unit_form.html", form, unit=unit)
 
@@ -59,7 +60,7 @@ def edit_cycle(cycle_id=None):
         form.name.data, form.starts_on.data, form.ends_on.data = quarter_of(local_today())
     if form.validate_on_submit() and saved(form, lambda: admin_service.save_cycle(
             cycle, form.name.data, form.starts_on.data, form.ends_on.data, current_user,
-            parse_version(form.version.data)), "Cycle saved."):
+            parse_version(form.version.data)), _("Cycle saved.")):
         return redirect(url_for("admin.cycles"))
     return _form_page("admin/cycle_form.html", form, cycle=cycle)
 
@@ -68,7 +69,7 @@ def edit_cycle(cycle_id=None):
 @policy.require(policy.can_view_periods)
 def periods():
     rows = plan_periods.periods_with_counts()
-    return render_template("admin/periods.html", rows=rows, undated=sum(1 for p, _ in rows if not p.dated))
+    return render_template("admin/periods.html", rows=rows, undated=sum(1 for p, _count in rows if not p.dated))
 
 
 @bp.route("/periods/new", methods=["GET", "POST"])
@@ -79,7 +80,7 @@ def edit_period(period_id=None):
     form = PeriodForm(obj=period)
     if form.validate_on_submit() and saved(form, lambda: plan_periods.save_period(
             period, form.name.data, form.starts_on.data, form.ends_on.data, current_user,
-            parse_version(form.version.data)), "Plan period saved."):
+            parse_version(form.version.data)), _("Plan period saved.")):
         return redirect(url_for("admin.periods"))
     return _form_page("admin/period_form.html", form, period=period)
 
@@ -101,7 +102,8 @@ def retry_message(message_id):
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(f"The message to {message.recipient} is queued again; the scheduler sends it within seconds.")
+        flash(_("The message to %(recipient)s is queued again; the scheduler sends it within seconds.",
+                recipient=message.recipient))
     return redirect(url_for("admin.outbox"))
 
 
@@ -122,5 +124,5 @@ def rerun_job(run_id):
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(f"{run.job} {run.period} will run again on the scheduler's next tick.")
+        flash(_("%(job)s %(period)s will run again on the scheduler's next tick.", job=run.job, period=run.period))
     return redirect(url_for("admin.jobs"))

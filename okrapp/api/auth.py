@@ -10,33 +10,36 @@ from werkzeug.exceptions import HTTPException
 from okrapp.accounts import throttle
 from okrapp.accounts import tokens as api_tokens
 from okrapp.core.timeutil import utcnow
+from okrapp.core.words import _, _l
 
-MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Send a personal API token: Authorization: Bearer okr_…",
-    403: "Your role does not allow this.",
-    404: "There is nothing at this address.",
-    405: "This address does not accept that method.",
-    409: "The record was changed meanwhile.",
-    413: "The request is too large.",
-    422: "The request is not valid.",
-    429: "Too many failed attempts with this token or from your address; wait a few minutes.",
+MESSAGES = {  # the "error" a caller reads, in the language the request asks for (Accept-Language)
+    400: _l("The request could not be understood."),
+    401: _l("Send a personal API token: Authorization: Bearer okr_…"),
+    403: _l("Your role does not allow this."),
+    404: _l("There is nothing at this address."),
+    405: _l("This address does not accept that method."),
+    409: _l("The record was changed meanwhile."),
+    413: _l("The request is too large."),
+    422: _l("The request is not valid."),
+    429: _l("Too many failed attempts with this token or from your address; wait a few minutes."),
 }
+ERROR = _l("Error.")
 
 
 class ApiError(HTTPException):
     """An error with a message for the caller, rendered as {"error": ..., "details": [...]}."""
 
     def __init__(self, code: int, message: str | None = None, details: list[str] | None = None, headers=None):
-        super().__init__(message or MESSAGES.get(code, "Error."))
-        self.code, self.message, self.details, self.extra_headers = code, message or MESSAGES.get(code), details, headers
+        message = str(message or MESSAGES.get(code, ERROR))
+        super().__init__(message)
+        self.code, self.message, self.details, self.extra_headers = code, message, details, headers
 
     def get_response(self, environ=None, scope=None):
         return json_error(self.code, self.message, self.details, self.extra_headers)
 
 
 def json_error(code: int, message: str | None = None, details=None, headers=None):
-    body = {"error": message or MESSAGES.get(code, "Error.")}
+    body = {"error": str(message or MESSAGES.get(code, ERROR))}
     if details:
         body["details"] = details
     response = make_response(jsonify(body), code)
@@ -69,7 +72,7 @@ def token_required(decision=None):
 
 def _caller():
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else None
     user = api_tokens.authenticate(token, request.remote_addr)  # a failure is recorded in auth_events
     if user is not None:
@@ -78,4 +81,4 @@ def _caller():
                                            api_tokens.FAILURE_WINDOW)
     if not verdict.allowed:
         raise ApiError(429, headers={"Retry-After": str(verdict.retry_after)})
-    raise ApiError(401, "The token is missing, unknown or revoked." if header else None)
+    raise ApiError(401, _("The token is missing, unknown or revoked.") if header else None)

@@ -11,6 +11,7 @@ from okrapp.core import policy
 from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.core.transaction import operation
+from okrapp.core.words import _
 from okrapp.incentives.models import Incentive
 from okrapp.okrs import metric_values
 from okrapp.okrs import operations as okr_service
@@ -67,7 +68,7 @@ def push_values(found: Metric, points: list[metric_values.Point], by) -> metric_
     try:
         return _push(found, points, by)
     except IntegrityError:
-        raise PushCollided("The same points were being stored by another call; send them again.") from None
+        raise PushCollided(_("The same points were being stored by another call; send them again.")) from None
 
 
 @operation

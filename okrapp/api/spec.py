@@ -8,6 +8,7 @@ from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 
 from okrapp.api.schemas import ErrorBody
+from okrapp.core.words import N_, _
 
 
 def _before(request, response, validation_error, instance, adapter=None):
@@ -18,14 +19,18 @@ def _before(request, response, validation_error, instance, adapter=None):
     for error in validation_error.errors():
         where = ".".join(str(part) for part in error.get("loc", ()))
         details.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid"))
-    abort(make_response(jsonify(error="The request is not valid: " + "; ".join(details[:5]), details=details), 422))
+    abort(make_response(jsonify(error=_("The request is not valid: %(details)s", details="; ".join(details[:5])),
+                                details=details), 422))
 
+
+# the document is the machine's (English); the docs page words this in the reader's language
+DESCRIPTION = N_("Shared customer objectives and key results, metric values from other systems, incentives, "
+                 "conflict items and review decisions. Authenticate with a personal token: "
+                 "`Authorization: Bearer okr_…` (create one on your profile page).")
 
 api_spec = SpecTree(
     "flask", title="okrapp API", version="1", path="api/spectree", mode="strict", page_templates={},
-    description="Shared customer objectives and key results, metric values from other systems, incentives, "
-                "conflict items and review decisions. Authenticate with a personal token: "
-                "`Authorization: Bearer okr_…` (create one on your profile page).",
+    description=DESCRIPTION,
     security_schemes=[SecurityScheme(name="token", data=SecuritySchemeData(type="http", scheme="bearer"))],
     security={"token": []}, before=_before, validation_error_status=422, validation_error_model=ErrorBody,
     annotations=False, naming_strategy=lambda model: model.__name__,

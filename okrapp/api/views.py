@@ -16,7 +16,8 @@ from okrapp.core.timeutil import local_today
 from okrapp.api import operations as ops
 from okrapp.api import schemas as s
 from okrapp.api.auth import ApiError, api_user, token_required
-from okrapp.api.spec import api_spec
+from okrapp.api.spec import DESCRIPTION, api_spec
+from okrapp.core.words import _
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -37,7 +38,7 @@ def _key_result(kr_id: int) -> KeyResult:
 
 
 def _no_metric(key: str) -> ApiError:
-    return ApiError(404, f"There is no metric with the key “{key[:64]}”.")
+    return ApiError(404, _("There is no metric with the key “%(key)s”.", key=key[:64]))
 
 
 def _metric(key: str) -> Metric:
@@ -89,7 +90,7 @@ def objectives():
     cycle = scoreboard.current_cycle(today, query.cycle)
     if cycle is None:
         if query.cycle is not None:
-            raise ApiError(404, "There is no such cycle.")
+            raise ApiError(404, _("There is no such cycle."))
         return s.ObjectivePage(items=[], page=1, pages=1, total=0)
     total = scoreboard.objective_count(cycle)
     views = scoreboard.scoreboard(cycle, today, query.per_page, (query.page - 1) * query.per_page)
@@ -139,12 +140,12 @@ def create_check_in(kr_id):
     off the key result's path (send confirm: true once you are sure)."""
     kr = _key_result(kr_id)
     if not policy.can_check_in(api_user(), kr):
-        raise ApiError(403, "Only executives and leaders of the units sharing this key result check in on it.")
+        raise ApiError(403, _("Only executives and leaders of the units sharing this key result check in on it."))
     body = s.CheckInIn.model_validate(request.get_json(silent=True) or {})
     try:
         check_in = ops.check_in(kr, body.value, body.confidence, body.comment, api_user(), body.confirm)
     except NeedsConfirmation as error:
-        raise ApiError(422, error.message + " (send confirm: true)") from None
+        raise ApiError(422, _("%(problem)s (send confirm: true)", problem=error.message)) from None
     except ServiceError as error:
         raise ApiError(422, error.message) from None
     return _check_in_out(check_in), 201
@@ -242,7 +243,7 @@ def _meeting_out(meeting: ReviewMeeting) -> s.MeetingOut:
             changes = []
         decisions.append(s.DecisionOut(id=d.id, kind=d.kind, text=d.text, changes=changes,
                                        settles=[item.id for item in d.settles]))
-    return s.MeetingOut(id=meeting.id, name=meeting.schedule.name if meeting.schedule else "Priority review",
+    return s.MeetingOut(id=meeting.id, name=meeting.schedule.name if meeting.schedule else _("Priority review"),
                         starts_at=meeting.starts_at, ends_at=meeting.ends_at, status=meeting.status,
                         decisions=decisions)
 
@@ -256,4 +257,4 @@ def openapi():
 @bp.get("/docs")
 def docs():
     """The OpenAPI document as a readable page (server-rendered: no scripts, no CDN)."""
-    return render_template("api/docs.html", spec=api_spec.spec)
+    return render_template("api/docs.html", spec=api_spec.spec, description=_(DESCRIPTION))

@@ -5,12 +5,14 @@ is the last check-in at or before the window's end, its target the one in force 
 objective's score and status follow from those (the same domain rule as the dashboard). Decisions,
 rank changes and conflicts are those inside the window (start, end]. Every loader is one query
 (or a fixed few), whatever the number of objectives, key results, check-ins or decisions."""
+import json
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.board import rules
+from okrapp.core import words
 from okrapp.domain.scoring import KeyResultFigures, elapsed_share, score_key_result, score_objective
 from okrapp.core.extensions import db
 from okrapp.okrs.models import CheckIn, KeyResult, Objective, RankChange, TargetChange
@@ -101,10 +103,20 @@ def in_review() -> list[rules.ConflictLine]:
 
 def _conflicts(*conditions) -> list[rules.ConflictLine]:
     return [rules.ConflictLine(i.id, i.title, i.level, i.severity, i.status, i.note, i.summary,
-                               i.settled_by.effective_on if i.settled_by is not None else None)
+                               i.settled_by.effective_on if i.settled_by is not None else None,
+                               facts=_facts(i.facts))
             for i in db.session.scalars(select(ConflictItem).where(current_items(), *conditions)
                                         .options(joinedload(ConflictItem.settled_by))
                                         .order_by(ConflictItem.severity.desc(), ConflictItem.id))]
+
+
+def _facts(text: str) -> dict | None:
+    """What a conflict's summary says, kept so each reader's mail words it (None: only the sentence)."""
+    try:
+        facts = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return facts if isinstance(facts, dict) else None
 
 
 def open_items(end: datetime) -> list[rules.OpenItem]:
@@ -143,10 +155,16 @@ def _decision_lines(*conditions, day: date) -> list[rules.DecisionLine]:
                                        selectinload(ReviewDecision.settles).joinedload(ConflictItem.settled_by))
                               ).unique().all()
     return [rules.DecisionLine(
-        DECISION_KINDS.get(d.kind, d.kind), d.text, d.owner.name if d.owner else "", d.due_on, d.created_at,
+        _source_words(DECISION_KINDS.get(d.kind, d.kind)), d.text, d.owner.name if d.owner else "", d.due_on, d.created_at,
         changes=tuple(d.change_list), settled=tuple(_settled(i, day) for i in d.settles),
         meeting_on=to_local(d.meeting.starts_at).date() if d.meeting else None, effective_on=d.effective_on,
         about=_about(d)) for d in rows]
+
+
+def _source_words(label) -> str:
+    """A label as the figures keep it: in English, worded for each reader when shown (rules.SHOWN)."""
+    with words.using(words.SOURCE):
+        return str(label)
 
 
 def _about(decision: ReviewDecision) -> str:

@@ -3,6 +3,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from okrapp.core.extensions import db
+from okrapp.core.words import _l
 from okrapp.core.timeutil import utcnow
 from okrapp.core.models import Versioned
 
@@ -10,7 +11,7 @@ from okrapp.core.models import Versioned
 class SummarySchedule(Versioned, db.Model):
     """Monthly on the first <weekday> at <time>, plus one at the end of each cycle."""
 
-    name = "The summary schedule"  # what a "changed meanwhile" message calls it
+    name = _l("The summary schedule")  # what a "changed meanwhile" message calls it
 
     __tablename__ = "summary_schedules"
     __table_args__ = (CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),)
@@ -24,7 +25,9 @@ class SummarySchedule(Versioned, db.Model):
 
 
 class SummaryRecipient(Versioned, db.Model):
-    """An extra address, or a board member's pause switch (user_id set)."""
+    """An extra address, or a board member's pause switch (user_id set). An extra address reads the
+    summaries in `locale` (set by the admin; None: the organisation's language); a board member in
+    their own."""
 
     __tablename__ = "summary_recipients"
 
@@ -33,6 +36,7 @@ class SummaryRecipient(Versioned, db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True, unique=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     added_at = mapped_column(DateTime, default=utcnow)
 
     user = relationship("User")

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from okrapp.core import mail
+from okrapp.core import mail, words
+from okrapp.core.words import _, _l, lazy_pgettext, ngettext
 from okrapp.board import rules
 from okrapp.domain.recurrence import RecurrenceError, first_weekday_of_month, parse_time, zone
 from okrapp.core.background.jobs import Job
@@ -28,8 +29,10 @@ from okrapp.board import figures as loaders
 ACK_SALT = "board-summary-ack"
 ACK_MAX_AGE = timedelta(days=90)
 PAUSE_SALT = "board-summary-pause"
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = (lazy_pgettext("month", "January"), lazy_pgettext("month", "February"), lazy_pgettext("month", "March"),
+          lazy_pgettext("month", "April"), lazy_pgettext("month", "May"), lazy_pgettext("month", "June"),
+          lazy_pgettext("month", "July"), lazy_pgettext("month", "August"), lazy_pgettext("month", "September"),
+          lazy_pgettext("month", "October"), lazy_pgettext("month", "November"), lazy_pgettext("month", "December"))
 
 
 def schedule() -> SummarySchedule:
@@ -64,21 +67,29 @@ def recipients(include_paused: bool = False) -> list[dict]:
     for user in db.session.scalars(select(User).where(User.role == "board", User.active.is_(True)).order_by(User.name)):
         paused = bool(switches.get(user.id) and switches[user.id].paused)
         people.append({"email": user.email, "name": user.name, "user_id": user.id, "paused": paused, "extra": False,
-                       "version": switches[user.id].version if user.id in switches else None})
+                       "version": switches[user.id].version if user.id in switches else None,
+                       "locale": user.locale})  # a user reads in their own language
     for extra in db.session.scalars(select(SummaryRecipient).where(SummaryRecipient.user_id.is_(None))
                                     .order_by(SummaryRecipient.email)):
         people.append({"email": extra.email, "name": extra.name, "user_id": None, "paused": extra.paused,
-                       "extra": True, "id": extra.id, "version": extra.version})
+                       "extra": True, "id": extra.id, "version": extra.version, "locale": extra.locale})
     return people if include_paused else [p for p in people if not p["paused"]]
 
 
-def add_recipient(email: str, name: str) -> SummaryRecipient:
+def reader_locale(person: dict) -> str:
+    """The language a recipient reads the summary in: a board member's own, the one the admin set for an
+    extra address, else the organisation's (as core.mail.reader_locale)."""
+    return person.get("locale") or mail.reader_locale()
+
+
+def add_recipient(email: str, name: str, locale: str | None = None) -> SummaryRecipient:
+    """locale: the language the address reads the summaries in (None: the organisation's)."""
     email = email.strip().lower()
     taken = db.session.scalar(select(SummaryRecipient.id).where(SummaryRecipient.email == email)) or \
         db.session.scalar(select(User.id).where(User.email == email, User.role == "board"))
     if taken:
-        raise ServiceError(f"{email} already receives the summary.", field="email")
-    recipient = SummaryRecipient(email=email, name=name.strip())
+        raise ServiceError(_("%(email)s already receives the summary.", email=email), field="email")
+    recipient = SummaryRecipient(email=email, name=name.strip(), locale=locale or None)
     db.session.add(recipient)
     db.session.flush()
     return recipient
@@ -90,7 +101,7 @@ def set_paused(email: str, paused: bool, by=None, expected_version: int | None =
         SummaryRecipient.user_id == user.id if user else SummaryRecipient.email == email))
     if row is None:
         if user is None:
-            raise ServiceError(f"{email} is not a recipient.")
+            raise ServiceError(_("%(email)s is not a recipient.", email=email))
         row = SummaryRecipient(email=user.email, name=user.name, user_id=user.id)
         db.session.add(row)
     else:
@@ -132,18 +143,35 @@ def period_title(period: str) -> str:
         number = period.removeprefix("cycle-")
         cycle = db.session.get(Cycle, int(number)) if re.fullmatch(r"[1-9]\d{0,8}", number) else None
         if cycle is None:
-            raise ServiceError(f"No cycle for period {period}.")
-        return f"end of {cycle.name}"
+            raise ServiceError(_("No cycle for period %(period)s.", period=period))
+        return _("end of %(cycle)s", cycle=cycle.name)
     # one spelling per month: "2026-010" or " 2026-10" would be a period (and a summary) of its own
     canonical = re.fullmatch(r"(\d{4})-(\d{2})", period)
     year, month = (int(canonical[1]), int(canonical[2])) if canonical else (0, 0)
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        raise ServiceError(f"A period looks like 2026-10 (or cycle-ID), not {period!r}.")
+        raise ServiceError(_("A period looks like 2026-10 (or cycle-ID), not %(period)s.", period=repr(period)))
     return f"{MONTHS[month - 1]} {year}"
 
 
 def subject_for(period: str) -> str:
-    return f"Customer priorities — board summary, {period_title(period)}"
+    """In the language of the moment: build it inside `words.using(...)` for a mail."""
+    return _("Customer priorities — board summary, %(period)s", period=period_title(period))
+
+
+def title_of(summary: BoardSummary) -> str:
+    """A made summary's period in the reader's language; as stored once its cycle is gone."""
+    try:
+        return period_title(summary.period)
+    except ServiceError:
+        return summary.title
+
+
+def subject_of(summary: BoardSummary) -> str:
+    """A made summary's subject in the reader's language; as stored once its cycle is gone."""
+    try:
+        return subject_for(summary.period)
+    except ServiceError:
+        return summary.subject
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -179,19 +207,29 @@ def window(period: str) -> tuple[BoardSummary | None, datetime, datetime]:
     first, after = period_bounds(period)
     now = utcnow()
     if first > now:
-        raise ServiceError(f"{period_title(period)} has not begun yet.")
+        raise ServiceError(_("%(period)s has not begun yet.", period=period_title(period)))
     end = min(after, now)
     previous = db.session.scalar(select(BoardSummary).where(BoardSummary.period != period, BoardSummary.covers_to < end)
                                  .order_by(BoardSummary.covers_to.desc(), BoardSummary.id.desc()))
     return previous, (previous.covers_to if previous else first), end
 
 
-def compose(period: str) -> tuple[dict, str, str]:
-    """Figures, text and HTML of the summary for period, as of the period's end (nothing is saved)."""
+def compose(period: str, locale: str | None = None) -> tuple[dict, str, str]:
+    """Figures, text and HTML of the summary for period, as of the period's end (nothing is saved).
+    The figures are data in no reader's language; the text and HTML are in locale (default: the
+    language of the moment)."""
+    locale = locale or words.current()
     previous, start, end = window(period)
+    with words.using(words.SOURCE):
+        figures = _figures(period, previous, start, end)
+    text, html = render(figures, period, ack_url=None, locale=locale)
+    return figures, text, html
+
+
+def _figures(period: str, previous: BoardSummary | None, start: datetime, end: datetime) -> dict:
     as_of = (end - timedelta(microseconds=1)).replace(tzinfo=UTC).astimezone(zone(schedule().timezone)).date()
     now = utcnow()
-    figures = rules.summary_figures(
+    return rules.summary_figures(
         title=period_title(period), covers_from=previous.covers_to if previous else None, covers_to=end,
         objectives=loaders.objectives(end, as_of), previous=json.loads(previous.figures) if previous else None,
         opened=loaders.opened(start, end), resolved=loaders.resolved(start, end),
@@ -202,13 +240,14 @@ def compose(period: str) -> tuple[dict, str, str]:
             ReviewMeeting.starts_at <= now + timedelta(days=35)).order_by(ReviewMeeting.starts_at))],
         in_review=loaders.in_review(), open_items=loaders.open_items(end), as_of=as_of,
         note=note_for(period)).as_dict()
-    text, html = render(figures, period, ack_url=None)
-    return figures, text, html
 
 
-def render(figures: dict, period: str, ack_url: str | None) -> tuple[str, str]:
-    return mail.render("board_summary", f=figures, subject=subject_for(period), ack_url=ack_url,
-                       timezone=current_app.config["OKRAPP_TIMEZONE"])
+def render(figures: dict, period: str, ack_url: str | None, locale: str | None = None,
+           subject: str | None = None) -> tuple[str, str]:
+    """The text and HTML parts in locale (default: the language of the moment), subject included."""
+    with words.using(locale or words.current()):
+        return mail.render("board_summary", f=figures, subject=subject or subject_for(period), ack_url=ack_url,
+                           timezone=current_app.config["OKRAPP_TIMEZONE"], shown=rules.SHOWN)
 
 
 # -- the covering note -------------------------------------------------------------------------
@@ -229,15 +268,17 @@ def save_note(period: str, text: str, *, by, version: int | None) -> SummaryNote
     period_title(period)
     text = text.strip().replace("\r\n", "\n")
     if len(text) > rules.NOTE_MAX:
-        raise ServiceError(f"Keep the note to {rules.NOTE_MAX} characters; this one has {len(text)}.", field="text")
+        raise ServiceError(_("Keep the note to %(most)s characters; this one has %(length)s.", most=rules.NOTE_MAX,
+                             length=len(text)), field="text")
     if db.session.scalar(select(BoardSummary.id).where(BoardSummary.period == period)):
-        raise ServiceError(f"The summary for {period_title(period)} has been made already; its note cannot change.",
-                           field="text")
+        raise ServiceError(_("The summary for %(period)s has been made already; its note cannot change.",
+                             period=period_title(period)), field="text")
     note = note_record(period)
     if note is not None and version is not None and note.version != version:
-        who = note.updated_by.name if note.updated_by else "someone"
-        raise StaleEdit(f"{who} changed this note meanwhile. Nothing of yours was saved; read it and try again.",
-                        field="text")
+        message = _("%(name)s changed this note meanwhile. Nothing of yours was saved; read it and try again.",
+                    name=note.updated_by.name) if note.updated_by else \
+            _("Someone changed this note meanwhile. Nothing of yours was saved; read it and try again.")
+        raise StaleEdit(message, field="text")
     if note is None:
         note = SummaryNote(period=period)
         db.session.add(note)
@@ -246,7 +287,7 @@ def save_note(period: str, text: str, *, by, version: int | None) -> SummaryNote
         db.session.flush()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
-        raise StaleEdit("Someone changed this note meanwhile. Nothing of yours was saved; try again.",
+        raise StaleEdit(_("Someone changed this note meanwhile. Nothing of yours was saved; try again."),
                         field="text") from None
     return note
 
@@ -267,9 +308,13 @@ def snapshot(period: str) -> BoardSummary:
     existing = made_summary(period)
     if existing:
         return existing
-    figures, text, html = compose(period)
+    # kept in the organisation's language (each recipient's mail is worded in theirs)
+    locale = mail.reader_locale()
+    figures, text, html = compose(period, locale)
+    with words.using(locale):
+        title, subject = period_title(period), subject_for(period)
     # the instants at full precision, as compose used them: the next summary's window starts exactly here
-    summary = BoardSummary(period=period, title=period_title(period), subject=subject_for(period),
+    summary = BoardSummary(period=period, title=title, subject=subject,
                            covers_from=datetime.fromisoformat(figures["covers_from"]) if figures["covers_from"] else None,
                            covers_to=datetime.fromisoformat(figures["covers_to"]), figures=json.dumps(figures),
                            text_body=text, html_body=html, created_at=utcnow())
@@ -306,8 +351,8 @@ def send(period: str, *, early: bool = False) -> int:
     A running month (or cycle) goes out only with early=True: its figures would stop at today and
     its summary, once made, is the one the board keeps for that month."""
     if not early and needs_early_yes(period):
-        raise EarlySend(f"{period_title(period)} is still running: its summary would stop at today and be "
-                        "the one kept for the whole period. Confirm to send it early.", field="early")
+        raise EarlySend(_("%(period)s is still running: its summary would stop at today and be the one kept for "
+                          "the whole period. Confirm to send it early.", period=period_title(period)), field="early")
     summary = snapshot(period)
     count = 0
     for person in recipients():
@@ -320,7 +365,7 @@ def resend(summary: BoardSummary, email: str, by) -> SummaryDelivery:
     """An admin's explicit, logged resend of one summary to one recipient."""
     person = next((p for p in recipients(include_paused=True) if p["email"] == email), None)
     if person is None:
-        raise ServiceError(f"{email} is not a summary recipient.", field="email")
+        raise ServiceError(_("%(email)s is not a summary recipient.", email=email), field="email")
     number = db.session.scalar(select(func.count()).select_from(SummaryDelivery).where(
         SummaryDelivery.summary_id == summary.id, SummaryDelivery.recipient == email,
         SummaryDelivery.kind == "resend")) + 1
@@ -340,8 +385,11 @@ def _deliver(summary, person, kind, resend_no=0, by=None) -> SummaryDelivery | N
             db.session.add(delivery)
     except IntegrityError:
         return None
-    text, html = render(json.loads(summary.figures), summary.period, ack_url=ack_url(delivery))
-    message = mail.queue(key, person["email"], summary.subject, text, html, category="board_summary",
+    locale = reader_locale(person)  # each recipient reads it in their language, subject included
+    with words.using(locale):
+        subject = subject_of(summary)
+        text, html = render(json.loads(summary.figures), summary.period, ack_url=ack_url(delivery), subject=subject)
+    message = mail.queue(key, person["email"], subject, text, html, category="board_summary",
                          headers=unsubscribe_headers(person["email"]))
     delivery.outbox = message
     db.session.flush()
@@ -369,9 +417,9 @@ def email_for_pause_token(token: str) -> str:
     try:
         data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=PAUSE_SALT).loads(token)
     except BadSignature:
-        raise ServiceError("This link is not valid.") from None
+        raise ServiceError(_("This link is not valid.")) from None
     if not isinstance(data, dict) or not isinstance(data.get("e"), str):
-        raise ServiceError("This link is not valid.")
+        raise ServiceError(_("This link is not valid."))
     return data["e"]
 
 
@@ -381,12 +429,12 @@ def delivery_for_token(token: str) -> SummaryDelivery:
     try:
         data = serializer.loads(token, max_age=int(ACK_MAX_AGE.total_seconds()))
     except SignatureExpired:
-        raise ServiceError("This link has expired. Open the summary in okrapp instead.") from None
+        raise ServiceError(_("This link has expired. Open the summary in okrapp instead.")) from None
     except BadSignature:
-        raise ServiceError("This link is not valid.") from None
+        raise ServiceError(_("This link is not valid.")) from None
     delivery = db.session.get(SummaryDelivery, data.get("d") if isinstance(data, dict) else None)
     if delivery is None:
-        raise ServiceError("This link is not valid.")
+        raise ServiceError(_("This link is not valid."))
     return delivery
 
 
@@ -406,8 +454,10 @@ def archive(limit: int = 50) -> list[BoardSummary]:
 
 def board_jobs() -> list[Job]:
     def run(period: str) -> str:
-        return f"sent to {send(period)} recipient(s)"
-    return [Job("board.summary", "Send the board summary (monthly and at the end of each cycle)", due_periods, run)]
+        count = send(period)
+        return ngettext("sent to %(num)s recipient", "sent to %(num)s recipients", count)
+    return [Job("board.summary", _l("Send the board summary (monthly and at the end of each cycle)"), due_periods,
+                run)]
 
 
 # -- what the board pages do, each one unit of work (the functions above join their caller's) ---
@@ -431,9 +481,9 @@ def resend_summary(summary_id: int, email: str, by) -> SummaryDelivery:
 
 
 @operation
-def add_extra_recipient(email: str, name: str) -> SummaryRecipient:
-    """Add an address from the settings page."""
-    return add_recipient(email, name)
+def add_extra_recipient(email: str, name: str, locale: str | None = None) -> SummaryRecipient:
+    """Add an address from the settings page, with the language it reads the summaries in."""
+    return add_recipient(email, name, locale)
 
 
 @operation

@@ -8,11 +8,17 @@ Every figure is as of the window's end, not as of the day the summary is compose
 A board reads a page, not a register: at 1,000 objectives the summary names the first
 BOARD_OBJECTIVES by priority in full, counts the rest by status and names those of them falling
 fastest; lists of results and focus items are cut the same way, each with how many were left off
-(`more`). Every objective's score is kept (`scores`), so the next summary's changes are exact."""
+(`more`). Every objective's score is kept (`scores`), so the next summary's changes are exact.
+
+The figures are data, kept in no reader's language: labels they hold are the English source words
+(composed under `words.using("en")`), and `SHOWN` words them for each reader when a page or a mail
+shows them."""
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
+from types import SimpleNamespace
 
-from okrapp.core.formatting import day
+from okrapp.core.formatting import conflict_summary, day
+from okrapp.core.words import N_, _, _l
 from okrapp.domain.scoring import overall_score
 
 TOP_RISKS = 5
@@ -23,10 +29,11 @@ FALL_FLOOR = -0.0005  # a change of less than 0.05 points is no change
 NOTE_MAX = 600  # a covering note is a few sentences, not a second report
 OPEN_LEVELS = ("high", "medium", "low")  # tensions are not counted as open conflicts
 AGE_BANDS = ((30, "under_30"), (90, "30_to_90"), (None, "over_90"))  # days open
-AGE_BAND_LABELS = {"under_30": "under 30 days", "30_to_90": "30–90 days", "over_90": "over 90 days"}
-SETTLEMENT_LABELS = {"confirmed": "confirmed: no longer detected", "still_detected": "decided, but still detected",
-                     "accepted": "accepted as a trade-off", "scheduled": "scheduled: settled from {day}",
-                     None: "settled"}
+AGE_BAND_LABELS = {"under_30": _l("under 30 days"), "30_to_90": _l("30–90 days"), "over_90": _l("over 90 days")}
+SETTLEMENT_LABELS = {"confirmed": N_("confirmed: no longer detected"),
+                     "still_detected": N_("decided, but still detected"), "accepted": N_("accepted as a trade-off"), "scheduled": N_("scheduled: settled from %(day)s"),
+                     None: N_("settled")}
+LEVEL_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low"), "tension": _l("tension")}
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class ConflictLine:
     decision: str = ""
     summary: str = ""
     effective_on: date | None = None  # when the decision that settled it takes effect
+    facts: dict | None = None  # what the summary says, for each reader's language (formatting.conflict_summary)
 
 
 @dataclass(frozen=True)
@@ -187,11 +195,13 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
     figures.decided = [decided(d) for d in sorted(decisions, key=lambda d: d.at)]
     figures.scheduled = scheduled_changes(scheduled or [], as_of)
     partner = [_kr(k) for o in by_rank for k in o.key_results if k.partner_involved]
-    focus = [f"Objective {o.rank}: {o.title}" for o in by_rank if o.status in ("off_track", "at_risk")]
-    focus = [f"Conflict: {f.title}" for f in in_review] + focus  # what was sent to a review comes first
+    focus = [{"kind": "objective", "rank": o.rank, "title": o.title} for o in by_rank
+             if o.status in ("off_track", "at_risk")]
+    focus = [{"kind": "conflict", "title": f.title} for f in in_review] + focus  # sent to a review comes first
     figures.partner_results, figures.more["partner_results"] = partner[:BOARD_LIST], max(0, len(partner) - BOARD_LIST)
     figures.next_focus = {"reviews": [r.isoformat(timespec="minutes") for r in next_reviews],
-                          "items": focus[:BOARD_LIST]}
+                          "items": [focus_line(item) for item in focus[:BOARD_LIST]],  # as worded when made
+                          "lines": focus[:BOARD_LIST]}
     figures.more["focus"] = max(0, len(focus) - BOARD_LIST)
     return figures
 
@@ -207,8 +217,9 @@ def _previous_scores(previous: dict | None) -> dict[str, float | None]:
 
 def decided(d: DecisionLine) -> dict:
     """One decision as the board reads it: what changed, why, and the conflicts it settled."""
-    settled = [{"title": s.title, "level": s.level, "settlement": s.settlement, "label": _settled_label(s)}
-               for s in d.settled]
+    settled = [{"title": s.title, "level": s.level, "settlement": s.settlement,
+                "label": settled_label(s.settlement, s.effective_on),
+                "effective_on": s.effective_on.isoformat() if s.effective_on else None} for s in d.settled]
     return {"kind": d.kind, "about": d.about, "why": d.text, "changes": list(d.changes), "owner": d.owner,
             "due_on": d.due_on.isoformat() if d.due_on else None, "at": d.at.isoformat(timespec="minutes"),
             "meeting_on": d.meeting_on.isoformat() if d.meeting_on else None,
@@ -219,9 +230,45 @@ def decided(d: DecisionLine) -> dict:
             "scheduled": sum(1 for s in d.settled if s.settlement == "scheduled")}
 
 
-def _settled_label(s: SettledLine) -> str:
-    label = SETTLEMENT_LABELS.get(s.settlement, SETTLEMENT_LABELS[None])
-    return label.format(day=day(s.effective_on)) if s.settlement == "scheduled" else label
+def settled_label(settlement: str | None, effective_on: date | str | None = None) -> str:
+    """How a settled item fared, in the language of the moment."""
+    label = SETTLEMENT_LABELS.get(settlement, SETTLEMENT_LABELS[None])
+    return _(label, day=day(effective_on)) if settlement == "scheduled" else _(label)
+
+
+def focus_line(item: dict | str) -> str:
+    """One thing the next period's reviews will focus on (a summary made before these were kept as
+    data holds the sentence)."""
+    if isinstance(item, str):
+        return item
+    if item.get("kind") == "conflict":
+        return _("Conflict: %(title)s", title=item["title"])
+    return _("Objective %(rank)s: %(title)s", rank=item["rank"], title=item["title"])
+
+
+def level_label(level: str) -> str:
+    """A conflict level (high, medium, low, tension) in the language of the moment."""
+    return str(LEVEL_LABELS.get(level, level))
+
+
+def source_label(label) -> str:
+    """A label the figures keep in English (a decision's kind) in the language of the moment."""
+    return _(str(label)) if label else ""
+
+
+def conflict_text(line: dict) -> str:
+    """A conflict's summary worded now from its facts; as stored when the summary kept no facts."""
+    return conflict_summary(line["facts"]) if line.get("facts") else line.get("summary", "")
+
+
+def settled_text(settled: dict, decision: dict) -> str:
+    """A settled item's label worded now; a summary made before the item kept its date uses the decision's."""
+    return settled_label(settled.get("settlement"), settled.get("effective_on") or decision.get("effective_on"))
+
+
+# what the page and mail templates word the figures with, in the reader's language
+SHOWN = SimpleNamespace(settled=settled_text, focus=focus_line, level=level_label, kind=source_label,
+                        conflict=conflict_text, age_bands=AGE_BAND_LABELS)
 
 
 def scheduled_changes(decisions: list[DecisionLine], as_of: date | None) -> list[dict]:

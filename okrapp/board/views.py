@@ -6,17 +6,24 @@ from flask_login import current_user
 
 from okrapp.core import policy
 from okrapp.core.extensions import csrf
-from okrapp.core.formatting import counted
+from okrapp.core import i18n, mail
+from okrapp.core.words import _, lazy_pgettext, ngettext
 from okrapp.core.web.forms import show_service_error
 from okrapp.core.web.validators import bounded_int as int_or_none
 from okrapp.core.web.views import committed, form_status, saved, stale_page
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.core.versioning import parse_version
 from okrapp.board import operations as service
+from okrapp.board.rules import SHOWN
 from okrapp.core.timeutil import utcnow
 from okrapp.board.forms import AckForm, NoteForm, RecipientForm, ResendForm, SendForm, SummaryScheduleForm
 
 bp = Blueprint("board", __name__)
+DELIVERY_KINDS = {"scheduled": lazy_pgettext("delivery", "scheduled"), "resend": lazy_pgettext("delivery", "resend")}
+OUTBOX_STATES = {
+    "pending": lazy_pgettext("mail", "pending"), "sending": lazy_pgettext("mail", "sending"),
+    "handed": lazy_pgettext("mail", "handed"), "sent": lazy_pgettext("mail", "sent"),
+    "failed": lazy_pgettext("mail", "failed"), "uncertain": lazy_pgettext("mail", "uncertain")}
 
 
 @bp.get("/board")
@@ -24,7 +31,9 @@ bp = Blueprint("board", __name__)
 def archive():
     summaries = service.archive()
     return render_template("board/archive.html", summaries=summaries, latest=summaries[0] if summaries else None,
-                           figures=json.loads(summaries[0].figures) if summaries else None)
+                           figures=json.loads(summaries[0].figures) if summaries else None, shown=SHOWN,
+                           titles={s.id: service.title_of(s) for s in summaries},
+                           latest_subject=service.subject_of(summaries[0]) if summaries else "")
 
 
 @bp.get("/board/summaries/<int:summary_id>")
@@ -34,7 +43,8 @@ def summary(summary_id):
     form = ResendForm()
     form.email.choices = [(p["email"], f"{p['name'] or p['email']} <{p['email']}>")
                           for p in service.recipients(include_paused=True)]
-    return render_template("board/summary.html", summary=item, resend_form=form)
+    return render_template("board/summary.html", summary=item, subject=service.subject_of(item), resend_form=form,
+                           delivery_kinds=DELIVERY_KINDS, outbox_states=OUTBOX_STATES, error_text=mail.error_text)
 
 
 @bp.get("/board/summaries/<int:summary_id>/email.html")
@@ -74,7 +84,8 @@ def resend(summary_id):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("board.summary", summary_id=summary_id))
-    return committed(f"Resent to {email}; the resend is logged.", "board.summary", summary_id=summary_id)
+    return committed(_("Resent to %(email)s; the resend is logged.", email=email), "board.summary",
+                     summary_id=summary_id)
 
 
 @bp.route("/board/preview", methods=["GET"])
@@ -88,7 +99,7 @@ def _preview_page(period: str, note_form: NoteForm, status: int = 200):
     """The next summary as the board would get it now, with the note form and the send button."""
     made = service.made_summary(period)
     if made is not None:
-        flash(f"The summary for {made.title} has been made; this is what was sent.")
+        flash(_("The summary for %(period)s has been made; this is what was sent.", period=service.title_of(made)))
         return redirect(url_for("board.summary", summary_id=made.id))
     try:
         figures, text, html = service.compose(period)
@@ -101,7 +112,7 @@ def _preview_page(period: str, note_form: NoteForm, status: int = 200):
         note_form.period.data, note_form.text.data = period, note.text if note else ""
         note_form.version.data = note.version if note else ""
     return render_template("board/preview.html", period=period, subject=service.subject_for(period), text=text,
-                           html=html, figures=figures, running=running, note=note, note_form=note_form,
+                           html=html, figures=figures, shown=SHOWN, running=running, note=note, note_form=note_form,
                            send_form=SendForm(period=period), recipients=service.recipients(include_paused=True)), status
 
 
@@ -120,7 +131,7 @@ def save_note():
     except ServiceError as error:
         show_service_error(form, error)
         return _preview_page(period, form, 409 if isinstance(error, StaleEdit) else 422)
-    flash("Covering note saved; it will stand at the top of the summary.")
+    flash(_("Covering note saved; it will stand at the top of the summary."))
     return redirect(url_for("board.preview", period=period))
 
 
@@ -130,7 +141,7 @@ def send_now():
     """Queues the summary; the scheduler delivers it (no SMTP inside a web request)."""
     form = SendForm()
     if not form.validate_on_submit():
-        flash("; ".join(form.period.errors) or "Choose a period.", "error")
+        flash("; ".join(str(error) for error in form.period.errors) or _("Choose a period."), "error")
         return redirect(url_for("board.preview"))
     period = form.period.data
     try:
@@ -138,8 +149,10 @@ def send_now():
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("board.preview", period=period))
-    flash(f"Summary {period} queued for {counted(count, 'recipient', 'recipients')}; it goes out within a minute"
-          if count else f"Summary {period}: everyone had it already.")
+    flash(ngettext("Summary %(period)s queued for %(num)s recipient; it goes out within a minute",
+                   "Summary %(period)s queued for %(num)s recipients; it goes out within a minute", count,
+                   period=period)
+          if count else _("Summary %(period)s: everyone had it already.", period=period))
     return redirect(url_for("board.archive"))
 
 
@@ -151,10 +164,11 @@ def settings():
     if form.validate_on_submit() and saved(form, lambda: service.save_schedule(
             weekday=form.weekday.data, time_of_day=form.time_of_day.data.strip(), timezone=form.timezone.data.strip(),
             cycle_end=form.cycle_end.data, active=form.active.data, by=current_user,
-            expected_version=parse_version(form.version.data)), "Summary schedule saved."):
+            expected_version=parse_version(form.version.data)), _("Summary schedule saved.")):
         return redirect(url_for("board.settings"))
     return render_template("board/settings.html", form=form, recipient_form=RecipientForm(),
-                           recipients=service.recipients(include_paused=True)), form_status(form)
+                           recipients=service.recipients(include_paused=True), language_names=dict(i18n.choices())), \
+        form_status(form)
 
 
 @bp.post("/board/recipients")
@@ -163,13 +177,14 @@ def add_recipient():
     form = RecipientForm()
     if form.validate_on_submit():
         try:
-            service.add_extra_recipient(form.email.data, form.name.data or "")
+            service.add_extra_recipient(form.email.data, form.name.data or "", form.locale.data or None)
         except ServiceError as error:
             show_service_error(form, ServiceError(error.message, field=error.field or "email"))
         else:
-            return committed(f"{form.email.data} will receive the summaries.", "board.settings")
+            return committed(_("%(email)s will receive the summaries.", email=form.email.data), "board.settings")
     return render_template("board/settings.html", form=SummaryScheduleForm(formdata=None, obj=service.schedule()),
-                           recipient_form=form, recipients=service.recipients(include_paused=True)), 422
+                           recipient_form=form, recipients=service.recipients(include_paused=True),
+                           language_names=dict(i18n.choices())), 422
 
 
 @bp.post("/board/recipients/pause")
@@ -184,7 +199,7 @@ def pause_recipient():
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("board.settings"))
-    return committed("Paused." if paused else "Resumed.", "board.settings")
+    return committed(_("Paused.") if paused else _("Resumed."), "board.settings")
 
 
 @bp.route("/board/ack/<token>", methods=["GET", "POST"])
@@ -199,7 +214,8 @@ def acknowledge(token):
         if not form.validate_on_submit():
             abort(400)
         service.acknowledge_delivery(delivery)
-    return render_template("board/ack.html", error=None, delivery=delivery, token=token, form=form)
+    return render_template("board/ack.html", error=None, delivery=delivery, subject=service.subject_of(delivery.summary),
+                           token=token, form=form)
 
 
 @bp.route("/board/pause/<token>", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ that marked the conflict items stale."""
 from okrapp.conflicts.operations import refresh_if_pending, refresh_items
 from okrapp.core.background.jobs import Job, daily
 from okrapp.core.extensions import db
+from okrapp.core.words import _l
 
 
 def _refresh(period: str) -> str:
@@ -17,4 +18,4 @@ def catch_up() -> None:
 
 
 def jobs() -> list[Job]:
-    return [daily("conflicts.refresh", "Re-scan incentives, links and check-ins for conflicts", _refresh)]
+    return [daily("conflicts.refresh", _l("Re-scan incentives, links and check-ins for conflicts"), _refresh)]

@@ -11,17 +11,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import app_zone, local_today, utcnow
+from okrapp.core.words import N_, _, ngettext
 
 ITEM_KINDS = ("criterion", "key_results")
 LEVELS = ("high", "medium", "low", "tension")
 ITEM_STATUSES = ("open", "acknowledged", "in_review", "accepted", "resolved", "resolved_by_change")
-ITEM_STATUS_LABELS = {"open": "Open", "acknowledged": "Acknowledged", "in_review": "Sent to review",
-                      "accepted": "Accepted trade-off", "resolved": "Resolved", "resolved_by_change": "Resolved by change"}
+# the labels are translated where shown: _(label)
+ITEM_STATUS_LABELS = {"open": N_("Open"), "acknowledged": N_("Acknowledged"), "in_review": N_("Sent to review"),
+                      "accepted": N_("Accepted trade-off"), "resolved": N_("Resolved"),
+                      "resolved_by_change": N_("Resolved by change")}
 OPEN_STATUSES = ("open", "acknowledged", "in_review")
-EVENT_LABELS = {"detected": "Detected", "reopened": "Reopened", "resolved_by_change": "Resolved by a change",
-                "carried_over": "Carried over to the next review", "acknowledge": "Acknowledged",
-                "review": "Sent to the next priority review", "accept": "Accepted as a trade-off",
-                "resolve": "Resolved with a decision", "reopen": "Reopened"}
+EVENT_LABELS = {"detected": N_("Detected"), "reopened": N_("Reopened"), "resolved_by_change": N_("Resolved by a change"),
+                "carried_over": N_("Carried over to the next review"), "acknowledge": N_("Acknowledged"),
+                "review": N_("Sent to the next priority review"), "accept": N_("Accepted as a trade-off"),
+                "resolve": N_("Resolved with a decision"), "reopen": N_("Reopened")}
 
 
 class ConflictItem(db.Model):
@@ -83,8 +86,15 @@ class ConflictItem(db.Model):
         return conflict_summary(json.loads(self.facts)) if self.facts else self.summary
 
     @property
+    def pairs_text(self) -> str:
+        """"1 200 pairs of goals": the pairs behind the item (its tensions', for a tension)."""
+        from okrapp.core.formatting import number
+        n = self.tension_pairs if self.is_tension else self.pairs
+        return ngettext("%(num)s pair of goals", "%(num)s pairs of goals", n, num=number(n))
+
+    @property
     def status_label(self) -> str:
-        return ITEM_STATUS_LABELS[self.status]
+        return _(ITEM_STATUS_LABELS[self.status])
 
     @property
     def is_open(self) -> bool:
@@ -163,7 +173,7 @@ class ConflictItemEvent(db.Model):
     @property
     def label(self) -> str:
         """What happened, as a whole phrase: the stored verb ("review") is not for people to read."""
-        return EVENT_LABELS.get(self.action, self.action.replace("_", " "))
+        return _(EVENT_LABELS[self.action]) if self.action in EVENT_LABELS else self.action.replace("_", " ")
 
 
 class ConflictScanState(db.Model):

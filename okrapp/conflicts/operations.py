@@ -29,6 +29,7 @@ from okrapp.conflicts.models import OPEN_STATUSES
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.core.transaction import operation
+from okrapp.core.words import N_, _
 
 STALE_AFTER = timedelta(hours=1)  # observed conflicts move with check-ins: refresh at least this often
 PATHS_KEPT = 5  # per block, strongest first; the rest add nothing a reader can use
@@ -172,7 +173,7 @@ def _reconcile(existing: dict, found_items, words, metric_ids, now, actor, repor
             if record.status in ("resolved", "resolved_by_change"):
                 record.status, record.resolved_at = "open", None
                 record.events.append(ConflictItemEvent(at=now, actor=actor, action="reopened",
-                                                       note="Detected again after a change."))
+                                                       note=_("Detected again after a change.")))
                 report.reopened.append(record)
         _describe(record, found, words, metric_ids)
         if is_new:  # after _describe, so that the event carries the summary
@@ -185,8 +186,8 @@ def _reconcile(existing: dict, found_items, words, metric_ids, now, actor, repor
                 record.status, record.resolved_at = "resolved_by_change", now
                 record.events.append(ConflictItemEvent(
                     at=now, actor=actor, action="resolved_by_change",
-                    note="No longer detected since the decision." if record.settled_by_id else
-                    "No longer detected after a change."))
+                    note=_("No longer detected since the decision.") if record.settled_by_id else
+                    _("No longer detected after a change.")))
                 report.resolved_by_change.append(record)
 
 
@@ -225,7 +226,7 @@ def _describe(record: ConflictItem, found: grouping_rules.Item, words: _Words, m
         facts = {"kind": "key_results", **words.parties(others)}
     record.facts = json.dumps(facts)
     record.summary = fmt.conflict_summary(facts)  # kept worded too: exports, agendas and snapshots read it
-    owners = fmt.names(words.units(cause.goals)) if cause is not None else ""
+    owners = words.units(cause.goals) if cause is not None else []
     blocks = []
     for block in found.blocks:
         paths = block.paths[:PATHS_KEPT]
@@ -299,7 +300,7 @@ def _class_goals(keys: set[str], horizon: PlanPeriod | None = None) -> dict[str,
     period's would-be set for an item coming with it."""
     wanted, guards = defaultdict(set), {}
     for key in keys:
-        base, _, guard = key.partition("@")
+        base, _at, guard = key.partition("@")
         guard = guard.rstrip("<>=")
         kind, metric, sign = base[0], base[2:-2], base[-1]
         wanted[kind].add((metric, 1 if sign == "+" else -1))
@@ -333,31 +334,31 @@ def _class_goals(keys: set[str], horizon: PlanPeriod | None = None) -> dict[str,
 # -- what leadership decides -------------------------------------------------------------------
 
 ACTIONS = {
-    # action: (new status, note required, button, what happened)
-    "acknowledge": ("acknowledged", False, "Acknowledge", "Acknowledged"),
-    "review": ("in_review", False, "Send to the next priority review", "Sent to the next priority review"),
-    "accept": ("accepted", True, "Accept as a deliberate trade-off", "Accepted as a deliberate trade-off"),
-    "resolve": ("resolved", True, "Resolve with a decision", "Resolved with a decision"),
-    "reopen": ("open", False, "Reopen", "Reopened"),
+    # action: (new status, note required, button, what happened); the words translated where shown: _(label)
+    "acknowledge": ("acknowledged", False, N_("Acknowledge"), N_("Acknowledged.")),
+    "review": ("in_review", False, N_("Send to the next priority review"), N_("Sent to the next priority review.")),
+    "accept": ("accepted", True, N_("Accept as a deliberate trade-off"), N_("Accepted as a deliberate trade-off.")),
+    "resolve": ("resolved", True, N_("Resolve with a decision"), N_("Resolved with a decision.")),
+    "reopen": ("open", False, N_("Reopen"), N_("Reopened.")),
 }
 
 
 def act_on_item(item: ConflictItem, action: str, actor, note: str = "", meeting=None) -> None:
     """meeting: for "review", the review it goes to (the next scheduled one when not given)."""
     if action not in ACTIONS:
-        raise ServiceError(f"Unknown action {action!r}.")
-    status, needs_note, _, _ = ACTIONS[action]
+        raise ServiceError(_("Unknown action %(action)s.", action=repr(action)))
+    status, needs_note = ACTIONS[action][:2]
     note = note.strip()
     if needs_note and not note:
-        what = "why the trade-off is accepted" if action == "accept" else "the decision"
-        raise ServiceError(f"Say {what}.", field="note")
+        raise ServiceError(_("Say why the trade-off is accepted.") if action == "accept" else _("Say the decision."),
+                           field="note")
     if action == "reopen" and item.settled_by_id is not None and item.status in ("resolved", "accepted"):
-        raise ServiceError("A review decision settled this conflict; only a later decision in a review reopens it.")
+        raise ServiceError(_("A review decision settled this conflict; only a later decision in a review reopens it."))
     now = utcnow()
     if action == "review":
         meeting = meeting or next_review(now)
         if meeting is None:
-            raise ServiceError("There is no upcoming priority review to send this to; plan one first.")
+            raise ServiceError(_("There is no upcoming priority review to send this to; plan one first."))
         item.review_meeting = meeting
     elif action != "acknowledge":
         item.review_meeting = None
@@ -369,8 +370,8 @@ def act_on_item(item: ConflictItem, action: str, actor, note: str = "", meeting=
     if note:
         item.note = note
     item.events.append(ConflictItemEvent(at=now, actor=actor, action=action, note=note))
-    flush_or_stale("This conflict was updated meanwhile (a scan or another executive). Nothing of yours was "
-                   "saved; look at it again and decide.")
+    flush_or_stale(_("This conflict was updated meanwhile (a scan or another executive). Nothing of yours was "
+                     "saved; look at it again and decide."))
 
 
 @operation
@@ -378,8 +379,8 @@ def decide(item: ConflictItem, action: str, actor, note: str, seen_version: str 
     """act_on_item from the item's page, as one unit of work; refused when the item changed since the
     page showed it (seen_version), so nobody decides on what they did not see."""
     if seen_version and seen_version.isdigit() and int(seen_version) != item.version:
-        raise StaleEdit("This conflict changed since you opened it. Nothing of yours was saved; "
-                        "look at it again and decide.")
+        raise StaleEdit(_("This conflict changed since you opened it. Nothing of yours was saved; "
+                          "look at it again and decide."))
     act_on_item(item, action, actor, note)
 
 

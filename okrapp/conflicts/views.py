@@ -13,6 +13,7 @@ from okrapp.conflicts import operations as service
 from okrapp.conflicts import pages, visibility
 from okrapp.core.web.validators import bounded_int
 from okrapp.conflicts.forms import ItemActionForm
+from okrapp.core.words import _
 
 bp = Blueprint("conflicts", __name__)
 
@@ -48,7 +49,7 @@ def item(item_id):
                 form.note.errors = [error.message]
                 status = 409 if isinstance(error, StaleEdit) else 422
             else:
-                flash(f"{service.ACTIONS[form.action.data][3]}.")
+                flash(_(service.ACTIONS[form.action.data][3]))
                 return redirect(url_for("conflicts.item", item_id=found.id))
         else:
             status = 422

@@ -18,6 +18,7 @@ from okrapp.conflicts.rules import detection as rules
 from okrapp.conflicts.rules import items as grouping_rules
 from okrapp.core.extensions import db
 from okrapp.core import formatting as fmt
+from okrapp.core.words import _, ngettext
 from okrapp.domain.pairing import Unpaired, unpaired
 from okrapp.incentives import pairs as metric_pairs
 from okrapp.incentives.models import BonusPlan, PlanPeriod
@@ -60,6 +61,32 @@ class WhatIf:
     def after(self) -> set[str]:
         """The item keys the scan will find once the plan is in effect."""
         return {c.key for c in self.opens} | {c.key for c in self.unchanged}
+
+    @property
+    def coming(self) -> bool:
+        return self.period != "today"
+
+    @property
+    def open_today_text(self) -> str:
+        """How many of the items it would open are open today already ("" for none)."""
+        today, total = sum(1 for c in self.opens if c.detected_today), len(self.opens)
+        if not today:
+            return ""
+        if today < total:
+            return ngettext("%(num)s of them already open today", "%(num)s of them already open today", today)
+        if today == 2:
+            return _("both already open today")
+        return _("all already open today") if today > 2 else _("already open today")
+
+    @property
+    def unchanged_summary(self) -> str:
+        n, num = len(self.unchanged), fmt.number(len(self.unchanged))
+        if self.coming:
+            return ngettext("%(num)s conflict unchanged: open today and in %(period)s, and this plan takes no part in it",
+                            "%(num)s conflicts unchanged: open today and in %(period)s, and this plan takes no part "
+                            "in them", n, num=num, period=self.period)
+        return ngettext("%(num)s conflict unchanged: open today, and this plan takes no part in it",
+                        "%(num)s conflicts unchanged: open today, and this plan takes no part in them", n, num=num)
 
 
 def for_sheet(period: PlanPeriod | None, rows: list[Row]) -> WhatIf:
@@ -110,7 +137,7 @@ def _change(item: grouping_rules.Item, info: dict[str, GoalInfo], labels, signs,
     cause = item.cause
     owners = sorted({info[g.id].unit_name for g in cause.goals if g.id in info}) if cause is not None else []
     block = item.blocks[0]
-    why = grouping_rules.explain_block(block, labels, signs, fmt.names(owners), "week")
+    why = grouping_rules.explain_block(block, labels, signs, owners, "week")
     against = []
     for c in item.classes:
         if cause is not None and c.is_incentive and (c.metric, c.direction) == (cause.metric, cause.direction):
@@ -120,8 +147,8 @@ def _change(item: grouping_rules.Item, info: dict[str, GoalInfo], labels, signs,
             if goal.is_incentive:
                 against.append(who.label if who else goal.id)
             else:
-                against.append(f"{goal.name or labels.get(goal.metric, goal.metric)}, shared with "
-                               f"{who.unit_name if who else '—'}")
+                against.append(_("%(goal)s, shared with %(unit)s", goal=goal.name or labels.get(goal.metric, goal.metric),
+                                 unit=who.unit_name if who else "—"))
     return Change(item.key, grouping_rules.title_of(item, labels), item.level, item.severity, why,
                   tuple(dict.fromkeys(against)), today is not None, today[0] if today else None)
 

@@ -1,39 +1,81 @@
 """How numbers, dates and labels are written, in one place for pages, mail and stored sentences
 (a decision's "what changed"), so the app and the board mail never disagree. Kept to plain
-functions of value → text, ready for a Finnish locale."""
+functions of value → text, in the language of the moment (core.words): Finnish writes 3 475 000,5,
+12,5 %, 23.11.2026 and ma 23.11. klo 9.00; English as before."""
 from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from okrapp.core.words import N_, _, current, ngettext
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FI_WEEKDAYS = ("ma", "ti", "ke", "to", "pe", "la", "su")
+FI_WEEKDAY_NAMES = ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai", "sunnuntai")
+FI_MONTH_NAMES = ("tammikuuta", "helmikuuta", "maaliskuuta", "huhtikuuta", "toukokuuta", "kesäkuuta", "heinäkuuta",
+                  "elokuuta", "syyskuuta", "lokakuuta", "marraskuuta", "joulukuuta")
+
+
+def _finnish() -> bool:
+    return current() == "fi"
+
+
+def _decimals(text: str) -> str:
+    """The decimal separator of the language: a comma in Finnish."""
+    return text.replace(".", ",") if _finnish() else text
 
 
 def number(value) -> str:
     """1 234 567 for large numbers, up to two decimals for small ones; – for nothing."""
     if value is None:
         return "–"
-    return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{round(value, 2):g}"
+    return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else _decimals(f"{round(value, 2):g}")
 
 
 def percent(value, places: int = 0) -> str:
     """A share (0.4) as 40 %; with places, up to that many decimals (0.125 as 12.5 %, 0.4 still 40 %)."""
     if value is None:
         return "–"
-    return f"{round(value * 100, places):g} %" if places else f"{round(value * 100)} %"
+    return _decimals(f"{round(value * 100, places):g} %") if places else f"{round(value * 100)} %"
 
 
 def decimal(value, places: int = 1) -> str:
     """7.5: a score people give on a scale (confidence), to a fixed number of places; – for nothing."""
     if value is None:
         return "–"
-    return f"{value:.{places}f}"
+    return _decimals(f"{value:.{places}f}")
 
 
 def exact(value: float) -> str:
     """3 475 000.5: a value as typed, every significant digit kept (up to ten), thousands spaced."""
-    return f"{value:,.10g}".replace(",", " ")
+    return _decimals(f"{value:,.10g}".replace(",", " "))
+
+
+def is_money(unit: str | None) -> bool:
+    """Whether a metric's unit is euros ("EUR", "€"), so its figures can be written as money."""
+    return (unit or "").strip().upper() in ("EUR", "€")
+
+
+def compact_money(value) -> str:
+    """€1.2M, €41.4k, €950 in English; 1,2 milj. €, 41,4 t€, 950 € in Finnish: money where room is
+    short (a chart's axis), to three significant digits; – for nothing."""
+    if value is None:
+        return "–"
+    sign, size = "−" if value < 0 else "", abs(value)
+    for scale in (1e9, 1e6, 1e3, 1):
+        amount = size / scale
+        places = 0 if amount >= 100 else 1 if amount >= 10 else 2
+        if round(amount, places) >= 1 or scale == 1:
+            break
+    text = number(round(amount, places))
+    if scale == 1e9:
+        return _("%(sign)s€%(amount)sbn", sign=sign, amount=text)
+    if scale == 1e6:
+        return _("%(sign)s€%(amount)sM", sign=sign, amount=text)
+    if scale == 1e3:
+        return _("%(sign)s€%(amount)sk", sign=sign, amount=text)
+    return _("%(sign)s€%(amount)s", sign=sign, amount=number(size))
 
 
 def bar_points(value) -> int:
@@ -43,10 +85,10 @@ def bar_points(value) -> int:
 
 def severity(value: float) -> str:
     """A conflict's severity (0 to 1) to three places: enough to tell apart the items a list sorts by it."""
-    return f"{value:.3f}"
+    return _decimals(f"{value:.3f}")
 
 
-STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
+STATUS_LABELS = {"on_track": N_("On track"), "at_risk": N_("At risk"), "off_track": N_("Off track")}  # translated when shown
 
 
 def day(value: date | datetime | str | None) -> str:
@@ -55,6 +97,8 @@ def day(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
+    if _finnish():
+        return f"{value.day}.{value.month}.{value.year}"
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
@@ -80,11 +124,15 @@ def zoned(label: str, zone: tzinfo) -> str:
 
 def day_month(value: date | datetime) -> str:
     """26 Nov: a date within the year being read."""
+    if _finnish():
+        return f"{value.day}.{value.month}."
     return f"{value.day} {MONTHS[value.month - 1]}"
 
 
 def clock(value: datetime) -> str:
-    """09:00, the 24-hour clock used in Finland and in most of Europe."""
+    """09:00, the 24-hour clock used in most of Europe; 9.00 in Finnish."""
+    if _finnish():
+        return f"{value.hour}.{value.minute:02d}"
     return f"{value:%H:%M}"
 
 
@@ -95,46 +143,53 @@ def stamp(value: datetime | None, zone: tzinfo | None = None) -> str:
         return ""
     if zone is not None:
         value = value.replace(tzinfo=UTC).astimezone(zone)
+    if _finnish():
+        return f"{day(value)} klo {clock(value)}"
     return f"{day(value)}, {clock(value)}"
 
 
 def moment(value: datetime, year: bool = True) -> str:
     """Thu 26 Nov 2026, 09:00: a meeting's time in lists and headings (already in local time)."""
+    if _finnish():
+        return f"{FI_WEEKDAYS[value.weekday()]} {value.day}.{value.month}.{value.year if year else ''} klo {clock(value)}"
     when = f"{WEEKDAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]}"
     return f"{when}{f' {value.year}' if year else ''}, {clock(value)}"
 
 
 def long_day(value: date | datetime, weekday: bool = True, year: bool = True) -> str:
     """Thursday 26 November 2026: dates in the body of a message."""
+    if _finnish():
+        text = f"{value.day}. {FI_MONTH_NAMES[value.month - 1]}{f' {value.year}' if year else ''}"
+        return f"{FI_WEEKDAY_NAMES[value.weekday()]} {text}" if weekday else text
     text = f"{value.day} {MONTH_NAMES[value.month - 1]}{f' {value.year}' if year else ''}"
     return f"{WEEKDAY_NAMES[value.weekday()]} {text}" if weekday else text
 
 
 def long_moment(value: datetime, year: bool = True) -> str:
     """Thursday 26 November 2026 at 09:00: a meeting's time in an invitation."""
-    return f"{long_day(value, year=year)} at {clock(value)}"
+    return _("%(day)s at %(time)s", day=long_day(value, year=year), time=clock(value))
 
 
 def points(change) -> str:
     """A change of a share in percentage points: +1.2 pts, −0.5 pts, ±0; "new" when there was
     nothing to compare with."""
     if change is None:
-        return "new"
+        return _("new")
     if abs(change) < 0.0005:
         return "±0"
-    return f"{'+' if change > 0 else '−'}{abs(change) * 100:.1f} pts"
+    return _("%(sign)s%(points)s pts", sign="+" if change > 0 else "−", points=_decimals(f"{abs(change) * 100:.1f}"))
 
 
 def file_size(size: int) -> str:
     """4 MB, 1.5 MB, 300 KB (binary units, as the limits are set): a limit below a megabyte is
     not shown as "0 MB"."""
     if size >= 1024 * 1024:
-        return f"{number(size / 1024 / 1024)} MB"
-    return f"{number(size / 1024)} KB"
+        return _("%(size)s MB", size=number(size / 1024 / 1024))
+    return _("%(size)s KB", size=number(size / 1024))
 
 
 def status_label(status: str | None) -> str:
-    return STATUS_LABELS.get(status, "No data")
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else _("No data")
 
 
 def counted(n: int, one: str, many: str) -> str:
@@ -143,13 +198,13 @@ def counted(n: int, one: str, many: str) -> str:
     return f"{number(n)} {one if n == 1 else many}"
 
 
-def names(items: list[str], most: int = 3, many: tuple[str, str] = ("unit", "units")) -> str:
-    """"Sales", "Sales and Care", "Sales, Care and Delivery"; beyond `most`, just how many."""
+def names(items: list[str], most: int = 3) -> str:
+    """"Sales", "Sales and Care", "Sales, Care and Delivery"; beyond `most`, just how many units."""
     if len(items) > most:
-        return counted(len(items), *many)
+        return ngettext("%(num)s unit", "%(num)s units", len(items))
     if len(items) <= 1:
         return items[0] if items else ""
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return _("%(first)s and %(last)s", first=", ".join(items[:-1]), last=items[-1])
 
 
 def conflict_summary(facts: dict) -> str:
@@ -157,13 +212,17 @@ def conflict_summary(facts: dict) -> str:
     each reader's language can word it: who rewards the push, and what it works against."""
     against = []
     if facts.get("key_results"):
-        against.append(f"{counted(facts['key_results'], 'key result', 'key results')} of "
-                       f"{counted(facts.get('objectives', 0), 'objective', 'objectives')}")
+        against.append(_("%(key_results)s of %(objectives)s",
+                         key_results=ngettext("%(num)s key result", "%(num)s key results", facts["key_results"]),
+                         objectives=ngettext("%(num)s objective", "%(num)s objectives", facts.get("objectives", 0))))
     if facts.get("incentives"):
-        against.append(counted(facts["incentives"], "other incentive", "other incentives"))
-    parties = " and ".join(against)
+        against.append(ngettext("%(num)s other incentive", "%(num)s other incentives", facts["incentives"]))
+    parties = against[0] if len(against) == 1 else _("%(first)s and %(last)s", first=against[0], last=against[-1]) \
+        if against else ""
+    units = names(facts.get("units", []))
     if facts.get("kind") == "criterion":
-        verb = "partly pulls against" if facts.get("tension") else "works against"
-        return f"Rewarded in {names(facts.get('units', []))}; {verb} {parties}."
-    sentence = f"{parties} pull against each other."
+        if facts.get("tension"):
+            return _("Rewarded in %(units)s; partly pulls against %(parties)s.", units=units, parties=parties)
+        return _("Rewarded in %(units)s; works against %(parties)s.", units=units, parties=parties)
+    sentence = _("%(parties)s pull against each other.", parties=parties)
     return sentence[:1].upper() + sentence[1:]

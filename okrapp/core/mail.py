@@ -34,6 +34,8 @@ from flask import current_app, render_template
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from okrapp.core import words
+from okrapp.core.words import N_, _
 from okrapp.core.extensions import db
 from okrapp.core.models import OutboxMessage
 from okrapp.core.timeutil import utcnow
@@ -62,7 +64,7 @@ def queue(key: str, recipient: str, subject: str, text: str, html: str = "", *, 
                             headers=json.dumps(headers) if headers else "", message_id=new_message_id())
     problem = address_problem(recipient)
     if problem:  # kept for admins to see, never handed to SMTP
-        message.status, message.last_error = "failed", f"Address refused: {problem}"
+        message.status, message.last_error = "failed", ADDRESS_REFUSED % {"problem": problem}
     try:
         with db.session.begin_nested():
             db.session.add(message)
@@ -71,10 +73,18 @@ def queue(key: str, recipient: str, subject: str, text: str, html: str = "", *, 
     return message
 
 
-def render(name: str, **context) -> tuple[str, str]:
-    """The plain-text and HTML parts of templates/email/<name>.txt|.html."""
+def render(name: str, locale: str | None = None, **context) -> tuple[str, str]:
+    """The plain-text and HTML parts of templates/email/<name>.txt|.html, in locale (default: the
+    language of the moment — build the subject inside `with words.using(reader_locale(person))` too)."""
     context.setdefault("base_url", current_app.config["OKRAPP_BASE_URL"].rstrip("/"))
-    return render_template(f"email/{name}.txt", **context), render_template(f"email/{name}.html", **context)
+    with words.using(locale or words.current()):
+        return render_template(f"email/{name}.txt", **context), render_template(f"email/{name}.html", **context)
+
+
+def reader_locale(person=None) -> str:
+    """The language mail to person is written in: theirs (a user, or a board recipient the admin set one
+    for), else the organisation's (OKRAPP_DEFAULT_LOCALE)."""
+    return getattr(person, "locale", None) or current_app.config.get("OKRAPP_DEFAULT_LOCALE") or words.SOURCE
 
 
 def new_message_id() -> str:
@@ -82,8 +92,27 @@ def new_message_id() -> str:
     return make_msgid(idstring="okrapp", domain=sender.rpartition("@")[2] or "okrapp.invalid")
 
 
-UNCERTAIN = ("Its sender stopped after handing it to the mail server (DATA) and before the server's answer was "
-             "recorded: it may have arrived. It is not sent again by itself; retry it if the recipient did not get it.")
+# okrapp's own words in a message's last_error: stored in English, worded for the admin reading them by error_text
+UNCERTAIN = N_("Its sender stopped after handing it to the mail server (DATA) and before the server's answer was "
+               "recorded: it may have arrived. It is not sent again by itself; retry it if the recipient did not get "
+               "it.")
+NO_ANSWER = N_("No answer after DATA; sent again later with the same Message-ID.")
+ADDRESS_REFUSED = N_("Address refused: %(problem)s")
+
+
+def error_text(stored: str | None) -> str:
+    """A message's last_error in the reader's language: okrapp's own sentences translated, what the mail
+    server or the address check said kept as it came."""
+    if not stored:
+        return ""
+    if stored == UNCERTAIN:
+        return _(UNCERTAIN)
+    if stored.startswith(NO_ANSWER):
+        return f"{_(NO_ANSWER)} {stored[len(NO_ANSWER):].lstrip()}"
+    refused = ADDRESS_REFUSED.split("%(", 1)[0]
+    if stored.startswith(refused):
+        return _(ADDRESS_REFUSED, problem=stored[len(refused):])
+    return stored
 
 
 class LeaseLost(Exception):
@@ -194,7 +223,7 @@ def _failed(message: OutboxMessage, error: Exception, after_data: bool = False) 
     message.attempts += 1
     message.sent_at = None
     answered = isinstance(error, smtplib.SMTPResponseException)
-    note = "No answer after DATA; sent again later with the same Message-ID. " if after_data and not answered else ""
+    note = f"{NO_ANSWER} " if after_data and not answered else ""
     message.last_error = f"{note}{type(error).__name__}: {error}"[:2000]
     if message.attempts > len(BACKOFF_MINUTES):
         message.status = "failed"

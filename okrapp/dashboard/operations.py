@@ -20,7 +20,9 @@ from okrapp.conflicts.models import OPEN_STATUSES
 from okrapp.conflicts.operations import current_scan_state
 from okrapp.conflicts.visibility import visible_item_ids, visible_items_clause
 from okrapp.core import policy
+from okrapp.core.formatting import status_label
 from okrapp.core.timeutil import utcnow
+from okrapp.core.words import _
 from okrapp.okrs.scoreboard import current_cycle, figures
 
 TOP_OBJECTIVES = 12
@@ -127,9 +129,10 @@ def cross_section(objectives: list[Objective], elapsed: float) -> list:
                 row.append(None)
                 continue
             state, accountable = cell
-            role = "accountable" if accountable else "contributes"
+            values = dict(unit=unit.name, objective=objective.title, status=status_label(state).lower())
             row.append((state, "●" if accountable else "○",
-                        f"{unit.name}, {role} to {objective.title}: {state.replace('_', ' ')}"))
+                        _("%(unit)s, accountable to %(objective)s: %(status)s", **values) if accountable else
+                        _("%(unit)s, contributes to %(objective)s: %(status)s", **values)))
         rows.append((unit, row))
     return rows
 

@@ -38,6 +38,9 @@ USERS = [  # email, name, role
     ("board@demo.okrapp", "Pekka Nieminen", "board"),
     ("admin@demo.okrapp", "Sanna Laine", "admin"),
 ]
+# The language each demo person reads okrapp in: the delivery lead and the board member read Finnish,
+# the others English (what the demo says stays as written).
+FINNISH_READERS = {"delivery.lead@demo.okrapp", "board@demo.okrapp"}
 
 UNITS = [  # name, kind, leaders, description
     ("Equipment Sales", "business_unit", ["sales.lead"], "Sells machines and spare parts to industrial customers."),
@@ -82,7 +85,9 @@ def load_demo() -> bool:
     if is_loaded():
         return False
     rng = random.Random(2026)
-    users = {email.split("@")[0]: create_user(email, name, role, DEMO_PASSWORD) for email, name, role in USERS}
+    users = {email.split("@")[0]: create_user(email, name, role, DEMO_PASSWORD,
+                                              locale="fi" if email in FINNISH_READERS else "en")
+             for email, name, role in USERS}
     units = {name: save_unit(None, name, kind, text, [users[x] for x in leaders])
              for name, kind, leaders, text in UNITS}
     metrics = _metrics()

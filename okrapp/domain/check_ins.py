@@ -3,6 +3,7 @@
 A typo (34750005 for 3475000,5) would otherwise become a point in an append-only history and
 move progress to 100 %. We do not refuse such a value (reality may jump), we ask once."""
 from okrapp.core.formatting import exact
+from okrapp.core.words import _
 from dataclasses import dataclass
 
 JUMP_FACTOR = 3.0  # a change larger than this many times |target − baseline| is suspicious
@@ -29,9 +30,11 @@ def implausible(value: float, path: Path) -> str | None:
     outside = max(low - value, value - high, 0.0)
     jump = abs(value - path.current)
     if jump > limit:
-        return (f"{exact(value)} is a jump of {exact(jump)} from the current {exact(path.current)}, more than "
-                f"{JUMP_FACTOR:g} times the distance from baseline {exact(path.baseline)} to target {exact(path.target)}.")
+        return _("%(value)s is a jump of %(jump)s from the current %(current)s, more than %(factor)s times the "
+                 "distance from baseline %(baseline)s to target %(target)s.", value=exact(value), jump=exact(jump),
+                 current=exact(path.current), factor=exact(JUMP_FACTOR), baseline=exact(path.baseline),
+                 target=exact(path.target))
     if outside > limit:
-        return (f"{exact(value)} lies far outside the path from baseline {exact(path.baseline)} "
-                f"to target {exact(path.target)}.")
+        return _("%(value)s lies far outside the path from baseline %(baseline)s to target %(target)s.",
+                 value=exact(value), baseline=exact(path.baseline), target=exact(path.target))
     return None

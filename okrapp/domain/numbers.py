@@ -15,7 +15,10 @@ The result is finite and at most LIMIT in size: nothing downstream has to think 
 import math
 import re
 
+from okrapp.core.words import _
+
 LIMIT = 1e15
+_LIMIT_TEXT = f"{LIMIT:.0e}"
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']")
 _GROUPED = re.compile(r"\d{1,3}(?:[ ]\d{3})+|\d+")
 _PLAIN = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,3})?")
@@ -28,14 +31,14 @@ class NumberError(ValueError):
 def parse_number(text, *, percent: bool = False, comma_may_group: bool = False) -> float:
     """The number text stands for, or NumberError with a readable message."""
     if isinstance(text, bool):
-        raise NumberError("Enter a number.")
+        raise NumberError(_("Enter a number."))
     if isinstance(text, (int, float)):
         return _bounded(float(text), str(text))
     original = str(text).strip()
     if not original:
-        raise NumberError("Enter a number.")
+        raise NumberError(_("Enter a number."))
     if len(original) > 64:
-        raise NumberError("That is too long for a number.")
+        raise NumberError(_("That is too long for a number."))
     value = original.replace("\u2212", "-").replace("\u2013", "-")
     scale = 1.0
     if percent and value.endswith("%"):
@@ -46,7 +49,7 @@ def parse_number(text, *, percent: bool = False, comma_may_group: bool = False) 
     value = _without_grouping_spaces(value, original)
     value = _with_decimal_point(value, original, comma_may_group)
     if not _PLAIN.fullmatch(sign + value):
-        raise NumberError(f"“{original}” is not a number; write it like 1234,5 or 1 234.5.")
+        raise NumberError(_("“%(text)s” is not a number; write it like 1234,5 or 1 234.5.", text=original))
     return _bounded(float(sign + value) * scale, original)
 
 
@@ -56,7 +59,8 @@ def _without_grouping_spaces(value: str, original: str) -> str:
     normalised = _SPACES.sub(" ", value)
     whole, mark, fraction = _split_last_mark(normalised)
     if not _GROUPED.fullmatch(whole) or " " in fraction:
-        raise NumberError(f"“{original}” is not a number: spaces may only separate thousands (1 234 567,5).")
+        raise NumberError(_("“%(text)s” is not a number: spaces may only separate thousands (1 234 567,5).",
+                              text=original))
     return whole.replace(" ", "") + mark + fraction
 
 
@@ -74,7 +78,7 @@ def _with_decimal_point(value: str, original: str, comma_may_group: bool) -> str
         grouping = "." if decimal == "," else ","
         whole, fraction = value.rsplit(decimal, 1)
         if decimal in whole:
-            raise NumberError(f"“{original}” has more than one decimal mark.")
+            raise NumberError(_("“%(text)s” has more than one decimal mark.", text=original))
         return _ungrouped(whole, grouping, original) + "." + fraction
     if commas > 1:
         return _ungrouped(value, ",", original)
@@ -83,8 +87,8 @@ def _with_decimal_point(value: str, original: str, comma_may_group: bool) -> str
     if commas == 1:
         whole, fraction = value.split(",")
         if comma_may_group and len(fraction) == 3 and whole.strip("0") and len(whole) <= 3:
-            raise NumberError(f"“{original}” is ambiguous: is the comma a decimal mark or a thousands separator? "
-                              "Write it without the comma, or with a decimal point.")
+            raise NumberError(_("“%(text)s” is ambiguous: is the comma a decimal mark or a thousands separator? "
+                                "Write it without the comma, or with a decimal point.", text=original))
         return whole + "." + fraction
     return value
 
@@ -93,13 +97,14 @@ def _ungrouped(value: str, grouping: str, original: str) -> str:
     groups = value.split(grouping)
     if not (1 <= len(groups[0]) <= 3 and groups[0].isdigit()) or any(
             len(g) != 3 or not g.isdigit() for g in groups[1:]):
-        raise NumberError(f"“{original}” is not a number: “{grouping}” may only separate thousands here.")
+        raise NumberError(_("“%(text)s” is not a number: “%(mark)s” may only separate thousands here.", text=original,
+                              mark=grouping))
     return "".join(groups)
 
 
 def _bounded(number: float, original: str) -> float:
     if not math.isfinite(number):
-        raise NumberError(f"“{original}” is not a finite number.")
+        raise NumberError(_("“%(text)s” is not a finite number.", text=original))
     if abs(number) > LIMIT:
-        raise NumberError(f"“{original}” is too large (at most {LIMIT:.0e} in size).")
+        raise NumberError(_("“%(text)s” is too large (at most %(limit)s in size).", text=original, limit=_LIMIT_TEXT))
     return number + 0.0  # -0.0 reads oddly in a page

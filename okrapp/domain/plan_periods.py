@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from okrapp.core.formatting import day, percent
+from okrapp.core.words import _
 
 TOLERANCE = 1e-9
 ALWAYS = (date.min, date.max)
@@ -76,11 +77,15 @@ class Overrun:
     starts_on: date
     ends_on: date
 
-    def message(self, added_where: str = "in this sheet") -> str:
-        when = "" if (self.starts_on, self.ends_on) == ALWAYS else \
-            f" from {day(self.starts_on)} to {day(self.ends_on)}"
-        return (f"{self.unit}: bonus shares add up to {percent(self.total, 1)}{when} "
-                f"({percent(self.existing, 1)} already active + {percent(self.added, 1)} {added_where}); at most 100 %.")
+    def message(self, added_where: str | None = None) -> str:
+        """added_where: where the added shares come from, worded ("in this sheet", the default)."""
+        shares = {"unit": self.unit, "total": percent(self.total, 1), "existing": percent(self.existing, 1),
+                  "added": percent(self.added, 1), "where": added_where or _("in this sheet")}
+        if (self.starts_on, self.ends_on) == ALWAYS:
+            return _("%(unit)s: bonus shares add up to %(total)s (%(existing)s already active + %(added)s %(where)s); "
+                     "at most 100 %%.", **shares)
+        return _("%(unit)s: bonus shares add up to %(total)s from %(start)s to %(end)s (%(existing)s already active + "
+                 "%(added)s %(where)s); at most 100 %%.", start=day(self.starts_on), end=day(self.ends_on), **shares)
 
 
 def overruns(existing: list[Planned], proposed: list[Planned]) -> list[Overrun]:

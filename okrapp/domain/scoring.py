@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Sequence
 
+from okrapp.core.words import _
+
 ON_TRACK_GAP = 0.10
 AT_RISK_GAP = 0.25
 LOW_CONFIDENCE = 3
@@ -50,7 +52,7 @@ class Score:
 
 def progress(baseline: float, target: float, current: float) -> float:
     if baseline == target:
-        raise ScoringError("target must differ from baseline")
+        raise ScoringError(_("target must differ from baseline"))
     share = (current - baseline) / (target - baseline)
     return min(1.0, max(0.0, share))
 
@@ -60,13 +62,13 @@ def goal_for(commitment: str) -> float:
         return 1.0
     if commitment == "aspirational":
         return ASPIRATIONAL_GOAL
-    raise ScoringError(f"unknown commitment {commitment!r}")
+    raise ScoringError(_("unknown commitment %(commitment)s", commitment=repr(commitment)))
 
 
 def elapsed_share(starts_on: date, ends_on: date, today: date) -> float:
     """Share of the cycle behind us: 0 before it starts, 1 on its last day and after."""
     if ends_on < starts_on:
-        raise ScoringError("cycle ends before it starts")
+        raise ScoringError(_("cycle ends before it starts"))
     if today <= starts_on:
         return 0.0
     if today >= ends_on:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from okrapp.core.formatting import file_size, number
+from okrapp.core.words import _
 from okrapp.domain import workbooks
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -36,9 +37,9 @@ def text_problem(label: str, text: str, single_line: bool = False) -> str | None
     """A cell's text as the forms take it: no NUL or other control characters (a sheet can hold
     them; PostgreSQL refuses NUL), and in a one-line field no line breaks."""
     if _CONTROL.search(text):
-        return f"{label} contains control characters; remove them"
+        return _("%(label)s contains control characters; remove them", label=label)
     if single_line and _LINE_BREAK.search(text):
-        return f"{label} must be on one line"
+        return _("%(label)s must be on one line", label=label)
     return None
 
 Cell = str | float | None
@@ -78,18 +79,18 @@ class LineProblems:
     def bad_lines(self) -> list[int]:
         """Lines with problems that have no valid row to show them beside."""
         good = {row.line for row in self.rows}
-        return sorted({line for line, _ in self.problems if line > 0 and line not in good})
+        return sorted({line for line, _message in self.problems if line > 0 and line not in good})
 
 
 def check_limits(data: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> None:
     """Refuse a file that is too large before parsing it (row count from line breaks, or what the
     workbook's zip directory declares)."""
     if len(data) > max_bytes:
-        raise SheetError(f"The file is {file_size(len(data))}; the limit is {file_size(max_bytes)}. "
-                         "Split it into smaller files.")
+        raise SheetError(_("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.",
+                           size=file_size(len(data)), limit=file_size(max_bytes)))
     if data.startswith(OLE_MAGIC):
-        raise SheetError("This is an Excel 97–2003 workbook (.xls) or a password-protected one; save it as .xlsx "
-                         "without a password, or as “CSV UTF-8”.")
+        raise SheetError(_("This is an Excel 97–2003 workbook (.xls) or a password-protected one; save it as .xlsx "
+                           "without a password, or as “CSV UTF-8”."))
     if data.startswith(XLSX_MAGIC):
         try:
             workbooks.check_archive(data)
@@ -98,22 +99,24 @@ def check_limits(data: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_RO
         return
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines - 1 > max_rows:
-        raise SheetError(f"The file has {lines - 1} rows; the limit is {max_rows}. Split it into smaller files.")
+        raise SheetError(_("The file has %(rows)s rows; the limit is %(limit)s. Split it into smaller files.",
+                           rows=lines - 1, limit=max_rows))
 
 
 def read_table(data: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> Table:
     check_limits(data, max_bytes, max_rows)
     if not data.strip():
-        raise SheetError("The file is empty.")
+        raise SheetError(_("The file is empty."))
     table = _read_xlsx(data, max_rows) if data.startswith(XLSX_MAGIC) else _read_csv(data, max_rows)
     rows = list(table.rows)
     while rows and not any(c not in ("", None) for c in rows[-1]):
         rows.pop()
     rows = tuple(rows)
     if not rows:
-        raise SheetError("The file is empty.")
+        raise SheetError(_("The file is empty."))
     if len(rows) - 1 > max_rows:
-        raise SheetError(f"The sheet has {len(rows) - 1} rows; the limit is {max_rows}. Split it into smaller files.")
+        raise SheetError(_("The sheet has %(rows)s rows; the limit is %(limit)s. Split it into smaller files.",
+                           rows=len(rows) - 1, limit=max_rows))
     return Table(rows, table.kind, table.delimiter, table.encoding)
 
 
@@ -128,16 +131,17 @@ def _rows_within_limits(records, max_rows: int, cell) -> list[tuple[Cell, ...]]:
         if len(rows) > max_rows:
             blank_after += 1
             if count or blank_after > max_rows:
-                raise SheetError(f"The sheet has more than {max_rows} rows; the limit is {max_rows}. "
-                                 "Split it into smaller files.")
+                raise SheetError(_("The sheet has more than %(limit)s rows; the limit is %(limit)s. "
+                                   "Split it into smaller files.", limit=max_rows))
             continue
         filled += count
         if filled > MAX_CELLS:
-            raise SheetError(f"The sheet has more than {number(MAX_CELLS)} filled cells; split it into smaller files.")
+            raise SheetError(_("The sheet has more than %(cells)s filled cells; split it into smaller files.",
+                               cells=number(MAX_CELLS)))
         long = max((len(value) for value in row if isinstance(value, str)), default=0)
         if long > MAX_CELL_CHARS:
-            raise SheetError(f"Line {line} has a cell of {number(long)} characters; a cell may hold "
-                             f"{number(MAX_CELL_CHARS)}.")
+            raise SheetError(_("Line %(line)s has a cell of %(chars)s characters; a cell may hold %(limit)s.",
+                               line=line, chars=number(long), limit=number(MAX_CELL_CHARS)))
         rows.append(row)
     return rows
 
@@ -152,7 +156,7 @@ def _read_csv(data: bytes, max_rows: int = MAX_ROWS) -> Table:
     try:
         rows = _rows_within_limits(csv.reader(_csv_lines(text), delimiter=delimiter, strict=True), max_rows, str.strip)
     except csv.Error as error:
-        raise SheetError(f"The CSV is broken: {error}.") from None
+        raise SheetError(_("The CSV is broken: %(error)s.", error=error)) from None
     return Table(tuple(rows), "csv", delimiter, encoding)
 
 
@@ -160,8 +164,9 @@ def _csv_lines(text: str):
     """The text's lines one at a time (a quoted cell may span several), none over MAX_LINE_CHARS."""
     for at, line in enumerate(io.StringIO(text, newline=""), start=1):
         if len(line) > MAX_LINE_CHARS:
-            raise SheetError(f"Line {at} of the file is {number(len(line))} characters long; the limit is "
-                             f"{number(MAX_LINE_CHARS)}. Is it really a sheet of rows?")
+            raise SheetError(_("Line %(line)s of the file is %(chars)s characters long; the limit is %(limit)s. "
+                               "Is it really a sheet of rows?", line=at, chars=number(len(line)),
+                               limit=number(MAX_LINE_CHARS)))
         yield line
 
 
@@ -174,8 +179,9 @@ def _decode(data: bytes) -> tuple[str, str]:
             try:
                 return data.decode(codec), codec
             except UnicodeDecodeError as error:
-                raise SheetError(f"The file starts as {codec.upper()} text but is damaged at byte {error.start}; "
-                                 "save it again as “CSV UTF-8” or as an Excel workbook (.xlsx).") from None
+                raise SheetError(_("The file starts as %(codec)s text but is damaged at byte %(byte)s; save it again "
+                                   "as “CSV UTF-8” or as an Excel workbook (.xlsx).", codec=codec.upper(),
+                                   byte=error.start)) from None
     sample = data[:4096]
     if sample and sample.count(0) * 4 >= len(sample):
         codec = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
@@ -185,8 +191,8 @@ def _decode(data: bytes) -> tuple[str, str]:
             text = "\x00"
         if "\x00" not in text:
             return text, codec
-        raise SheetError("The file is full of NUL bytes: UTF-16 or UTF-32 text without a byte-order mark, or not "
-                         "text at all. Save it as “CSV UTF-8” or as an Excel workbook (.xlsx).")
+        raise SheetError(_("The file is full of NUL bytes: UTF-16 or UTF-32 text without a byte-order mark, or not "
+                           "text at all. Save it as “CSV UTF-8” or as an Excel workbook (.xlsx)."))
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -194,8 +200,8 @@ def _decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError as error:
-        raise SheetError(f"The file is neither UTF-8 nor Windows-1252 text (byte {error.start}); save it as "
-                         "“CSV UTF-8” or as an Excel workbook (.xlsx) and try again.") from None
+        raise SheetError(_("The file is neither UTF-8 nor Windows-1252 text (byte %(byte)s); save it as "
+                           "“CSV UTF-8” or as an Excel workbook (.xlsx) and try again.", byte=error.start)) from None
 
 
 def _read_xlsx(data: bytes, max_rows: int) -> Table:

@@ -29,6 +29,7 @@ from collections import Counter
 from xml.etree import ElementTree
 
 from okrapp.core.formatting import file_size, number
+from okrapp.core.words import _
 
 MAX_PARTS = 1000
 MAX_PART_BYTES = 10 * 1024 * 1024
@@ -50,7 +51,6 @@ _ROOT = re.compile(rb"<([^\s<>/?!]+)[^<>]*?(/?)>")
 _KNOWN = re.compile(_TAG_NAME + rb"(row|c|v|f|t|is|si)(?=[\s/>])")
 _TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_SAVE_AGAIN = "save it again as .xlsx, or as “CSV UTF-8”"
 
 
 class WorkbookRefused(ValueError):
@@ -71,7 +71,8 @@ def read_rows(data: bytes, max_columns: int):
     try:
         workbook = load_workbook(copy, read_only=True, data_only=True, keep_links=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged file  # noqa: BLE001
-        raise WorkbookRefused(f"The workbook could not be read ({type(error).__name__}); {_SAVE_AGAIN}.") from None
+        raise WorkbookRefused(_("The workbook could not be read (%(error)s); save it again as .xlsx, or as "
+                                "“CSV UTF-8”.", error=type(error).__name__)) from None
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # the declared size may be A1:XFD1048576 around two rows
@@ -82,8 +83,8 @@ def read_rows(data: bytes, max_columns: int):
             except StopIteration:
                 return
             except Exception as error:  # damaged XML inside the sheet  # noqa: BLE001
-                raise WorkbookRefused(f"The sheet could not be read ({type(error).__name__}); "
-                                      f"{_SAVE_AGAIN}.") from None
+                raise WorkbookRefused(_("The sheet could not be read (%(error)s); save it again as .xlsx, or as "
+                                        "“CSV UTF-8”.", error=type(error).__name__)) from None
             yield row
     finally:
         workbook.close()
@@ -96,7 +97,8 @@ class _opened:
         try:
             self.archive = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-            raise WorkbookRefused(f"The file looks like an .xlsx workbook but is damaged; {_SAVE_AGAIN}.") from None
+            raise WorkbookRefused(_("The file looks like an .xlsx workbook but is damaged; save it again as .xlsx, "
+                                    "or as “CSV UTF-8”.")) from None
 
     def __enter__(self) -> zipfile.ZipFile:
         return self.archive
@@ -108,22 +110,23 @@ class _opened:
 def _check_directory(archive: zipfile.ZipFile) -> None:
     parts = archive.infolist()
     if len(parts) > MAX_PARTS:
-        raise WorkbookRefused(f"The workbook has {number(len(parts))} parts; a sheet needs a dozen. "
-                              "Copy the rows into a new workbook, or save it as “CSV UTF-8”.")
+        raise WorkbookRefused(_("The workbook has %(parts)s parts; a sheet needs a dozen. Copy the rows into a new "
+                                "workbook, or save it as “CSV UTF-8”.", parts=number(len(parts))))
     total = 0
     for part in parts:
         if part.file_size > MAX_PART_BYTES:
-            raise WorkbookRefused(f"A part of the workbook ({_shown(part.filename)}) unpacks to "
-                                  f"{file_size(part.file_size)}; the limit is {file_size(MAX_PART_BYTES)}. "
-                                  "Remove other sheets and pictures, or split the sheet.")
+            raise WorkbookRefused(_("A part of the workbook (%(part)s) unpacks to %(size)s; the limit is %(limit)s. "
+                                    "Remove other sheets and pictures, or split the sheet.",
+                                    part=_shown(part.filename), size=file_size(part.file_size),
+                                    limit=file_size(MAX_PART_BYTES)))
         if part.file_size > RATIO_FROM_BYTES and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-            raise WorkbookRefused(f"A part of the workbook ({_shown(part.filename)}) is packed "
-                                  f"{number(part.file_size // max(part.compress_size, 1))}:1, which no spreadsheet "
-                                  f"writes; {_SAVE_AGAIN}.")
+            raise WorkbookRefused(_("A part of the workbook (%(part)s) is packed %(ratio)s:1, which no spreadsheet "
+                                    "writes; save it again as .xlsx, or as “CSV UTF-8”.", part=_shown(part.filename),
+                                    ratio=number(part.file_size // max(part.compress_size, 1))))
         total += part.file_size
     if total > MAX_UNPACKED_BYTES:
-        raise WorkbookRefused(f"The workbook unpacks to {file_size(total)}; the limit is "
-                              f"{file_size(MAX_UNPACKED_BYTES)}. Remove other sheets and pictures, or split it.")
+        raise WorkbookRefused(_("The workbook unpacks to %(size)s; the limit is %(limit)s. Remove other sheets and "
+                                "pictures, or split it.", size=file_size(total), limit=file_size(MAX_UNPACKED_BYTES)))
 
 
 def _first_sheet_copy(data: bytes) -> io.BytesIO:
@@ -136,8 +139,8 @@ def _first_sheet_copy(data: bytes) -> io.BytesIO:
         package = _xml(archive, "_rels/.rels", budget)
         book = _target(package, "", "/officeDocument", names) or "xl/workbook.xml"
         if book not in names:
-            raise WorkbookRefused("The file is a zip archive but not an Excel workbook; "
-                                  "save it as .xlsx, or as “CSV UTF-8”.")
+            raise WorkbookRefused(_("The file is a zip archive but not an Excel workbook; save it as .xlsx, or as "
+                                    "“CSV UTF-8”."))
         workbook = _xml(archive, book, budget)
         relations = _xml(archive, _rels_path(book), budget)
         folder = posixpath.dirname(book)
@@ -152,7 +155,7 @@ def _first_sheet_copy(data: bytes) -> io.BytesIO:
         if styles:
             parts["xl/styles.xml"] = ("styles", _unpack(archive, styles, budget))
     overrides = "".join(f'<Override PartName="/{name}" ContentType="{_TYPES}{kind}+xml"/>'
-                        for name, (kind, _) in parts.items())
+                        for name, (kind, _body) in parts.items())
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
         copy.writestr("[Content_Types].xml", (
@@ -167,7 +170,7 @@ def _first_sheet_copy(data: bytes) -> io.BytesIO:
             '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'))
         copy.writestr("xl/_rels/workbook.xml.rels",
                       _relationships(f"{_RELATIONSHIPS}/worksheet", "worksheets/sheet1.xml"))
-        for name, (_, body) in parts.items():
+        for name, (_kind, body) in parts.items():
             copy.writestr(name, body)
     out.seek(0)
     return out
@@ -200,7 +203,7 @@ def _first_worksheet(workbook, relations, folder: str, names: set[str]) -> str:
             target = _resolved(folder, rel)
             if target in names:
                 return target
-    raise WorkbookRefused("The workbook has no worksheet to read; save it as .xlsx, or as “CSV UTF-8”.")
+    raise WorkbookRefused(_("The workbook has no worksheet to read; save it as .xlsx, or as “CSV UTF-8”."))
 
 
 def _target(relations, folder: str, kind: str, names: set[str]) -> str | None:
@@ -243,7 +246,8 @@ def _xml(archive: zipfile.ZipFile, name: str, budget: "_Budget"):
     try:
         return ElementTree.fromstring(body)
     except ElementTree.ParseError:
-        raise WorkbookRefused(f"A part of the workbook ({_shown(name)}) is damaged; {_SAVE_AGAIN}.") from None
+        raise WorkbookRefused(_("A part of the workbook (%(part)s) is damaged; save it again as .xlsx, or as "
+                                "“CSV UTF-8”.", part=_shown(name))) from None
 
 
 class _Budget:
@@ -260,10 +264,10 @@ class _Budget:
         if self.work <= MAX_WORK:
             return
         if self.other > self.work / 2:
-            raise WorkbookRefused("The workbook carries too much besides its cells (thousands of styles, formats or "
-                                  "settings). Copy the rows into a new workbook, or save it as “CSV UTF-8”.")
-        raise WorkbookRefused("The sheet is too large to read: it holds more cells and texts than 5 000 rows of 12 "
-                              "columns. Delete unused rows and columns, or save it as “CSV UTF-8”.")
+            raise WorkbookRefused(_("The workbook carries too much besides its cells (thousands of styles, formats "
+                                    "or settings). Copy the rows into a new workbook, or save it as “CSV UTF-8”."))
+        raise WorkbookRefused(_("The sheet is too large to read: it holds more cells and texts than 5 000 rows of 12 "
+                                "columns. Delete unused rows and columns, or save it as “CSV UTF-8”."))
 
 
 def _unpack(archive: zipfile.ZipFile, name: str, budget: _Budget, rows: bool = False) -> bytes:
@@ -275,8 +279,8 @@ def _unpack(archive: zipfile.ZipFile, name: str, budget: _Budget, rows: bool = F
         with archive.open(name) as part:
             while chunk := part.read(_CHUNK):
                 if not out and (chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:64]):
-                    raise WorkbookRefused(f"A part of the workbook ({_shown(name)}) is UTF-16 XML, which Excel "
-                                          f"does not write; {_SAVE_AGAIN}.")
+                    raise WorkbookRefused(_("A part of the workbook (%(part)s) is UTF-16 XML, which Excel does not "
+                                            "write; save it again as .xlsx, or as “CSV UTF-8”.", part=_shown(name)))
                 out += chunk
                 text = carry + chunk
                 cut = text.rfind(b"<")
@@ -284,15 +288,15 @@ def _unpack(archive: zipfile.ZipFile, name: str, budget: _Budget, rows: bool = F
                 row_cells = _count(scan, budget, row_cells if rows else None, name)
         _count(carry, budget, row_cells if rows else None, name)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
-        raise WorkbookRefused(f"The workbook is damaged or password-protected ({_shown(name)}); "
-                              f"{_SAVE_AGAIN}, without a password.") from None
+        raise WorkbookRefused(_("The workbook is damaged or password-protected (%(part)s); save it again as .xlsx, or "
+                                "as “CSV UTF-8”, without a password.", part=_shown(name))) from None
     return bytes(out)
 
 
 def _count(scan: bytes, budget: _Budget, row_cells: int | None, name: str) -> int | None:
     if b"<!DOCTYPE" in scan or b"<!ENTITY" in scan:
-        raise WorkbookRefused(f"A part of the workbook ({_shown(name)}) declares a DTD, which Excel does not "
-                              f"write; {_SAVE_AGAIN}.")
+        raise WorkbookRefused(_("A part of the workbook (%(part)s) declares a DTD, which Excel does not write; save it "
+                                "again as .xlsx, or as “CSV UTF-8”.", part=_shown(name)))
     names = _KNOWN.findall(scan)
     elements = scan.count(b"<") - scan.count(b"</") - scan.count(b"<?") - scan.count(b"<!")
     budget.add(names, elements, scan.count(b't="d"') + scan.count(b"t='d'"))
@@ -304,8 +308,8 @@ def _count(scan: bytes, budget: _Budget, row_cells: int | None, name: str) -> in
         elif tag == b"c" and row_cells >= 0:
             row_cells += 1
             if row_cells > MAX_ROW_CELLS:
-                raise WorkbookRefused(f"A row of the sheet holds more than {number(MAX_ROW_CELLS)} cells. Delete "
-                                      "the columns after the table, or save it as “CSV UTF-8”.")
+                raise WorkbookRefused(_("A row of the sheet holds more than %(cells)s cells. Delete the columns after "
+                                        "the table, or save it as “CSV UTF-8”.", cells=number(MAX_ROW_CELLS)))
     return row_cells
 
 

@@ -1,12 +1,15 @@
 """What the exports hold: header and rows per dataset, scoped by the same policy as the pages.
-Formatting to CSV/.xlsx lives in core.spreadsheets.
+Formatting to CSV/.xlsx lives in core.files.spreadsheets.
 
 The rows are read while the response is written, long after the request's session has closed, so
 they never touch it: each batch of BATCH rows is its own short query of plain columns (no ORM
 objects, no identity map) on a connection taken from the pool and given back before the rows are
 written, continuing after the last row of the one before (keyset paging on the export's order,
 whose last column is unique). Memory stays flat whatever the size, and a slow download holds no
-connection. Rows written while an export runs may or may not be in it."""
+connection. Rows written while an export runs may or may not be in it.
+
+Column headers and the words in cells (a status, yes or no) are in the reader's language: the
+language of the request, which the batches read later keep (`words.using`)."""
 import json
 from datetime import UTC, timedelta
 
@@ -14,8 +17,10 @@ from sqlalchemy import and_, literal, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from okrapp.domain.scoring import elapsed_share, score_key_result
+from okrapp.core import mail, words
 from okrapp.core.extensions import db
-from okrapp.core.ics import feed_calendar
+from okrapp.core.words import _, _l, pgettext
+from okrapp.core.files.ics import feed_calendar
 from okrapp.okrs.metric_models import Metric
 from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from okrapp.admin.models import Unit
@@ -24,13 +29,14 @@ from okrapp.reviews.models import (ReviewDecision, ReviewMeeting, ReviewSchedule
                                    schedule_participants)
 from okrapp.accounts import operations as accounts
 from okrapp.accounts.models import User
-from okrapp.core.formatting import zoned
+from okrapp.core.formatting import conflict_summary, status_label, zoned
 from okrapp.core.timeutil import app_zone, local_today, utcnow
 from okrapp.conflicts import visibility
 from okrapp.okrs.scoreboard import figures
 
 BATCH = 2_000
 FEED_PAST = timedelta(days=180)
+LEVELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low"), "tension": _l("tension")}
 
 
 def in_batches(statement, order, to_rows, size: int | None = None):
@@ -40,6 +46,7 @@ def in_batches(statement, order, to_rows, size: int | None = None):
     under that name.
     to_rows(connection, records) turns a batch into rows (it may ask the connection for more)."""
     engine = db.engine  # now, inside the request: the rows are read after it
+    locale = words.current()  # likewise the reader's language, for the words in cells
     size = size or BATCH
     sort = [column.desc() if descending else column for _, column, descending in order]
 
@@ -50,7 +57,7 @@ def in_batches(statement, order, to_rows, size: int | None = None):
     def rows():
         last = None
         while True:
-            with engine.connect() as connection:
+            with engine.connect() as connection, words.using(locale):
                 records = connection.execute(batch_after(last)).all()
                 batch = to_rows(connection, records)
             yield from batch
@@ -83,9 +90,9 @@ def key_results(cycle: Cycle):
     zone = app_zone()
     local = _localiser(zone)
     elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, local_today())
-    header = ["Objective rank", "Objective", "Key result id", "Key result", "Metric", "Unit", "Accountable unit",
-              "Baseline", "Target", "Current", "Progress", "Status", "Forecast", "Confidence",
-              zoned("Last check-in", zone)]
+    header = [_("Objective rank"), _("Objective"), _("Key result id"), _("Key result"), _("Metric"),
+              pgettext("metric", "Unit"), _("Accountable unit"), _("Baseline"), _("Target"), _("Current"),
+              _("Progress"), _("Status"), _("Forecast"), _("Confidence"), zoned(_("Last check-in"), zone)]
     statement = (select(Objective.rank, Objective.id.label("objective_id"), Objective.title.label("objective"),
                         KeyResult.id, KeyResult.title, Metric.key.label("metric"), Metric.unit,
                         Unit.name.label("accountable_unit"), KeyResult.baseline, KeyResult.target,
@@ -99,7 +106,7 @@ def key_results(cycle: Cycle):
     def to_rows(_connection, records):
         return [[r.rank, r.objective, r.id, r.title, r.metric, r.unit, r.accountable_unit, r.baseline, r.target,
                  r.current_value, round(r.progress, 4),
-                 score_key_result(figures(r), elapsed).status.replace("_", " "), r.forecast, r.current_confidence,
+                 status_label(score_key_result(figures(r), elapsed).status).lower(), r.forecast, r.current_confidence,
                  local(r.last_check_in_at)] for r in records]
     order = [("rank", Objective.rank, False), ("objective_id", Objective.id, False), ("id", KeyResult.id, False)]
     return header, in_batches(statement, order, to_rows)
@@ -109,8 +116,8 @@ def check_ins(cycle: Cycle):
     """Every check-in of the cycle's key results, corrections and the values they replaced included."""
     zone = app_zone()
     local = _localiser(zone)
-    header = ["Key result id", "Key result", zoned("When", zone), "Value", "Confidence", "By", "Source", "Comment",
-              "Corrects check-in", zoned("Superseded at", zone), "Check-in id"]
+    header = [_("Key result id"), _("Key result"), zoned(_("When"), zone), _("Value"), _("Confidence"), _("By"),
+              _("Source"), _("Comment"), _("Corrects check-in"), zoned(_("Superseded at"), zone), _("Check-in id")]
 
     def statement(last):
         of_cycle = select(KeyResult.id).join(Objective).where(Objective.cycle_id == cycle.id)
@@ -132,24 +139,34 @@ def check_ins(cycle: Cycle):
 
 
 def conflict_items(user):
-    header = ["Item id", "Level", "Severity", "Kind", "Title", "Summary", "Status", "Pairs", "Still detected", "Note"]
+    header = [_("Item id"), _("Level"), _("Severity"), _("Kind"), _("Title"), _("Summary"), _("Status"), _("Pairs"),
+              _("Still detected"), _("Note")]
     statement = visibility.visible_to(user, select(
         ConflictItem.id, ConflictItem.level, ConflictItem.severity, ConflictItem.kind, ConflictItem.title,
-        ConflictItem.summary, ConflictItem.status, ConflictItem.pairs, ConflictItem.present, ConflictItem.note)
-        .where(current_items()))
+        ConflictItem.summary, ConflictItem.facts, ConflictItem.status, ConflictItem.pairs, ConflictItem.present,
+        ConflictItem.note).where(current_items()))
 
     def to_rows(_connection, records):
-        return [[r.id, r.level, round(r.severity, 4), r.kind, r.title, r.summary, r.status, r.pairs,
-                 "yes" if r.present else "no", r.note] for r in records]
+        return [[r.id, str(LEVELS.get(r.level, r.level)), round(r.severity, 4), r.kind, r.title,
+                 _summary(r.facts, r.summary), r.status, r.pairs, _("yes") if r.present else _("no"), r.note]
+                for r in records]
     order = [("severity", ConflictItem.severity, True), ("id", ConflictItem.id, False)]
     return header, in_batches(statement, order, to_rows)
+
+
+def _summary(facts: str, worded: str) -> str:
+    """A conflict's summary worded in the reader's language from its facts; as stored without them."""
+    try:
+        return conflict_summary(json.loads(facts)) if facts else worded
+    except (ValueError, TypeError):
+        return worded
 
 
 def decisions():
     zone = app_zone()
     local = _localiser(zone)
-    header = ["Meeting", zoned("Meeting starts", zone), "Decision id", "Kind", "Decision", "What changed",
-              "Settles items"]
+    header = [_("Meeting"), zoned(_("Meeting starts"), zone), _("Decision id"), _("Kind"), _("Decision"),
+              _("What changed"), _("Settles items")]
     statement = (select(ReviewSchedule.name.label("schedule"), ReviewMeeting.starts_at, ReviewDecision.id,
                         ReviewDecision.kind, ReviewDecision.text, ReviewDecision.changes)
                  .join(ReviewMeeting, ReviewDecision.meeting_id == ReviewMeeting.id)
@@ -163,7 +180,7 @@ def decisions():
                 .where(decision_items.c.decision_id.in_([r.id for r in records]))
                 .order_by(ConflictItem.severity.desc(), ConflictItem.id)) if records else ():
             settles.setdefault(decision_id, []).append(str(item_id))
-        return [[r.schedule or "Priority review", local(r.starts_at), r.id, r.kind, r.text,
+        return [[r.schedule or _("Priority review"), local(r.starts_at), r.id, r.kind, r.text,
                  "; ".join(_changes(r.changes)), ", ".join(settles.get(r.id, []))] for r in records]
     order = [("starts_at", ReviewMeeting.starts_at, True), ("id", ReviewDecision.id, False)]
     return header, in_batches(statement, order, to_rows)
@@ -191,7 +208,9 @@ def review_feed(user: User, base_url: str) -> str:
         .where(or_(ReviewSchedule.id.in_(taking_part), ReviewSchedule.chair_id == user.id),
                ReviewMeeting.starts_at >= utcnow() - FEED_PAST)
         .order_by(ReviewMeeting.starts_at).options(joinedload(ReviewMeeting.schedule))).all()
-    events = [(m.uid, m.sequence, m.starts_at, m.ends_at, m.timezone, m.schedule.name,
-               "Priority review in okrapp: the agenda and the decisions are on the review's page.",
+    with words.using(mail.reader_locale(user)):  # read by a calendar app, in its owner's language
+        description = _("Priority review in okrapp: the agenda and the decisions are on the review's page.")
+        name = _("okrapp reviews · %(name)s", name=user.name)
+    events = [(m.uid, m.sequence, m.starts_at, m.ends_at, m.timezone, m.schedule.name, description,
                f"{base_url.rstrip('/')}/reviews/{m.id}", m.status == "cancelled") for m in meetings]
-    return feed_calendar(events, name=f"okrapp reviews · {user.name}", stamp=utcnow())
+    return feed_calendar(events, name=name, stamp=utcnow())

@@ -1,4 +1,4 @@
-"""Downloads: thin views over exports.operations, written out by core.spreadsheets."""
+"""Downloads: thin views over exports.operations, written out by core.files.spreadsheets."""
 import os
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -6,7 +6,7 @@ from flask_login import current_user
 from werkzeug.wsgi import wrap_file
 
 from okrapp.core import policy
-from okrapp.core.spreadsheets import csv_lines, xlsx_file
+from okrapp.core.files.spreadsheets import csv_lines, xlsx_file
 from okrapp.core.web.validators import bounded_int as int_or_none
 from okrapp.exports import operations as service
 from okrapp.okrs.scoreboard import current_cycle, cycles

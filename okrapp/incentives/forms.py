@@ -4,49 +4,51 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from okrapp.core.web.forms import NumberField
 from okrapp.core.web.validators import SafeForm
+from okrapp.core.words import _, _l
 
 
 class IncentiveForm(SafeForm):
-    unit = SelectField("Unit", coerce=int)
-    name = StringField("KPI / bonus criterion", validators=[DataRequired(), Length(max=200)])
-    metric = SelectField("Metric", coerce=int)
-    direction = RadioField("Rewarded for", default="increase")
-    weight = NumberField("Share of the bonus (0–1)", percent=True, validators=[
-        InputRequired(), NumberRange(min=0.0001, max=1, message="Use a share above 0 and at most 1, e.g. 0.4.")])
-    target = NumberField("Target", validators=[Optional()])
-    period = StringField("Period", validators=[Optional(), Length(max=40)], description="e.g. 2026 or 2026 H2")
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    unit = SelectField(_l("Unit"), coerce=int)
+    name = StringField(_l("KPI / bonus criterion"), validators=[DataRequired(), Length(max=200)])
+    metric = SelectField(_l("Metric"), coerce=int)
+    direction = RadioField(_l("Rewarded for"), default="increase")
+    weight = NumberField(_l("Share of the bonus (0–1)"), percent=True, validators=[
+        InputRequired(), NumberRange(min=0.0001, max=1, message=_l("Use a share above 0 and at most 1, e.g. 0.4."))])
+    target = NumberField(_l("Target"), validators=[Optional()])
+    period = StringField(_l("Period"), validators=[Optional(), Length(max=40)], description=_l("e.g. 2026 or 2026 H2"))
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     version = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.direction.choices = [("increase", "Raising the metric"), ("decrease", "Lowering the metric")]
+        self.direction.choices = [("increase", _("Raising the metric")), ("decrease", _("Lowering the metric"))]
 
 
 class LinkForm(SafeForm):
-    source = SelectField("Raising this metric…", coerce=int)
+    source = SelectField(_l("Raising this metric…"), coerce=int)
     sign = RadioField("…", default="1")
-    target = SelectField("…this metric", coerce=int)
-    strength = NumberField("Strength (0–1]", default=0.5, validators=[
-        InputRequired(), NumberRange(min=0.0001, max=1, message="Strength is above 0 and at most 1.")])
-    rationale = TextAreaField("Why we believe this", validators=[Optional(), Length(max=2000)])
+    target = SelectField(_l("…this metric"), coerce=int)
+    strength = NumberField(_l("Strength (0–1]"), default=0.5, validators=[
+        InputRequired(), NumberRange(min=0.0001, max=1, message=_l("Strength is above 0 and at most 1."))])
+    rationale = TextAreaField(_l("Why we believe this"), validators=[Optional(), Length(max=2000)])
     version = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sign.choices = [("1", "raises"), ("-1", "lowers")]
+        self.sign.choices = [("1", _("raises")), ("-1", _("lowers"))]
 
 
 class PairForm(SafeForm):
     """A counterweight in the metric catalogue: rows rewarding `metric` should be weighed by `counter`."""
 
-    metric = SelectField("A row rewarding…", coerce=int)
-    counter = SelectField("…is weighed by", coerce=int)
+    metric = SelectField(_l("A row rewarding…"), coerce=int)
+    counter = SelectField(_l("…is weighed by"), coerce=int)
 
 
 class ImportForm(SafeForm):
-    sheet = FileField("KPI sheet (.xlsx or CSV)", validators=[FileRequired(message="Choose an .xlsx or CSV file.")])
-    period = StringField("Period", validators=[Optional(), Length(max=40)], description="e.g. 2026")
+    sheet = FileField(_l("KPI sheet (.xlsx or CSV)"),
+                      validators=[FileRequired(message=_l("Choose an .xlsx or CSV file."))])
+    period = StringField(_l("Period"), validators=[Optional(), Length(max=40)], description=_l("e.g. 2026"))
 
 
 class ConfirmImportForm(SafeForm):
@@ -57,25 +59,27 @@ class ConfirmImportForm(SafeForm):
 class ProposalForm(SafeForm):
     """The same shape as a review's decision to change an incentive."""
 
-    incentive = SelectField("Incentive", coerce=int, validators=[Optional()])
-    change = SelectField("Change", default="other")
-    new_weight = NumberField("New bonus share (0–1)", percent=True, validators=[Optional(), NumberRange(min=0.0001, max=1)])
-    new_target = NumberField("New target", validators=[Optional()])
-    guard_metric = SelectField("Guardrail metric", coerce=int, validators=[Optional()])
-    guard_comparator = SelectField("Condition", default=">=")
-    guard_threshold = NumberField("Threshold", validators=[Optional()])
-    effective_on = DateField("From", validators=[Optional()])
-    text = TextAreaField("Why", validators=[DataRequired(message="Say why you propose the change."),
-                                            Length(max=4000)])
+    incentive = SelectField(_l("Incentive"), coerce=int, validators=[Optional()])
+    change = SelectField(_l("Change"), default="other")
+    new_weight = NumberField(_l("New bonus share (0–1)"), percent=True,
+                             validators=[Optional(), NumberRange(min=0.0001, max=1)])
+    new_target = NumberField(_l("New target"), validators=[Optional()])
+    guard_metric = SelectField(_l("Guardrail metric"), coerce=int, validators=[Optional()])
+    guard_comparator = SelectField(_l("Condition"), default=">=")
+    guard_threshold = NumberField(_l("Threshold"), validators=[Optional()])
+    effective_on = DateField(_l("From"), validators=[Optional()])
+    text = TextAreaField(_l("Why"), validators=[DataRequired(message=_l("Say why you propose the change.")),
+                                                Length(max=4000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from okrapp.reviews.decisions import INCENTIVE_CHANGES
-        self.change.choices = [(k, v) for k, v in INCENTIVE_CHANGES.items() if k != "reinstate"] + \
-            [("other", "Something else (say what)")]
-        self.guard_comparator.choices = [(">=", "at least (≥)"), ("<=", "at most (≤)")]
+        # str() first: the reviews' labels may be marked (N_) or already lazy (_l); either reads translated
+        self.change.choices = [(k, _(str(v))) for k, v in INCENTIVE_CHANGES.items() if k != "reinstate"] + \
+            [("other", _("Something else (say what)"))]
+        self.guard_comparator.choices = [(">=", _("at least (≥)")), ("<=", _("at most (≤)"))]
 
 
 class DecisionForm(SafeForm):
-    answer = TextAreaField("Answer", validators=[Optional(), Length(max=4000)])
+    answer = TextAreaField(_l("Answer"), validators=[Optional(), Length(max=4000)])
     decision = HiddenField(validators=[DataRequired()])

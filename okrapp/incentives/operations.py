@@ -6,9 +6,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.incentives.rules import TEMPLATE_HEADER, SheetReport, read_kpi_sheet
 from okrapp.domain.sheets import MAX_BYTES, MAX_ROWS
-from okrapp.core.spreadsheets import csv_bytes, xlsx_bytes
+from okrapp.core.files.spreadsheets import csv_bytes, xlsx_bytes
 from okrapp.core.extensions import db
-from okrapp.core.formatting import counted
+from okrapp.core import formatting as fmt
+from okrapp.core import mail, words
+from okrapp.core.words import _, ngettext
 from okrapp.incentives import periods, plans
 from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink
 from okrapp.okrs.metric_models import Metric
@@ -26,9 +28,9 @@ def save_incentive(incentive: Incentive | None, *, unit: Unit, name: str, metric
                    weight: float, target: float | None, period: str, note: str, by, source="manual",
                    expected_version: int | None = None) -> Incentive:
     if not 0 < weight <= 1:
-        raise ServiceError("The weight is a share of the bonus: a number above 0 and at most 1.", field="weight")
+        raise ServiceError(_("The weight is a share of the bonus: a number above 0 and at most 1."), field="weight")
     if direction not in ("increase", "decrease"):
-        raise ServiceError("Choose increase or decrease.", field="direction")
+        raise ServiceError(_("Choose increase or decrease."), field="direction")
     if incentive is not None:
         versioning.claim(incentive, expected_version, by)
     what = _edit_sentence(incentive, name=name.strip(), weight=weight, target=target, direction=direction,
@@ -56,23 +58,24 @@ def retire_incentive(incentive: Incentive, by, expected_version: int | None = No
     incentive.active, incentive.retired_at = False, utcnow()
     if incentive.plan is not None:
         plans.changed(incentive.plan, by)
-    note_incentive_edit(incentive, "retired on the Incentives page", by)
+    note_incentive_edit(incentive, _("retired on the Incentives page"), by)
     db.session.flush()
     request_refresh()
 
 
 def _edit_sentence(incentive: Incentive, *, name, weight, target, direction, metric) -> str:
-    from okrapp.core import formatting as fmt
+    """What an edit changed, kept with the incentive's history in the editor's language."""
     parts = []
     if name != incentive.name:
-        parts.append(f"renamed “{incentive.name}” → “{name}”")
+        parts.append(_("renamed “%(old)s” → “%(new)s”", old=incentive.name, new=name))
     if metric.id != incentive.metric_id or direction != incentive.direction:
-        parts.append(f"rewards {'raising' if direction == 'increase' else 'lowering'} {metric.name}")
+        parts.append(_("rewards raising %(metric)s", metric=metric.name) if direction == "increase"
+                     else _("rewards lowering %(metric)s", metric=metric.name))
     if weight != incentive.weight:
-        parts.append(f"bonus share {fmt.percent(incentive.weight)} → {fmt.percent(weight)}")
+        parts.append(_("bonus share %(old)s → %(new)s", old=fmt.percent(incentive.weight), new=fmt.percent(weight)))
     if target != incentive.target:
-        parts.append(f"target {fmt.number(incentive.target)} → {fmt.number(target)}")
-    return "edited: " + "; ".join(parts) if parts else ""
+        parts.append(_("target %(old)s → %(new)s", old=fmt.number(incentive.target), new=fmt.number(target)))
+    return _("edited: %(changes)s", changes="; ".join(parts)) if parts else ""
 
 
 def preview_sheet(data: bytes, period: str = "") -> SheetReport:
@@ -112,7 +115,10 @@ def import_sheet(data: bytes, by, period: str = "") -> int:
         periods.hold_units({row.unit for row in report.rows})
         report = preview_sheet(data, period)
     if not report.ok:
-        raise ServiceError(f"The sheet has {counted(len(report.problems), 'problem', 'problems')}; nothing was imported.")
+        problems = len(report.problems)
+        raise ServiceError(ngettext("The sheet has %(num)s problem; nothing was imported.",
+                                    "The sheet has %(num)s problems; nothing was imported.", problems,
+                                    num=fmt.number(problems)))
     units = dict(db.session.execute(select(Unit.name, Unit.id)).all())
     metrics = dict(db.session.execute(select(Metric.key, Metric.id)).all())
     now = utcnow()
@@ -124,7 +130,7 @@ def import_sheet(data: bytes, by, period: str = "") -> int:
          "period_id": plan_period.id if plan_period else None, "plan_id": plan_ids.get(units[row.unit]),
          "source": "import",
          "created_by_id": by.id if by else None, "created_at": now, "active": True,
-         "note": f"Imported from a KPI sheet, line {row.line}."} for row in report.rows])
+         "note": _("Imported from a KPI sheet, line %(line)s.", line=row.line)} for row in report.rows])
     db.session.flush()
     request_refresh()
     return len(report.rows)
@@ -142,14 +148,14 @@ def sheet_template(kind: str) -> bytes:
 def save_link(link: MetricLink | None, *, source: Metric, target: Metric, sign: int, strength: float,
               rationale: str, by, expected_version: int | None = None) -> MetricLink:
     if source.id == target.id:
-        raise ServiceError("A metric cannot influence itself.", field="target")
+        raise ServiceError(_("A metric cannot influence itself."), field="target")
     if not 0 < strength <= 1:
-        raise ServiceError("Strength is above 0 and at most 1.", field="strength")
+        raise ServiceError(_("Strength is above 0 and at most 1."), field="strength")
     clash = db.session.scalar(select(MetricLink).where(MetricLink.source_id == source.id,
                                                        MetricLink.target_id == target.id))
     if clash is not None and clash is not link:
-        raise ServiceError(f"There is already a link from {source.name} to {target.name}; edit that one.",
-                           field="target")
+        raise ServiceError(_("There is already a link from %(source)s to %(target)s; edit that one.",
+                             source=source.name, target=target.name), field="target")
     if link is not None:
         versioning.claim(link, expected_version, by)
     link = link or MetricLink()
@@ -176,10 +182,10 @@ def propose(unit: Unit, text: str, by, incentive: Incentive | None = None, *, ch
     and put on the next review's agenda."""
     from okrapp.reviews import decisions
     if not text.strip():
-        raise ServiceError("Say why you propose the change.", field="text")
+        raise ServiceError(_("Say why you propose the change."), field="text")
     if change != "other":
         if incentive is None or incentive.unit_id != unit.id:
-            raise ServiceError(f"Choose one of {unit.name}'s incentives.", field="incentive")
+            raise ServiceError(_("Choose one of %(unit)s's incentives.", unit=unit.name), field="incentive")
         decisions.check_incentive_change(change, new_weight, new_target, guard_metric, guard_comparator, guard_threshold)
         effective_on = decisions.check_effective_date(effective_on)
     proposal = IncentiveProposal(unit=unit, incentive=incentive, text=text.strip(), proposed_by=by,
@@ -201,15 +207,17 @@ def decide_proposal(proposal: IncentiveProposal, accepted: bool, answer: str, by
     """Outside a review a proposal can only be declined: accepting one changes an incentive, which
     is a decision of the priority review, recorded there."""
     if proposal.status != "open":
-        raise ServiceError("This proposal has already been decided.")
+        raise ServiceError(_("This proposal has already been decided."))
     if accepted:
-        raise ServiceError("Accept a proposal in a priority review: it is on the next agenda, and accepting it "
-                           "there applies the change.")
+        raise ServiceError(_("Accept a proposal in a priority review: it is on the next agenda, and accepting it "
+                             "there applies the change."))
     proposal.status = "declined"
     from okrapp.reviews.decisions import _tell
-    _tell(proposal.proposed_by, f"proposal:{proposal.id}:declined", "Your proposal was declined",
-          [f"Your proposal for {proposal.unit.name} was declined.", f"Why: {answer.strip() or '—'}"],
-          f"/incentives#unit-{proposal.unit_id}")
+    with words.using(mail.reader_locale(proposal.proposed_by)):  # the notice in its reader's language
+        _tell(proposal.proposed_by, f"proposal:{proposal.id}:declined", _("Your proposal was declined"),
+              [_("Your proposal for %(unit)s was declined.", unit=proposal.unit.name),
+               _("Why: %(answer)s", answer=answer.strip() or "—")],
+              f"/incentives#unit-{proposal.unit_id}")
     proposal.answer, proposal.decided_by, proposal.decided_at = answer.strip(), by, utcnow()
     db.session.flush()
 

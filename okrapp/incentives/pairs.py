@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased, joinedload
 from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.core.transaction import operation
+from okrapp.core.words import _
 from okrapp.incentives.models import MetricPair
 from okrapp.okrs.metric_models import Metric
 
@@ -38,16 +39,17 @@ def add_pair(metric_id: int, counter_id: int, by) -> MetricPair:
     """Say that a row rewarding the metric should be weighed by the counter in the same unit."""
     metric = db.session.get(Metric, metric_id) if metric_id else None
     if metric is None:
-        raise ServiceError("Choose a metric from the catalogue.", field="metric")
+        raise ServiceError(_("Choose a metric from the catalogue."), field="metric")
     counter = db.session.get(Metric, counter_id) if counter_id else None
     if counter is None:
-        raise ServiceError("Choose a counterweight from the catalogue.", field="counter")
+        raise ServiceError(_("Choose a counterweight from the catalogue."), field="counter")
     if metric.id == counter.id:
-        raise ServiceError("A metric cannot be its own counterweight; choose a quality or customer metric.",
+        raise ServiceError(_("A metric cannot be its own counterweight; choose a quality or customer metric."),
                            field="counter")
     if db.session.scalar(select(MetricPair.id).where(MetricPair.metric_id == metric.id,
                                                      MetricPair.counter_id == counter.id)) is not None:
-        raise ServiceError(f"{metric.name} is already weighed by {counter.name}.", field="counter")
+        raise ServiceError(_("%(metric)s is already weighed by %(counter)s.", metric=metric.name, counter=counter.name),
+                           field="counter")
     pair = MetricPair(metric=metric, counter=counter, created_by_id=getattr(by, "id", None))
     db.session.add(pair)
     db.session.flush()
@@ -59,6 +61,6 @@ def remove_pair(pair_id: int, by) -> None:
     """Remove a counterweight; one that is already gone is refused with a message, not a 404."""
     pair = db.session.get(MetricPair, pair_id)
     if pair is None:
-        raise ServiceError("That counterweight was already removed.")
+        raise ServiceError(_("That counterweight was already removed."))
     db.session.delete(pair)
     db.session.flush()

@@ -10,11 +10,11 @@ from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.domain.plan_periods import Planned, overruns, rewarded_twice, span_of
 from okrapp.core.timeutil import local_today
+from okrapp.core.words import _
 from okrapp.incentives.models import BonusPlan, Incentive, PlanPeriod
 from okrapp.okrs.metric_models import Metric
 
 COMING = ("draft", "in_review", "approved")  # the plans a coming period's would-be set counts
-UNDATED = "Name a year (2027), a half (2027 H1), a quarter (2027 Q3) or a period an admin has dated."
 
 
 def resolve(name: str) -> PlanPeriod | None:
@@ -41,7 +41,8 @@ def known(name: str) -> PlanPeriod | None:
         return found
     dates = span_of(name)
     if dates is None:
-        raise ServiceError(f"“{name}” is not a plan period. {UNDATED}", field="period")
+        raise ServiceError(_("“%(name)s” is not a plan period. Name a year (2027), a half (2027 H1), a quarter "
+                             "(2027 Q3) or a period an admin has dated.", name=name), field="period")
     return PlanPeriod(name=name, starts_on=dates[0], ends_on=dates[1])
 
 
@@ -73,7 +74,7 @@ def stored_plan(unit_names: set[str] | None = None, leave_out: int | None = None
     if leave_out_period is not None:
         query = query.where(or_(Incentive.period_id.is_(None), Incentive.period_id != leave_out_period))
     return [Planned(unit, name, metric, weight, starts or date.min, ends or date.max,
-                    ref=f"the active incentive “{name}”")
+                    ref=_("the active incentive “%(name)s”", name=name))
             for unit, incentive_id, name, metric, weight, starts, ends in db.session.execute(query)
             if incentive_id != leave_out]
 
@@ -88,10 +89,10 @@ def check_incentive(incentive: Incentive) -> None:
     hold_units({row.unit})
     existing = stored_plan({row.unit}, leave_out=incentive.id)
     if over := overruns(existing, [row]):
-        raise ServiceError(over[0].message("for this incentive"), field="weight")
+        raise ServiceError(over[0].message(_("for this incentive")), field="weight")
     if twice := rewarded_twice(existing, [row]):
-        raise ServiceError(f"metric “{row.metric}” is rewarded twice in {row.unit} in overlapping periods "
-                           f"(also by {twice[0][1].ref})", field="metric")
+        raise ServiceError(_("metric “%(metric)s” is rewarded twice in %(unit)s in overlapping periods (also by "
+                             "%(ref)s)", metric=row.metric, unit=row.unit, ref=twice[0][1].ref), field="metric")
 
 
 def in_force(on: date, coming: bool = False):

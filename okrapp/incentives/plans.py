@@ -15,11 +15,12 @@ from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.transaction import operation
+from okrapp.core.words import N_, _
 from okrapp.incentives.models import BonusPlan, Incentive, PlanPeriod
 from okrapp.incentives.periods import is_coming
 
-STATUS_LABELS = {"draft": "Draft", "in_review": "Sent to review", "approved": "Approved, scheduled",
-                 "in_effect": "In effect", "rejected": "Rejected"}
+STATUS_LABELS = {"draft": N_("Draft"), "in_review": N_("Sent to review"), "approved": N_("Approved, scheduled"),
+                 "in_effect": N_("In effect"), "rejected": N_("Rejected")}  # translated where shown: _(label)
 
 
 def plan_for(unit_id: int, period: PlanPeriod) -> BonusPlan:
@@ -73,14 +74,16 @@ def attach_imported(unit_ids: set[int], period: PlanPeriod | None, by=None) -> d
 def send_to_review(plan: BonusPlan, by, expected_version: int | None = None, meeting=None) -> BonusPlan:
     """On the agenda of the next review (or the one given), where it is approved or rejected."""
     if plan.status not in ("draft", "in_review"):
-        raise ServiceError(f"This plan is {STATUS_LABELS[plan.status].lower()}; only a draft goes to a review.")
+        raise ServiceError(_("This plan is %(status)s; only a draft goes to a review.",
+                             status=_(STATUS_LABELS[plan.status]).lower()))
     if not is_coming(plan.period):
-        raise ServiceError(f"{plan.period.name} has started; a plan is decided before its period starts.")
+        raise ServiceError(_("%(period)s has started; a plan is decided before its period starts.",
+                             period=plan.period.name))
     if not any(row.active for row in plan.rows):
-        raise ServiceError("This plan has no rows left to decide.")
+        raise ServiceError(_("This plan has no rows left to decide."))
     meeting = meeting or next_review(utcnow())
     if meeting is None:
-        raise ServiceError("There is no upcoming priority review to send this to; plan one first.")
+        raise ServiceError(_("There is no upcoming priority review to send this to; plan one first."))
     versioning.claim(plan, expected_version, by)
     plan.status, plan.review_meeting = "in_review", meeting
     db.session.flush()

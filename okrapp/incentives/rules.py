@@ -18,6 +18,7 @@ from okrapp.domain.numbers import NumberError, parse_number
 from okrapp.domain.plan_periods import Planned, overlap, overruns, rewarded_twice
 from okrapp.domain.sheets import (
     MAX_BYTES, MAX_ROWS, LineProblems, SheetError, Table, header_index, read_table, text_problem)
+from okrapp.core.words import _
 
 COLUMNS = {
     "unit": ("unit", "yksikkö", "yksikko"),
@@ -84,20 +85,21 @@ def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str], existing: tu
     header = header_index(table.rows[0], COLUMNS)
     missing = [key for key in COLUMNS if key not in header and key not in OPTIONAL]
     if missing:
-        hint = (f" (the columns are: {', '.join(TEMPLATE_HEADER)}; Finnish headers work too: yksikkö, nimi, "
-                "mittari, suunta, paino, tavoite)")
-        return SheetReport((), tuple((1, f"missing column “{TEMPLATE_HEADER[list(COLUMNS).index(key)]}”{hint}")
+        return SheetReport((), tuple((1, _("missing column “%(column)s” (the columns are: %(columns)s; Finnish headers "
+                                           "work too: yksikkö, nimi, mittari, suunta, paino, tavoite)",
+                                           column=TEMPLATE_HEADER[list(COLUMNS).index(key)],
+                                           columns=", ".join(TEMPLATE_HEADER)))
                                      for key in missing), table.delimiter, table.kind)
     rows, problems = _rows(table, header, {u.lower(): u for u in units}, metrics)
     existing = [e for e in existing if overlap(e.span, span)]
-    planned = {Planned(row.unit, row.name, row.metric, row.weight, *span, ref=f"line {row.line}"): row.line
+    planned = {Planned(row.unit, row.name, row.metric, row.weight, *span, ref=_("line %(line)s", line=row.line)): row.line
                for row in rows}
     problems += _clashes(rows, existing, planned)
     over = overruns(existing, list(planned))
     totals = _totals(rows, existing, {o.unit.lower() for o in over})
     problems += [(0, o.message()) for o in over]
     if not rows and not problems:
-        problems.append((0, "The file has a header but no rows."))
+        problems.append((0, _("The file has a header but no rows.")))
     problems.sort(key=lambda p: p[0])
     return SheetReport(tuple(rows), tuple(problems), table.delimiter, table.kind, totals)
 
@@ -109,13 +111,13 @@ def _rows(table: Table, header, units, metrics):
         if not any(cell not in ("", None) for cell in record):
             continue
         if table.kind == "csv" and len(record) != width:
-            problems.append((line, f"expected {width} fields, found {len(record)}"))
+            problems.append((line, _("expected %(width)s fields, found %(found)s", width=width, found=len(record))))
             continue
         cells = {key: (record[i] if i < len(record) else "") for key, i in header.items()}
         row, row_problems = _row(line, cells, units, metrics, comma_may_group=not table.decimal_comma_only)
         key = (str(cells["unit"]).lower(), str(cells["name"]).lower())
         if key in seen:
-            row_problems.append(f"duplicate of line {seen[key]} (same unit and KPI name)")
+            row_problems.append(_("duplicate of line %(line)s (same unit and KPI name)", line=seen[key]))
         else:
             seen[key] = line
         problems += [(line, p) for p in row_problems]
@@ -130,29 +132,31 @@ def _row(line, cells, units, metrics, comma_may_group) -> tuple[SheetRow | None,
     metric, direction_text = str(cells["metric"]).strip(), str(cells["direction"]).strip()
     unit = units.get(unit_text.lower())
     if not unit_text:
-        problems.append("unit is empty")
+        problems.append(_("unit is empty"))
     elif unit is None:
-        problems.append(f"unknown unit “{unit_text}” (add it under Units first)")
+        problems.append(_("unknown unit “%(unit)s” (add it under Units first)", unit=unit_text))
     if not name:
-        problems.append("KPI name is empty")
+        problems.append(_("KPI name is empty"))
     elif len(name) > 200:
-        problems.append("KPI name is longer than 200 characters")
-    elif problem := text_problem("KPI name", name, single_line=True):
+        problems.append(_("KPI name is longer than 200 characters"))
+    elif problem := text_problem(_("KPI name"), name, single_line=True):
         problems.append(problem)
     if metric not in metrics:
-        problems.append(f"unknown metric key “{metric}” (the keys are listed beside the form)" if metric
-                        else "metric key is empty")
+        problems.append(_("unknown metric key “%(metric)s” (the keys are listed beside the form)", metric=metric)
+                        if metric else _("metric key is empty"))
     direction = DIRECTIONS.get(direction_text.lower())
     if direction is None:
-        problems.append(f"direction must be increase or decrease (kasvu or lasku), not “{direction_text}”")
+        problems.append(_("direction must be increase or decrease (kasvu or lasku), not “%(direction)s”",
+                          direction=direction_text))
     weight = _number(cells["weight"], percent=True, comma_may_group=comma_may_group)
     if weight is None or not 0 < weight <= 1:
-        problems.append(f"weight must be a number in (0, 1] or a percentage up to 100 %, not “{_shown(cells['weight'])}”")
+        problems.append(_("weight must be a number in (0, 1] or a percentage up to 100 %%, not “%(weight)s”",
+                          weight=_shown(cells["weight"])))
     target = None
     if cells.get("target") not in (None, ""):
         target = _number(cells["target"], comma_may_group=comma_may_group)
         if target is None:
-            problems.append(f"target must be a number, not “{_shown(cells['target'])}”")
+            problems.append(_("target must be a number, not “%(target)s”", target=_shown(cells["target"])))
     if problems:
         return None, problems
     return SheetRow(line, unit, name, metric, direction, weight, target), []
@@ -174,9 +178,10 @@ def _clashes(rows: list[SheetRow], existing: list[Planned], planned: dict[Planne
     (in the sheet or together with an active incentive): the second would double the push on the
     same number. planned: the sheet's rows as the plan rules read them, with their lines."""
     names = {(e.unit.lower(), e.name.lower()) for e in existing}
-    problems = [(row.line, f"{row.unit} already has an active incentive “{row.name}”")
+    problems = [(row.line, _("%(unit)s already has an active incentive “%(name)s”", unit=row.unit, name=row.name))
                 for row in rows if (row.unit.lower(), row.name.lower()) in names]
-    problems += [(planned[row], f"metric “{row.metric}” is rewarded twice in {row.unit} (also by {earlier.ref})")
+    problems += [(planned[row], _("metric “%(metric)s” is rewarded twice in %(unit)s (also by %(ref)s)",
+                                  metric=row.metric, unit=row.unit, ref=earlier.ref))
                  for row, earlier in rewarded_twice(existing, list(planned))]
     return problems
 

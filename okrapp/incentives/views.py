@@ -5,9 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from okrapp.core import policy
-from okrapp.core.formatting import counted, day
+from okrapp.core.formatting import day, number
 from okrapp.core.timeutil import to_local as local
 from okrapp.core.web.forms import show_service_error
+from okrapp.core.words import _, ngettext
 from okrapp.core.versioning import parse_version
 from okrapp.core.web.views import (
     committed, import_previewed, form_status, saved, sheet_download, stale_page, uploaded_sheet)
@@ -55,7 +56,7 @@ def edit_incentive(incentive_id=None):
             direction=form.direction.data, weight=form.weight.data, target=form.target.data,
             period=form.period.data or "", note=form.note.data or "", by=current_user,
             expected_version=parse_version(form.version.data)),
-            "Incentive saved; conflicts are re-checked in the background."):
+            _("Incentive saved; conflicts are re-checked in the background.")):
         return redirect(url_for("incentives.incentives"))
     return render_template("incentives/form.html", form=form, incentive=incentive), form_status(form)
 
@@ -68,7 +69,7 @@ def retire_incentive(incentive_id):
         service.retire_incentive(incentive, current_user, parse_version(request.form.get("version")))
     except StaleEdit as error:
         return stale_page(error, url_for("incentives.incentives"))
-    flash(f"“{incentive.name}” retired; conflicts are re-checked in the background.")
+    flash(_("“%(name)s” retired; conflicts are re-checked in the background.", name=incentive.name))
     return redirect(url_for("incentives.incentives"))
 
 
@@ -77,7 +78,20 @@ def _import_page(form, status=200, **context):
     max_bytes, max_rows = service.sheet_limits()
     return render_template("incentives/import.html", form=form, metrics=metrics, units=units,
                            max_rows=max_rows, max_size=max_bytes,
-                           **{"report": None, **context}), status
+                           **{"report": None, **_report_words(context.get("report")), **context}), status
+
+
+def _report_words(report) -> dict:
+    """The preview's counted sentences, each a whole phrase in both forms (counts of thousands spaced)."""
+    if report is None:
+        return {}
+    problems, lines, rows = len(report.problems), len({line for line, _message in report.problems}), len(report.rows)
+    return {"problem_summary": ngettext(
+                "%(problems)s on %(num)s line: nothing will be imported until the sheet is fixed.",
+                "%(problems)s on %(num)s lines: nothing will be imported until the sheet is fixed.", lines,
+                num=number(lines), problems=ngettext("%(num)s problem", "%(num)s problems", problems,
+                                                     num=number(problems))),
+            "import_label": ngettext("Import %(num)s incentive", "Import %(num)s incentives", rows, num=number(rows))}
 
 
 @bp.route("/incentives/import", methods=["GET", "POST"])
@@ -107,7 +121,8 @@ def confirm_import():
     form = ConfirmImportForm()
 
     def done(created):
-        flash(f"Imported {counted(created, 'incentive', 'incentives')}. See the conflicts they cause below.")
+        flash(ngettext("Imported %(num)s incentive. See the conflicts they cause below.",
+                       "Imported %(num)s incentives. See the conflicts they cause below.", created, num=number(created)))
         return redirect(url_for("conflicts.items"))
     return import_previewed(form, lambda data: service.import_sheet(data, current_user, form.period.data or ""),
                           url_for("incentives.import_sheet"), done)
@@ -133,8 +148,8 @@ def send_plan_to_review(plan_id):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("incentives.plan", plan_id=plan_id))
-    flash(f"The plan of {found.unit.name} for {found.period.name} is on the agenda of the review of "
-          f"{day(local(found.review_meeting.starts_at))}.")
+    flash(_("The plan of %(unit)s for %(period)s is on the agenda of the review of %(day)s.", unit=found.unit.name,
+            period=found.period.name, day=day(local(found.review_meeting.starts_at))))
     return redirect(url_for("incentives.plan", plan_id=plan_id))
 
 
@@ -148,7 +163,7 @@ def propose(unit_id):
     form.incentive.choices = [(0, "—")] + [(i.id, i.name) for i in own.values()]
     form.guard_metric.choices = [(0, "—")] + [(m.id, m.name) for m in metrics.values()]
     if not form.validate_on_submit():
-        flash("The proposal was not sent: see the highlighted fields below.", "error")
+        flash(_("The proposal was not sent: see the highlighted fields below."), "error")
         return _incentives_page(form, unit.id, 422)
     try:
         service.submit_proposal(unit, form.text.data, current_user, own.get(form.incentive.data), change=form.change.data,
@@ -159,7 +174,7 @@ def propose(unit_id):
     except ServiceError as error:
         show_service_error(form, error)
         return _incentives_page(form, unit.id, 422)
-    return committed("Proposal sent to the leadership team; it is on the next priority review's agenda.",
+    return committed(_("Proposal sent to the leadership team; it is on the next priority review's agenda."),
                      "incentives.incentives", _anchor=f"unit-{unit.id}")
 
 
@@ -175,7 +190,7 @@ def decide(proposal_id):
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash("Proposal declined.")
+        flash(_("Proposal declined."))
     return redirect(url_for("incentives.incentives"))
 
 
@@ -208,7 +223,7 @@ def _pair_form(**kwargs):
 def add_pair():
     form = _pair_form()
     if form.validate_on_submit() and saved(form, lambda: pairs.add_pair(form.metric.data, form.counter.data,
-                                                                        current_user), "Counterweight added."):
+                                                                        current_user), _("Counterweight added.")):
         return redirect(url_for("incentives.links", _anchor="counterweights"))
     return _links_page(form, 422)
 
@@ -221,7 +236,7 @@ def remove_pair(pair_id):
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash("Counterweight removed.")
+        flash(_("Counterweight removed."))
     return redirect(url_for("incentives.links", _anchor="counterweights"))
 
 
@@ -243,7 +258,7 @@ def edit_link(link_id=None):
             link, source_id=form.source.data, target_id=form.target.data,
             sign=int(form.sign.data), strength=form.strength.data, rationale=form.rationale.data or "",
             by=current_user, expected_version=parse_version(form.version.data)),
-            "Influence link saved; conflicts are re-checked in the background."):
+            _("Influence link saved; conflicts are re-checked in the background.")):
         return redirect(url_for("incentives.links"))
     return render_template("incentives/link_form.html", form=form, link=link), form_status(form)
 
@@ -255,5 +270,5 @@ def delete_link(link_id):
         service.delete_link(service.link_or_404(link_id), current_user, parse_version(request.form.get("version")))
     except StaleEdit as error:
         return stale_page(error, url_for("incentives.links"))
-    flash("Influence link removed; conflicts are re-checked in the background.")
+    flash(_("Influence link removed; conflicts are re-checked in the background."))
     return redirect(url_for("incentives.links"))

@@ -9,15 +9,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from okrapp.core import policy
 from okrapp.okrs.rules import TEMPLATE_HEADER, CheckInSheet, Target, read_check_in_sheet
 from okrapp.domain.check_ins import Path
-from okrapp.core.spreadsheets import csv_bytes, xlsx_bytes
+from okrapp.core.files.spreadsheets import csv_bytes, xlsx_bytes
 from okrapp.core.extensions import db
-from okrapp.core.formatting import counted
 from okrapp.okrs.models import CheckIn, KeyResult, Objective
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.errors import ServiceError
 from okrapp.okrs import aggregates
 from okrapp.incentives.operations import sheet_limits
 from okrapp.okrs.operations import refresh_current
+from okrapp.core.words import _, ngettext
 
 DEFAULT_CONFIDENCE = 5
 HISTORY_YEARS = 3
@@ -44,7 +44,8 @@ def import_check_ins(data: bytes, user) -> int:
     weekly scores of objectives that got back-dated points are rebuilt."""
     report = preview(data, user)
     if not report.ok:
-        raise ServiceError(f"The sheet has {counted(len(report.problems), 'problem', 'problems')}; nothing was imported.")
+        raise ServiceError(ngettext("The sheet has %(num)s problem; nothing was imported.",
+                                    "The sheet has %(num)s problems; nothing was imported.", len(report.problems)))
     krs = {kr.id: kr for kr in _key_results()}
     now = utcnow()
     touched, backdated = set(), set()
@@ -54,7 +55,7 @@ def import_check_ins(data: bytes, user) -> int:
         confidence = row.confidence if row.confidence is not None else (
             kr.current_confidence if kr.current_confidence is not None else DEFAULT_CONFIDENCE)
         db.session.add(CheckIn(key_result=kr, value=row.value, confidence=confidence,
-                               comment=row.comment or f"Imported from a sheet, line {row.line}.", author=user,
+                               comment=row.comment or _("Imported from a sheet, line %(line)s.", line=row.line), author=user,
                                created_at=at, recorded_at=now))
         touched.add(kr.id)
         if row.on:
@@ -76,9 +77,5 @@ def import_check_ins(data: bytes, user) -> int:
 
 
 def template(kind: str) -> bytes:
-    rows = [list(TEMPLATE_HEADER), ["12", "3 475 000,5", local_today().isoformat(), 7, "From the ledger"]]
-    return xlsx_bytes(rows, "Check-ins") if kind == "xlsx" else csv_bytes(rows, delimiter=";")
-
-
-
-
+    rows = [list(TEMPLATE_HEADER), ["12", "3 475 000,5", local_today().isoformat(), 7, _("From the ledger")]]
+    return xlsx_bytes(rows, _("Check-ins")) if kind == "xlsx" else csv_bytes(rows, delimiter=";")

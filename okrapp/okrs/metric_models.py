@@ -4,9 +4,23 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, Foreign
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from okrapp.core.extensions import db
+from okrapp.core.formatting import exact
 from okrapp.core.timeutil import utcnow
+from okrapp.core.words import N_, _
 
 METRIC_KINDS = ("numeric", "milestone")
+# The built-in catalogue's names (seeded by the first migration) in the reader's language; a custom
+# metric's name is content and reads as its author wrote it.
+BUILTIN_LABELS = {
+    "nps": N_("Net Promoter Score"),
+    "csat": N_("Customer satisfaction (CSAT)"),
+    "ces": N_("Customer Effort Score"),
+    "churn_rate": N_("Churn rate"),
+    "retention_rate": N_("Retention rate"),
+    "clv": N_("Customer lifetime value"),
+    "revenue": N_("Revenue"),
+    "milestone": N_("Milestone (done / not done)"),
+}
 
 
 class Metric(db.Model):
@@ -30,9 +44,15 @@ class Metric(db.Model):
         return self.kind == "milestone"
 
     @property
+    def label(self) -> str:
+        """The name people read: a built-in metric's in their language, a custom one's as written."""
+        english = BUILTIN_LABELS.get(self.key)
+        return _(english) if self.builtin and english == self.name else self.name
+
+    @property
     def range_label(self) -> str:
-        low = "−∞" if self.min_value is None else f"{self.min_value:g}"
-        high = "∞" if self.max_value is None else f"{self.max_value:g}"
+        low = "−∞" if self.min_value is None else exact(self.min_value)
+        high = "∞" if self.max_value is None else exact(self.max_value)
         return f"{low} … {high}"
 
     def __repr__(self) -> str:

@@ -14,6 +14,7 @@ from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import ServiceError
 from okrapp.okrs import metric_weeks
 from okrapp.okrs.operations import correct_check_in, record_check_in
+from okrapp.core.words import _
 
 MAX_POINTS = 1000
 DEFAULT_CONFIDENCE = 5
@@ -44,19 +45,21 @@ def push(metric: Metric, points: list[Point], by: User) -> PushResult:
     """Store the points; the same (time, source) again with the same value is a no-op, with a
     new value it replaces the old one (and corrects the check-in it became). All or nothing."""
     if not points:
-        raise ServiceError("Send at least one point.", field="points")
+        raise ServiceError(_("Send at least one point."), field="points")
     if len(points) > MAX_POINTS:
-        raise ServiceError(f"At most {MAX_POINTS} points per call.", field="points")
+        raise ServiceError(_("At most %(most)s points per call.", most=MAX_POINTS), field="points")
     problems = []
     for index, point in enumerate(points):
         problem = (milestone_problem(point.value) if metric.is_milestone else
-                   range_problem(point.value, metric.min_value, metric.max_value, label="value"))
+                   range_problem(point.value, metric.min_value, metric.max_value, label=_("value")))
         if problem:
-            problems.append(f"points[{index}]: {problem} ({metric.name})")
+            problems.append(_("points[%(index)s]: %(problem)s (%(metric)s)", index=index, problem=problem,
+                               metric=metric.label))
         if naive_utc(point.at) > utcnow():
-            problems.append(f"points[{index}]: {point.at.isoformat()} is in the future")
+            problems.append(_("points[%(index)s]: %(time)s is in the future", index=index, time=point.at.isoformat()))
         if naive_utc(point.at).year < 2000:
-            problems.append(f"points[{index}]: {point.at.isoformat()} is before the year 2000")
+            problems.append(_("points[%(index)s]: %(time)s is before the year 2000", index=index,
+                               time=point.at.isoformat()))
     if problems:
         raise ServiceError("; ".join(problems[:20]), field="points")
     latest = {}
@@ -105,10 +108,11 @@ def _feed_key_results(metric: Metric, fresh, by) -> int:
                 CheckIn.superseded_at.is_(None)))
             if previous is None:
                 confidence = kr.current_confidence if kr.current_confidence is not None else DEFAULT_CONFIDENCE
-                record_check_in(kr, value, confidence, f"Pushed by {source}.", by, confirmed=True, at=at,
+                record_check_in(kr, value, confidence, _("Pushed by %(source)s.", source=source), by, confirmed=True, at=at,
                                 source=source)
             elif previous.value != value:
-                correct_check_in(previous, value, f"{source} sent a new value for this time.", by, confirmed=True)
+                correct_check_in(previous, value, _("%(source)s sent a new value for this time.", source=source), by,
+                                 confirmed=True)
             else:
                 continue
             count += 1

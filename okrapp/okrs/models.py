@@ -6,8 +6,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import utcnow
 from okrapp.core.models import Versioned
+from okrapp.core.words import N_, _
 
 COMMITMENTS = ("committed", "aspirational")
+COMMITMENT_LABELS = {"committed": N_("committed"), "aspirational": N_("aspirational")}  # translated when shown
+# Reasons okrapp itself records (kept in English, read in the reader's language); others are typed by people.
+CREATED = N_("created")
+EDITED_ON_PAGE = N_("Edited on the key result's page.")
+SYSTEM_REASONS = (CREATED, EDITED_ON_PAGE)
+
+
+def reason_text(reason: str | None) -> str:
+    """A recorded reason as people read it: okrapp's own in their language, a person's as typed."""
+    return _(reason) if reason in SYSTEM_REASONS else (reason or "")
 
 
 class Cycle(Versioned, db.Model):
@@ -101,6 +112,10 @@ class KeyResult(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     @property
+    def commitment_label(self) -> str:
+        return _(COMMITMENT_LABELS[self.commitment]) if self.commitment in COMMITMENT_LABELS else self.commitment
+
+    @property
     def units(self):
         """Accountable unit first, then contributors: everyone who shares this result."""
         return [self.accountable_unit] + [u for u in self.contributors if u.id != self.accountable_unit_id]
@@ -162,6 +177,10 @@ class TargetChange(db.Model):
     changed_by = relationship("User")
     decision = relationship("ReviewDecision")
 
+    @property
+    def reason_text(self) -> str:
+        return reason_text(self.reason)
+
 
 class RankChange(db.Model):
     """Every change of an objective's priority, with who and when; reviews build on this."""
@@ -183,6 +202,10 @@ class RankChange(db.Model):
     changed_by = relationship("User")
     meeting = relationship("ReviewMeeting")
     decision = relationship("ReviewDecision")
+
+    @property
+    def reason_text(self) -> str:
+        return reason_text(self.reason)
 
 
 class ObjectiveWeek(db.Model):

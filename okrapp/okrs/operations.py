@@ -7,7 +7,7 @@ from okrapp.domain import metrics as metric_rules
 from okrapp.domain.check_ins import Path, implausible
 from okrapp.domain.scoring import progress
 from okrapp.core.extensions import db
-from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective, RankChange, TargetChange
+from okrapp.okrs.models import CREATED, EDITED_ON_PAGE, CheckIn, Cycle, KeyResult, Objective, RankChange, TargetChange
 from okrapp.okrs.metric_models import Metric
 from okrapp.accounts.models import User
 from okrapp.admin.models import Unit
@@ -16,6 +16,7 @@ from okrapp.core.errors import NeedsConfirmation, ServiceError, StaleEdit
 from okrapp.okrs import aggregates, metric_weeks
 from okrapp.core import versioning
 from okrapp.core.transaction import operation
+from okrapp.core.words import N_, _
 from okrapp.conflicts.operations import request_refresh
 
 
@@ -23,7 +24,7 @@ def create_objective(cycle: Cycle, title: str, description: str, by: User) -> Ob
     rank = (db.session.scalar(select(func.max(Objective.rank)).where(Objective.cycle_id == cycle.id)) or 0) + 1
     objective = Objective(cycle=cycle, title=title.strip(), description=description.strip(), rank=rank,
                           created_by=by)
-    objective.rank_changes.append(RankChange(old_rank=None, new_rank=rank, changed_by=by, reason="created"))
+    objective.rank_changes.append(RankChange(old_rank=None, new_rank=rank, changed_by=by, reason=CREATED))
     db.session.add(objective)
     db.session.flush()
     return objective
@@ -59,11 +60,11 @@ def carry_forward(objective: Objective, cycle: Cycle, by: User) -> tuple[Objecti
     """Copy objective into cycle; last values become baselines. Reached results stay behind
     (their baseline would equal or pass the target and flip its direction)."""
     if cycle.id == objective.cycle_id:
-        raise ServiceError("Choose a different cycle to carry the objective into.", field="cycle")
+        raise ServiceError(_("Choose a different cycle to carry the objective into."), field="cycle")
     already = db.session.scalar(select(Objective.id).where(
         Objective.carried_from_id == objective.id, Objective.cycle_id == cycle.id))
     if already:
-        raise ServiceError(f"This objective was already carried into {cycle.name}.", field="cycle")
+        raise ServiceError(_("This objective was already carried into %(cycle)s.", cycle=cycle.name), field="cycle")
     copy = create_objective(cycle, objective.title, objective.description, by)
     copy.carried_from_id = objective.id
     left_behind = []
@@ -82,15 +83,18 @@ def carry_forward(objective: Objective, cycle: Cycle, by: User) -> tuple[Objecti
     return copy, left_behind
 
 
+VALUE_LABELS = {"baseline": N_("Baseline"), "target": N_("Target"), "value": N_("Value")}  # translated when shown
+
+
 def check_metric_values(metric: Metric, **values: float) -> None:
     for field, value in values.items():
         if metric.is_milestone:
             problem = metric_rules.milestone_problem(value)
         else:
             problem = metric_rules.range_problem(value, metric.min_value, metric.max_value,
-                                                 label=field.replace("_", " ").capitalize())
+                                                 label=_(VALUE_LABELS.get(field, field)))
         if problem:
-            raise ServiceError(f"{problem} ({metric.name}).", field=field)
+            raise ServiceError(_("%(problem)s (%(metric)s).", problem=problem, metric=metric.label), field=field)
 
 
 def save_key_result(kr: KeyResult | None, objective: Objective, *, title, metric: Metric, baseline, target,
@@ -100,7 +104,7 @@ def save_key_result(kr: KeyResult | None, objective: Objective, *, title, metric
     if metric.is_milestone:
         baseline, target = 0.0, 1.0
     if baseline == target:
-        raise ServiceError("The target must differ from the baseline.", field="target")
+        raise ServiceError(_("The target must differ from the baseline."), field="target")
     check_metric_values(metric, baseline=baseline, target=target)
     if kr is None:
         kr = KeyResult(objective=objective, current_value=baseline)
@@ -109,13 +113,13 @@ def save_key_result(kr: KeyResult | None, objective: Objective, *, title, metric
         _ensure_fresh(kr, expected_version)
         has_history = kr.last_check_in_at is not None
         if has_history and kr.metric_id != metric.id:
-            raise ServiceError("The metric of a key result with check-ins cannot change; create a new key result.",
+            raise ServiceError(_("The metric of a key result with check-ins cannot change; create a new key result."),
                                field="metric")
         if not has_history:
             kr.current_value = baseline  # nothing measured yet: the value is still the baseline
     if kr.id is not None and kr.target != target:
         db.session.add(TargetChange(key_result_id=kr.id, old_target=kr.target, new_target=target,
-                                    reason="Edited on the key result's page.", changed_at=utcnow(), changed_by_id=by.id))
+                                    reason=EDITED_ON_PAGE, changed_at=utcnow(), changed_by_id=by.id))
     kr.title, kr.metric, kr.baseline, kr.target = title.strip(), metric, baseline, target
     kr.accountable_unit = accountable_unit
     kr.contributors = [u for u in contributors if u.id != accountable_unit.id]
@@ -136,7 +140,7 @@ def record_check_in(kr: KeyResult, value: float, confidence: int, comment: str, 
     (NeedsConfirmation otherwise), so a typo does not become history unnoticed."""
     _ensure_fresh(kr, expected_version)
     if not 0 <= confidence <= 10:
-        raise ServiceError("Confidence must be between 0 and 10.", field="confidence")
+        raise ServiceError(_("Confidence must be between 0 and 10."), field="confidence")
     check_metric_values(kr.metric, value=value)
     if not confirmed:
         _ask_if_implausible(kr, value)
@@ -158,7 +162,7 @@ def _ask_if_implausible(kr: KeyResult, value: float, current: float | None = Non
     reason = implausible(value, Path(kr.baseline, kr.target, kr.current_value if current is None else current,
                                      kr.metric.min_value, kr.metric.max_value))
     if reason:
-        raise NeedsConfirmation(f"Please check the value: {reason} Confirm if it is right.", field="value")
+        raise NeedsConfirmation(_("Please check the value: %(reason)s Confirm if it is right.", reason=reason), field="value")
 
 
 def correct_check_in(original: CheckIn, value: float, reason: str, by: User, confirmed: bool = False,
@@ -169,9 +173,9 @@ def correct_check_in(original: CheckIn, value: float, reason: str, by: User, con
     kr = original.key_result
     _ensure_fresh(kr, expected_version)
     if original.superseded_at is not None:
-        raise ServiceError("This check-in was corrected already; correct the correction instead.")
+        raise ServiceError(_("This check-in was corrected already; correct the correction instead."))
     if not reason.strip():
-        raise ServiceError("Say why the value is corrected.", field="reason")
+        raise ServiceError(_("Say why the value is corrected."), field="reason")
     check_metric_values(kr.metric, value=value)
     if not confirmed:
         _ask_if_implausible(kr, value, current=_value_before(original))
@@ -238,9 +242,9 @@ def create_metric(name: str, unit: str, min_value: float | None, max_value: floa
     name = name.strip()
     key = metric_key(name)
     if versioning.taken(Metric, Metric.name, name) or db.session.scalar(select(Metric.id).where(Metric.key == key)):
-        raise ServiceError(f"A metric named {name} already exists.", field="name")
+        raise ServiceError(_("A metric named %(name)s already exists.", name=name), field="name")
     if min_value is not None and max_value is not None and min_value >= max_value:
-        raise ServiceError("The minimum must be below the maximum.", field="max_value")
+        raise ServiceError(_("The minimum must be below the maximum."), field="max_value")
     metric = Metric(key=key, name=name, unit=unit.strip(), min_value=min_value, max_value=max_value,
                     kind="numeric", builtin=False)
     db.session.add(metric)

@@ -12,6 +12,8 @@ from okrapp.domain.check_ins import Path, implausible
 from okrapp.domain.metrics import range_problem
 from okrapp.domain.numbers import NumberError, parse_number
 from okrapp.domain.sheets import MAX_BYTES, MAX_ROWS, LineProblems, SheetError, header_index, read_table, text_problem
+from okrapp.core.formatting import day
+from okrapp.core.words import _
 
 COLUMNS = {
     "key_result": ("key result", "key result id", "kr", "kr id", "key_result", "avaintulos", "avaintuloksen numero"),
@@ -61,8 +63,9 @@ def read_check_in_sheet(data: bytes, targets: dict[int, Target], today: date, ea
     header = header_index(table.rows[0], COLUMNS)
     missing = [key for key in REQUIRED if key not in header]
     if missing:
-        return CheckInSheet((), tuple((1, f"missing column “{TEMPLATE_HEADER[list(COLUMNS).index(key)]}” (the columns "
-                                          f"are: {', '.join(TEMPLATE_HEADER)})") for key in missing))
+        return CheckInSheet((), tuple((1, _("missing column “%(column)s” (the columns are: %(columns)s)",
+                                            column=TEMPLATE_HEADER[list(COLUMNS).index(key)],
+                                            columns=", ".join(TEMPLATE_HEADER))) for key in missing))
     rows, problems = [], []
     for line, record in enumerate(table.rows[1:], start=2):
         if not any(cell not in ("", None) for cell in record):
@@ -73,7 +76,7 @@ def read_check_in_sheet(data: bytes, targets: dict[int, Target], today: date, ea
         if row:
             rows.append(row)
     if not rows and not problems:
-        problems.append((0, "The file has a header but no rows."))
+        problems.append((0, _("The file has a header but no rows.")))
     return CheckInSheet(tuple(rows), tuple(problems))
 
 
@@ -84,23 +87,24 @@ def _row(line, cells, targets, today, earliest, comma_may_group):
     kr_text = f"{kr_cell:.0f}" if isinstance(kr_cell, float) and kr_cell.is_integer() else str(kr_cell).strip()
     match = re.fullmatch(r"(?:KR-?)?(\d{1,12})", kr_text, re.IGNORECASE)
     if not kr_text:
-        problems.append("key result is empty")
+        problems.append(_("key result is empty"))
     elif not match or int(match.group(1)) not in targets:
-        problems.append(f"unknown key result “{kr_text}” (use the number shown on the key result's page)")
+        problems.append(_("unknown key result “%(key_result)s” (use the number shown on the key result's page)",
+                           key_result=kr_text))
     else:
         target = targets[int(match.group(1))]
         if not target.allowed:
-            problems.append(f"you may not check in on “{target.title}”")
+            problems.append(_("you may not check in on “%(title)s”", title=target.title))
     value = None
     try:
         value = parse_number(cells["value"], comma_may_group=comma_may_group)
     except NumberError as error:
-        problems.append(f"value: {error}")
+        problems.append(_("value: %(problem)s", problem=error))
     if value is not None and target is not None:
         if target.milestone and value not in (0, 1):
-            problems.append("a milestone is either done (1) or not done (0)")
+            problems.append(_("a milestone is either done (1) or not done (0)"))
         else:
-            problem = range_problem(value, target.path.min_value, target.path.max_value, label="value")
+            problem = range_problem(value, target.path.min_value, target.path.max_value, label=_("value"))
             if problem:
                 problems.append(problem)
     on = _date(cells.get("date", ""), problems, today, earliest)
@@ -111,12 +115,12 @@ def _row(line, cells, targets, today, earliest, comma_may_group):
         except NumberError:
             confidence = -1
         if confidence != int(confidence) or not 0 <= confidence <= 10:
-            problems.append(f"confidence must be a whole number from 0 to 10, not “{cells['confidence']}”")
+            problems.append(_("confidence must be a whole number from 0 to 10, not “%(cell)s”", cell=cells["confidence"]))
         confidence = int(confidence)
     comment = str(cells.get("comment", "") or "").strip()
     if len(comment) > 2000:
-        problems.append("comment is longer than 2000 characters")
-    elif problem := text_problem("comment", comment):
+        problems.append(_("comment is longer than 2000 characters"))
+    elif problem := text_problem(_("comment"), comment):
         problems.append(problem)
     if problems:
         return None, problems
@@ -136,9 +140,9 @@ def _date(cell, problems, today, earliest) -> date | None:
         except ValueError:
             continue
     if found is None:
-        problems.append(f"date must look like 2026-11-20 or 20.11.2026, not “{text}”")
+        problems.append(_("date must look like 2026-11-20 or 20.11.2026, not “%(cell)s”", cell=text))
     elif found > today:
-        problems.append(f"date {found.isoformat()} is in the future")
+        problems.append(_("date %(date)s is in the future", date=day(found)))
     elif found < earliest:
-        problems.append(f"date {found.isoformat()} is before {earliest.isoformat()}")
+        problems.append(_("date %(date)s is before %(earliest)s", date=day(found), earliest=day(earliest)))
     return found

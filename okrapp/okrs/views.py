@@ -5,8 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from okrapp.core import policy
-from okrapp.core.formatting import counted
 from okrapp.core.web.forms import show_service_error
+from okrapp.core.words import _, ngettext
 from okrapp.okrs.models import KeyResult
 from okrapp.core.errors import NeedsConfirmation, ServiceError, StaleEdit
 from okrapp.okrs import check_in_import
@@ -61,11 +61,11 @@ def new_objective():
         current = scoreboard.current_cycle(local_today(), int_or_none(request.args.get("cycle")))
         form.cycle.data = current.id if current else None
     if not all_cycles:
-        flash("An admin must create a cycle before objectives can be added.", "error")
+        flash(_("An admin must create a cycle before objectives can be added."), "error")
     elif form.validate_on_submit():
         objective = okr_service.add_objective(form.cycle.data, form.title.data, form.description.data or "",
                                               current_user)
-        flash("Objective created. Add its key results next.")
+        flash(_("Objective created. Add its key results next."))
         return redirect(url_for("okrs.new_key_result", objective_id=objective.id))
     return render_template("okrs/objective_form.html", form=form, objective=None), 422 if form.errors else 200
 
@@ -87,7 +87,7 @@ def edit_objective(objective_id):
     del form.cycle
     if form.validate_on_submit() and saved(form, lambda: okr_service.update_objective(
             item, form.title.data, form.description.data or "", current_user, parse_version(form.version.data)),
-            "Objective saved."):
+            _("Objective saved.")):
         return redirect(url_for("okrs.objective", objective_id=item.id))
     return render_template("okrs/objective_form.html", form=form, objective=item), form_status(form)
 
@@ -111,23 +111,25 @@ def carry_objective(objective_id):
     form = CarryForm()
     form.cycle.choices = [(c.id, c.name) for c in scoreboard.cycles()]
     if not form.validate_on_submit():
-        flash("Choose a cycle to carry the objective into.", "error")
+        flash(_("Choose a cycle to carry the objective into."), "error")
         return redirect(url_for("okrs.objective", objective_id=item.id))
     try:
         copy, left = okr_service.carry_objective(item, form.cycle.data, current_user)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("okrs.objective", objective_id=item.id))
-    flash(f"Carried into {copy.cycle.name} with {counted(len(copy.key_results), 'key result', 'key results')}; last values are the new baselines.")
+    flash(ngettext("Carried into %(cycle)s with %(num)s key result; last values are the new baselines.",
+                   "Carried into %(cycle)s with %(num)s key results; last values are the new baselines.",
+                   len(copy.key_results), cycle=copy.cycle.name))
     for kr in left:
-        flash(f"“{kr.title}” reached its target and was not carried.")
+        flash(_("“%(title)s” reached its target and was not carried.", title=kr.title))
     return redirect(url_for("okrs.objective", objective_id=copy.id))
 
 
 def _key_result_form(kr=None):
     form = KeyResultForm(obj=kr) if kr else KeyResultForm()
     metrics, units = okr_service.key_result_choices()
-    form.metric.choices = [(m.id, f"{m.name} ({m.range_label}{' ' + m.unit if m.unit else ''})") for m in metrics]
+    form.metric.choices = [(m.id, f"{m.label} ({m.range_label}{' ' + m.unit if m.unit else ''})") for m in metrics]
     form.accountable_unit.choices = [(u.id, f"{u.name} · {u.kind_label}") for u in units]
     form.contributors.choices = [(u.id, f"{u.name} · {u.kind_label}") for u in units]
     if kr and request.method == "GET":
@@ -166,7 +168,7 @@ def new_key_result(objective_id):
     if request.method == "POST":
         saved = _save_key_result(form, metrics, units, None, item)
         if saved:
-            flash("Key result added.")
+            flash(_("Key result added."))
             return redirect(url_for("okrs.objective", objective_id=item.id))
     return render_template("okrs/key_result_form.html", form=form, objective=item, kr=None,
                            no_units=not units), 422 if form.errors else 200
@@ -183,7 +185,7 @@ def edit_key_result(kr_id):
             return render_template("okrs/key_result_form.html", form=form, objective=kr.objective, kr=kr,
                                    no_units=False, current=okr_service.saved_key_result(kr_id)), 409
         if saved:
-            flash("Key result saved.")
+            flash(_("Key result saved."))
             return redirect(url_for("okrs.objective", objective_id=kr.objective_id))
     return render_template("okrs/key_result_form.html", form=form, objective=kr.objective, kr=kr,
                            no_units=False), 422 if form.errors else 200
@@ -204,7 +206,7 @@ def check_in(kr_id):
             kr, form.value.data, form.confidence.data, form.comment.data or "", current_user,
             expected_version=int_or_none(form.version.data), confirmed=form.confirm.data))
         if status == 200:
-            flash(f"Check-in saved for “{kr.title}”.")
+            flash(_("Check-in saved for “%(title)s”.", title=kr.title))
             return redirect(safe_path(request.form.get("back"), url_for("okrs.objective", objective_id=kr.objective_id)))
     elif form.errors:
         status = 422
@@ -247,7 +249,7 @@ def correct_check_in(check_in_id):
             original, form.value.data, form.reason.data, current_user, confirmed=form.confirm.data,
             expected_version=int_or_none(form.version.data)))
         if status == 200:
-            flash(f"Check-in corrected for “{kr.title}”; the history keeps both values.")
+            flash(_("Check-in corrected for “%(title)s”; the history keeps both values.", title=kr.title))
             return redirect(url_for("dashboard.key_result", kr_id=kr.id))
     elif form.errors:
         status = 422
@@ -281,7 +283,7 @@ def new_metric():
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            flash("Metric added to the catalogue.")
+            flash(_("Metric added to the catalogue."))
             return redirect(url_for("okrs.metrics"))
     return render_template("okrs/metric_form.html", form=form), 422 if form.errors else 200
 
@@ -312,7 +314,7 @@ def check_in_template(kind):
 @policy.require(policy.can_import_check_ins)
 def confirm_check_in_import():
     def done(count):
-        flash(f"Imported {counted(count, 'check-in', 'check-ins')}.")
+        flash(ngettext("Imported %(num)s check-in.", "Imported %(num)s check-ins.", count))
         return redirect(url_for("okrs.home"))
     return import_previewed(ConfirmCheckInImportForm(), lambda data: check_in_import.import_check_ins(data, current_user),
                           url_for("okrs.import_check_ins"), done)

@@ -1,7 +1,10 @@
 """Decisions that change things. Each kind is applied in the transaction that records it, writes
 down in plain sentences what it changed, and links the conflict items it settles. A decision is
 never edited or deleted: only a later decision reverses it (reinstating an incentive, another
-target, reopening a trade-off)."""
+target, reopening a trade-off).
+
+The sentences saying what changed are kept as written (ReviewDecision.changes, IncentiveVersion.what): in
+the language of whoever recorded the decision. Notices go out in each recipient's language."""
 import json
 import math
 from datetime import date, timedelta
@@ -11,13 +14,12 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from okrapp.core import formatting as fmt
-from okrapp.core import mail
+from okrapp.core import mail, words
 from okrapp.core.extensions import db
 from okrapp.conflicts.models import ConflictItem, ConflictItemEvent
-from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion
+from okrapp.incentives.models import Incentive, IncentiveVersion
 from okrapp.incentives.periods import is_coming
 from okrapp.incentives.plans import STATUS_LABELS as plan_status_labels
-from okrapp.core.formatting import counted
 from okrapp.okrs.metric_models import Metric
 from okrapp.reviews.models import Pilot, ReviewDecision, ReviewMeeting
 from okrapp.okrs.models import RankChange, TargetChange
@@ -25,32 +27,35 @@ from okrapp.accounts.models import User
 from okrapp.reviews.models import DECISION_KINDS
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.errors import ServiceError, StaleEdit
+from okrapp.core.words import N_, _, _l, ngettext
 from okrapp.okrs import aggregates
 from okrapp.core import versioning
 from okrapp.conflicts.operations import TRADE_OFF_REVIEW_DAYS, request_refresh
+from okrapp.reviews.notices import (COMPARATORS, _tell, changed_meanwhile, describe_proposal,  # noqa: F401
+                                    not_open, notify_executives_of_proposal)
 
-INCENTIVE_CHANGES = {"retire": "Retire it", "weight": "Change its bonus share", "target": "Change its target",
-                     "guardrail": "Pair it with a guardrail", "reinstate": "Reinstate it"}
-COMPARATORS = {">=": "≥", "<=": "≤"}
-PILOT_OUTCOMES = {"adopted": "Adopt", "extended": "Extend", "stopped": "Stop"}
-PLAN_VERDICTS = {"approve": "Approve it", "approve_changed": "Approve it without the rows ticked below",
-                 "reject": "Reject it"}
+INCENTIVE_CHANGES = {"retire": _l("Retire it"), "weight": _l("Change its bonus share"),
+                     "target": _l("Change its target"), "guardrail": _l("Pair it with a guardrail"),
+                     "reinstate": _l("Reinstate it")}
+PILOT_OUTCOMES = {"adopted": _l("Adopt"), "extended": _l("Extend"), "stopped": _l("Stop")}
+PLAN_VERDICTS = {"approve": _l("Approve it"), "approve_changed": _l("Approve it without the rows ticked below"),
+                 "reject": _l("Reject it")}
 LATEST_EFFECT = timedelta(days=3 * 366)  # changes are planned at most three years ahead
 
 
-STALE_DECISION = ("Something this decision changes was updated meanwhile (a scan or another executive). "
-                  "Nothing was recorded; look again and record the decision once more.")
+STALE_DECISION = N_("Something this decision changes was updated meanwhile (a scan or another executive). "
+                     "Nothing was recorded; look again and record the decision once more.")
 
 
 def record(meeting: ReviewMeeting, kind: str, text: str, by: User, **fields) -> ReviewDecision:
     """Record a decision of the given kind in an open review and apply it."""
     if meeting.status != "scheduled":
-        raise ServiceError(f"This review is {meeting.status}; nothing can be changed in it.")
+        raise ServiceError(not_open(meeting.status))
     if kind not in DECISION_KINDS:
-        raise ServiceError("Choose what kind of decision this is.", field="kind")
+        raise ServiceError(_("Choose what kind of decision this is."), field="kind")
     text = (text or "").strip()
     if not text:
-        raise ServiceError("Write the decision down: what was decided and why.", field="text")
+        raise ServiceError(_("Write the decision down: what was decided and why."), field="text")
     hold_open(meeting)
     try:
         decision = ReviewDecision(meeting=meeting, kind=kind, text=text, created_by=by, created_at=utcnow(),
@@ -61,7 +66,7 @@ def record(meeting: ReviewMeeting, kind: str, text: str, by: User, **fields) -> 
         db.session.flush()
     except StaleDataError:  # a conflict item or key result was rewritten since the request loaded it
         db.session.rollback()
-        raise StaleEdit(STALE_DECISION) from None
+        raise StaleEdit(_(STALE_DECISION)) from None
     return decision
 
 
@@ -76,7 +81,7 @@ def hold_open(meeting: ReviewMeeting, **values) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         status = db.session.scalar(select(ReviewMeeting.status).where(ReviewMeeting.id == meeting.id))
-        raise StaleEdit(f"This review was {status or 'removed'} meanwhile; nothing of yours was recorded.")
+        raise StaleEdit(changed_meanwhile(status))
     db.session.expire(meeting, ["decisions"])  # decisions committed before the hold belong to it
 
 
@@ -86,7 +91,7 @@ def _incentive(decision, by, *, incentive=None, criterion="", change="", new_wei
                guard_metric=None, guard_comparator="", guard_threshold=None, effective_on=None, items=(),
                **_ignored) -> list[str]:
     if change == "reinstate" and incentive is None:
-        raise ServiceError("Reinstate one incentive at a time: choose it.", field="incentive")
+        raise ServiceError(_("Reinstate one incentive at a time: choose it."), field="incentive")
     targets = _incentives_for(incentive, criterion)
     decision.incentive = incentive
     decision.criterion = criterion if incentive is None else ""
@@ -94,15 +99,21 @@ def _incentive(decision, by, *, incentive=None, criterion="", change="", new_wei
     decision.effective_on = effective_on
     state, what = check_incentive_change(change, new_weight, new_target, guard_metric, guard_comparator, guard_threshold)
     if incentive is not None and change != "reinstate" and not incentive.active:
-        raise ServiceError(f"“{incentive.name}” is retired; reinstate it first to change it.", field="change")
+        raise ServiceError(_("“%(name)s” is retired; reinstate it first to change it.", name=incentive.name),
+                           field="change")
     if incentive is not None and change == "reinstate" and incentive.active:
-        raise ServiceError(f"“{incentive.name}” is active; only a retired incentive can be reinstated.", field="change")
+        raise ServiceError(_("“%(name)s” is active; only a retired incentive can be reinstated.", name=incentive.name),
+                           field="change")
     changes = []
     for target in targets:
         line = what(target)
         _version(target, state(target), line, effective_on, by, decision)
-        changes.append(f"{target.name} ({target.unit.name}): {line}"
-                       + ("" if effective_on <= local_today() else f" from {fmt.day(effective_on)}"))
+        if effective_on <= local_today():
+            changes.append(_("%(incentive)s (%(unit)s): %(change)s", incentive=target.name, unit=target.unit.name,
+                             change=line))
+        else:
+            changes.append(_("%(incentive)s (%(unit)s): %(change)s from %(day)s", incentive=target.name,
+                             unit=target.unit.name, change=line, day=fmt.day(effective_on)))
     changes += _settle(decision, list(items), by, "resolve")
     if change in ("retire", "guardrail"):
         # settled now only when the change reaches every unit that pays the bonus, today; otherwise the
@@ -130,12 +141,13 @@ def _incentives_for(incentive: Incentive | None, criterion: str) -> list[Incenti
         return [incentive]
     metric_key, _, sign = (criterion or "").rpartition(":")
     if not metric_key or sign not in ("+", "-"):
-        raise ServiceError("Choose the incentive, or the criterion across all units that carry it.", field="incentive")
+        raise ServiceError(_("Choose the incentive, or the criterion across all units that carry it."),
+                           field="incentive")
     found = db.session.scalars(select(Incentive).join(Incentive.metric).where(
         Metric.key == metric_key, Incentive.direction == ("increase" if sign == "+" else "decrease"),
         Incentive.active.is_(True)).options(joinedload(Incentive.unit)).order_by(Incentive.id)).all()
     if not found:
-        raise ServiceError("No unit pays a bonus on that criterion now.", field="criterion")
+        raise ServiceError(_("No unit pays a bonus on that criterion now."), field="criterion")
     return found
 
 
@@ -143,41 +155,42 @@ def check_effective_date(effective_on: date | None) -> date:
     today = local_today()
     effective_on = effective_on or today
     if effective_on < today:
-        raise ServiceError("A change takes effect today or later; a decision does not rewrite the past.",
+        raise ServiceError(_("A change takes effect today or later; a decision does not rewrite the past."),
                            field="effective_on")
     if effective_on > today + LATEST_EFFECT:
-        raise ServiceError("Plan a change at most three years ahead.", field="effective_on")
+        raise ServiceError(_("Plan a change at most three years ahead."), field="effective_on")
     return effective_on
 
 
 def check_incentive_change(change, new_weight, new_target, guard_metric, guard_comparator, guard_threshold):
     """(the state a change sets on an incentive, the sentence saying what changed)."""
     if change == "retire":
-        return (lambda i: {"active": False}), (lambda i: "retired")
+        return (lambda i: {"active": False}), (lambda i: _("retired"))
     if change == "reinstate":
-        return (lambda i: {"active": True}), (lambda i: "reinstated")
+        return (lambda i: {"active": True}), (lambda i: _("reinstated"))
     if change == "weight":
         if new_weight is None or not math.isfinite(new_weight) or not 0 < new_weight <= 1:
-            raise ServiceError("The new bonus share is above 0 and at most 1 (e.g. 0.3 for 30 %).", field="new_weight")
+            raise ServiceError(_("The new bonus share is above 0 and at most 1 (e.g. 0.3 for 30 %)."),
+                               field="new_weight")
         return ((lambda i: {"weight": new_weight}),
-                (lambda i: f"bonus share {fmt.percent(i.weight)} → {fmt.percent(new_weight)}"))
+                (lambda i: _("bonus share %(old)s → %(new)s", old=fmt.percent(i.weight), new=fmt.percent(new_weight))))
     if change == "target":
         if new_target is None or not math.isfinite(new_target) or abs(new_target) > 1e12:
-            raise ServiceError("Give the new target as a number.", field="new_target")
+            raise ServiceError(_("Give the new target as a number."), field="new_target")
         return ((lambda i: {"target": new_target}),
-                (lambda i: f"target {fmt.number(i.target)} → {fmt.number(new_target)}"))
+                (lambda i: _("target %(old)s → %(new)s", old=fmt.number(i.target), new=fmt.number(new_target))))
     if change == "guardrail":
         if guard_metric is None:
-            raise ServiceError("Choose the counter-metric the bonus depends on.", field="guard_metric")
+            raise ServiceError(_("Choose the counter-metric the bonus depends on."), field="guard_metric")
         if guard_comparator not in COMPARATORS:
-            raise ServiceError("Choose ≥ or ≤ for the guardrail.", field="guard_comparator")
+            raise ServiceError(_("Choose ≥ or ≤ for the guardrail."), field="guard_comparator")
         if guard_threshold is None or not math.isfinite(guard_threshold) or abs(guard_threshold) > 1e12:
-            raise ServiceError("Give the guardrail's threshold as a number.", field="guard_threshold")
+            raise ServiceError(_("Give the guardrail's threshold as a number."), field="guard_threshold")
         condition = f"{guard_metric.name} {COMPARATORS[guard_comparator]} {fmt.number(guard_threshold)}"
         return ((lambda i: {"guard_metric_id": guard_metric.id, "guard_comparator": guard_comparator,
                             "guard_threshold": guard_threshold}),
-                (lambda i: f"paid only while {condition}"))
-    raise ServiceError("Choose what changes: retire, bonus share, target, guardrail or reinstate.", field="change")
+                (lambda i: _("paid only while %(condition)s", condition=condition)))
+    raise ServiceError(_("Choose what changes: retire, bonus share, target, guardrail or reinstate."), field="change")
 
 
 def _version(incentive: Incentive, state: dict, what: str, effective_on: date, by, decision=None) -> IncentiveVersion:
@@ -247,22 +260,24 @@ def _settle(decision: ReviewDecision, items, by, action: str, re_review_on: date
         item.resolved_at, item.note = now, decision.text
     # the settled items themselves are listed with the decision, to whoever may see them; only a
     # trade-off adds a line, as its end date is written nowhere else
-    return [f"Accepted as a trade-off until {fmt.day(re_review_on)}"] if settled_any and action == "accept" else []
+    if settled_any and action == "accept":
+        return [_("Accepted as a trade-off until %(day)s", day=fmt.day(re_review_on))]
+    return []
 
 
 def _resolve(decision, by, *, items=(), **_ignored) -> list[str]:
     if not items:
-        raise ServiceError("Choose the conflict(s) this decision resolves.", field="items")
+        raise ServiceError(_("Choose the conflict(s) this decision resolves."), field="items")
     return _settle(decision, items, by, "resolve")
 
 
 def _trade_off(decision, by, *, items=(), re_review_on=None, **_ignored) -> list[str]:
     if not items:
-        raise ServiceError("Choose the conflict(s) accepted as a trade-off.", field="items")
+        raise ServiceError(_("Choose the conflict(s) accepted as a trade-off."), field="items")
     today = local_today()
     re_review_on = re_review_on or today + timedelta(days=TRADE_OFF_REVIEW_DAYS)
     if not today < re_review_on <= today + LATEST_EFFECT:
-        raise ServiceError("The re-review date is after today and within three years.", field="re_review_on")
+        raise ServiceError(_("The re-review date is after today and within three years."), field="re_review_on")
     decision.re_review_on = re_review_on
     return _settle(decision, items, by, "accept", re_review_on)
 
@@ -271,17 +286,18 @@ def _trade_off(decision, by, *, items=(), re_review_on=None, **_ignored) -> list
 
 def _target(decision, by, *, key_result=None, new_target=None, **_ignored) -> list[str]:
     if key_result is None:
-        raise ServiceError("Choose the key result whose target changes.", field="key_result")
+        raise ServiceError(_("Choose the key result whose target changes."), field="key_result")
     if new_target is None or not math.isfinite(new_target) or abs(new_target) > 1e12:
-        raise ServiceError("Give the new target as a number.", field="new_target")
+        raise ServiceError(_("Give the new target as a number."), field="new_target")
     if new_target == key_result.baseline:
-        raise ServiceError("The target must differ from the baseline.", field="new_target")
+        raise ServiceError(_("The target must differ from the baseline."), field="new_target")
     if new_target == key_result.target:
-        raise ServiceError("That is the target already.", field="new_target")
+        raise ServiceError(_("That is the target already."), field="new_target")
     metric = key_result.metric
     if (metric.min_value is not None and new_target < metric.min_value) or \
             (metric.max_value is not None and new_target > metric.max_value):
-        raise ServiceError(f"{metric.name} runs from {metric.range_label}.", field="new_target")
+        raise ServiceError(_("%(metric)s runs from %(range)s.", metric=metric.name, range=metric.range_label),
+                           field="new_target")
     decision.key_result = key_result
     old = key_result.target
     db.session.add(TargetChange(key_result_id=key_result.id, old_target=old, new_target=new_target,
@@ -291,7 +307,8 @@ def _target(decision, by, *, key_result=None, new_target=None, **_ignored) -> li
     aggregates.key_result_changed(key_result)
     request_refresh()  # a target on the other side of the baseline turns the goal around
     unit = f" {key_result.metric.unit}" if key_result.metric.unit else ""
-    return [f"{key_result.title}: target {fmt.number(old)}{unit} → {fmt.number(new_target)}{unit}"]
+    return [_("%(key_result)s: target %(old)s → %(new)s", key_result=key_result.title, old=f"{fmt.number(old)}{unit}",
+              new=f"{fmt.number(new_target)}{unit}")]
 
 
 def _reprioritise(decision, by, **_ignored) -> list[str]:
@@ -300,10 +317,11 @@ def _reprioritise(decision, by, **_ignored) -> list[str]:
                                                           RankChange.old_rank.is_not(None))
                                  .options(joinedload(RankChange.objective)).order_by(RankChange.id)).all()
     if not changes:
-        raise ServiceError("Re-rank the priorities first (the arrows above); this decision records why.")
+        raise ServiceError(_("Re-rank the priorities first (the arrows above); this decision records why."))
     for change in changes:
         change.decision = decision
-    return [f"“{c.objective.title}”: priority {c.old_rank} → {c.new_rank}" for c in changes]
+    return [_("“%(objective)s”: priority %(old)s → %(new)s", objective=c.objective.title, old=c.old_rank,
+              new=c.new_rank) for c in changes]
 
 
 # -- pilots ------------------------------------------------------------------------------------
@@ -312,20 +330,20 @@ def _pilot(decision, by, *, title="", hypothesis="", success_criterion="", start
            key_results=(), **_ignored) -> list[str]:
     title = (title or "").strip()
     if not title:
-        raise ServiceError("Name the pilot.", field="title")
+        raise ServiceError(_("Name the pilot."), field="title")
     if not (hypothesis or "").strip():
-        raise ServiceError("State the hypothesis: what should change, and why.", field="hypothesis")
+        raise ServiceError(_("State the hypothesis: what should change, and why."), field="hypothesis")
     if not (success_criterion or "").strip():
-        raise ServiceError("Say how success will be judged.", field="success_criterion")
+        raise ServiceError(_("Say how success will be judged."), field="success_criterion")
     if not units:
-        raise ServiceError("Choose the unit(s) that run the pilot.", field="units")
+        raise ServiceError(_("Choose the unit(s) that run the pilot."), field="units")
     if not key_results:
-        raise ServiceError("Choose the key result(s) the pilot should move.", field="key_results")
+        raise ServiceError(_("Choose the key result(s) the pilot should move."), field="key_results")
     today = local_today()
     starts_on = starts_on or today
     if ends_on is None or not starts_on <= ends_on or not today - timedelta(days=31) <= starts_on <= today + LATEST_EFFECT \
             or ends_on > starts_on + timedelta(days=366):
-        raise ServiceError("A pilot runs from its start to an end at most a year later.", field="ends_on")
+        raise ServiceError(_("A pilot runs from its start to an end at most a year later."), field="ends_on")
     pilot = Pilot(title=title[:200], hypothesis=hypothesis.strip(), success_criterion=success_criterion.strip(),
                   starts_on=starts_on, ends_on=ends_on, status="running", units=list(units),
                   key_results=list(key_results))
@@ -333,36 +351,40 @@ def _pilot(decision, by, *, title="", hypothesis="", success_criterion="", start
     db.session.flush()
     pilot.decision_id = decision.id
     decision.pilot = pilot
-    return [f"Pilot “{pilot.title}” runs {fmt.day(starts_on)} – {fmt.day(ends_on)} in "
-            f"{', '.join(u.name for u in pilot.units)}, to move {', '.join(k.title for k in pilot.key_results)}"]
+    return [_("Pilot “%(title)s” runs %(starts)s – %(ends)s in %(units)s, to move %(key_results)s",
+              title=pilot.title, starts=fmt.day(starts_on), ends=fmt.day(ends_on),
+              units=", ".join(u.name for u in pilot.units), key_results=", ".join(k.title for k in pilot.key_results))]
 
 
 def _pilot_outcome(decision, by, *, pilot=None, outcome="", ends_on=None, **_ignored) -> list[str]:
     if pilot is None:
-        raise ServiceError("Choose the pilot.", field="pilot")
+        raise ServiceError(_("Choose the pilot."), field="pilot")
     if pilot.status not in ("running", "extended"):
-        raise ServiceError(f"“{pilot.title}” was {pilot.status} already.", field="pilot")
+        raise ServiceError(_("“%(title)s” was adopted already.", title=pilot.title) if pilot.status == "adopted"
+                           else _("“%(title)s” was stopped already.", title=pilot.title), field="pilot")
     if outcome not in PILOT_OUTCOMES:
-        raise ServiceError("Choose adopt, extend or stop.", field="outcome")
+        raise ServiceError(_("Choose adopt, extend or stop."), field="outcome")
     decision.pilot = pilot
     pilot.status, pilot.outcome_note = outcome, decision.text
     if outcome == "extended":
         if ends_on is None or not pilot.ends_on < ends_on <= pilot.ends_on + timedelta(days=366):
-            raise ServiceError("An extension ends later than the pilot did, within a year.", field="ends_on")
+            raise ServiceError(_("An extension ends later than the pilot did, within a year."), field="ends_on")
         pilot.ends_on = ends_on
-        return [f"Pilot “{pilot.title}” extended to {fmt.day(ends_on)}"]
-    return [f"Pilot “{pilot.title}” {outcome}"]
+        return [_("Pilot “%(title)s” extended to %(day)s", title=pilot.title, day=fmt.day(ends_on))]
+    if outcome == "adopted":
+        return [_("Pilot “%(title)s” adopted", title=pilot.title)]
+    return [_("Pilot “%(title)s” stopped", title=pilot.title)]
 
 
 # -- proposals, actions, notes -----------------------------------------------------------------
 
 def _proposal(decision, by, *, proposal=None, accept=None, **_ignored) -> list[str]:
     if proposal is None:
-        raise ServiceError("Choose the proposal.", field="proposal")
+        raise ServiceError(_("Choose the proposal."), field="proposal")
     if proposal.status != "open":
-        raise ServiceError("This proposal has already been decided.", field="proposal")
+        raise ServiceError(_("This proposal has already been decided."), field="proposal")
     if accept is None:
-        raise ServiceError("Accept or decline the proposal.", field="accept")
+        raise ServiceError(_("Accept or decline the proposal."), field="accept")
     decision.proposal = proposal
     proposal.status = "accepted" if accept else "declined"
     proposal.answer, proposal.decided_by, proposal.decided_at = decision.text, by, utcnow()
@@ -377,67 +399,44 @@ def _proposal(decision, by, *, proposal=None, accept=None, **_ignored) -> list[s
         except StaleEdit:
             raise
         except ServiceError as error:  # the proposal's own fields are not on the review page: say it beside it
-            raise ServiceError(f"The proposal cannot be applied as it stands: {error.message} "
-                               "Decline it, or decide the change yourself.", field="proposal") from None
+            raise ServiceError(_("The proposal cannot be applied as it stands: %(problem)s Decline it, or decide the "
+                                 "change yourself.", problem=error.message), field="proposal") from None
     verdict = "accepted" if accept else "declined"
-    _tell(proposal.proposed_by, f"proposal:{proposal.id}:{verdict}",
-          f"Your proposal was {verdict}: {proposal.incentive.name if proposal.incentive else proposal.unit.name}",
-          [f"Your proposal for {proposal.unit.name} was {verdict} in the priority review.",
-           f"Why: {decision.text}", *changes], f"/incentives#unit-{proposal.unit_id}")
-    return [f"Proposal from {proposal.unit.name} {verdict}", *changes]
+    about = proposal.incentive.name if proposal.incentive else proposal.unit.name
+    with words.using(mail.reader_locale(proposal.proposed_by)):  # the notice in its reader's language
+        if accept:
+            subject = _("Your proposal was accepted: %(about)s", about=about)
+            told = _("Your proposal for %(unit)s was accepted in the priority review.", unit=proposal.unit.name)
+        else:
+            subject = _("Your proposal was declined: %(about)s", about=about)
+            told = _("Your proposal for %(unit)s was declined in the priority review.", unit=proposal.unit.name)
+        _tell(proposal.proposed_by, f"proposal:{proposal.id}:{verdict}", subject,
+              [told, _("Why: %(text)s", text=decision.text), *changes], f"/incentives#unit-{proposal.unit_id}")
+    if accept:
+        return [_("Proposal from %(unit)s accepted", unit=proposal.unit.name), *changes]
+    return [_("Proposal from %(unit)s declined", unit=proposal.unit.name), *changes]
 
 
 def _action(decision, by, *, owner=None, due_on=None, **_ignored) -> list[str]:
     if owner is None:
-        raise ServiceError("An action needs an owner.", field="owner")
+        raise ServiceError(_("An action needs an owner."), field="owner")
     today = local_today()
     if due_on is not None and not today <= due_on <= today + LATEST_EFFECT:
-        raise ServiceError("The due date is today or later, within three years.", field="due_on")
+        raise ServiceError(_("The due date is today or later, within three years."), field="due_on")
     decision.owner, decision.due_on = owner, due_on
     db.session.flush()
-    due = f", due {fmt.day(due_on)}" if due_on else ""
-    _tell(owner, f"action:{decision.id}", f"An action for you: {decision.text[:80]}",
-          [f"The priority review assigned you an action{due}:", decision.text],
-          f"/reviews/{decision.meeting.id}")
-    return [f"Action for {owner.name}{due}"]
+    with words.using(mail.reader_locale(owner)):
+        assigned = (_("The priority review assigned you an action, due %(day)s:", day=fmt.day(due_on)) if due_on
+                    else _("The priority review assigned you an action:"))
+        _tell(owner, f"action:{decision.id}", _("An action for you: %(text)s", text=decision.text[:80]),
+              [assigned, decision.text], f"/reviews/{decision.meeting.id}")
+    if due_on:
+        return [_("Action for %(name)s, due %(day)s", name=owner.name, day=fmt.day(due_on))]
+    return [_("Action for %(name)s", name=owner.name)]
 
 
 def _note(decision, by, **_ignored) -> list[str]:
     return []
-
-
-def _tell(user: User | None, key: str, subject: str, lines: list[str], path: str) -> None:
-    """Queue a short notice; the scheduler delivers it."""
-    if user is None or not user.email:
-        return
-    text, html = mail.render("notice", user=user, lines=lines, path=path)
-    mail.queue(f"notice:{key}:{user.id}", user.email, subject, text, html, category="notice")
-
-
-def notify_executives_of_proposal(proposal: IncentiveProposal) -> int:
-    executives = db.session.scalars(select(User).where(User.role == "executive", User.active.is_(True))).all()
-    what = describe_proposal(proposal)
-    for executive in executives:
-        _tell(executive, f"proposal:{proposal.id}:new", f"Proposal from {proposal.unit.name}",
-              [f"{proposal.proposed_by.name if proposal.proposed_by else 'A unit leader'} of {proposal.unit.name} "
-               f"proposes: {what}.", f"Why: {proposal.text}",
-               "It is on the agenda of the next priority review."], f"/incentives#unit-{proposal.unit_id}")
-    return len(executives)
-
-
-def describe_proposal(proposal: IncentiveProposal) -> str:
-    name = proposal.incentive.name if proposal.incentive else "an incentive"
-    when = f" from {fmt.day(proposal.effective_on)}" if proposal.effective_on else ""
-    if proposal.change == "retire":
-        return f"retire “{name}”{when}"
-    if proposal.change == "weight":
-        return f"change the bonus share of “{name}” to {fmt.percent(proposal.new_weight)}{when}"
-    if proposal.change == "target":
-        return f"change the target of “{name}” to {fmt.number(proposal.new_target)}{when}"
-    if proposal.change == "guardrail" and proposal.guard_metric is not None:
-        return (f"pay “{name}” only while {proposal.guard_metric.name} "
-                f"{COMPARATORS.get(proposal.guard_comparator, '')} {fmt.number(proposal.guard_threshold)}{when}")
-    return f"change “{name}”"
 
 
 # -- coming plans ------------------------------------------------------------------------------
@@ -446,38 +445,44 @@ def _plan(decision, by, *, plan=None, verdict="", remove_rows=(), **_ignored) ->
     """Approve a coming plan (whole, or without some rows) or reject it. Approved, it is scheduled: the
     daily job puts it in effect on its period's first day; until then it pays nothing."""
     if plan is None:
-        raise ServiceError("Choose the plan.", field="plan")
+        raise ServiceError(_("Choose the plan."), field="plan")
     if plan.status == "draft" and is_coming(plan.period):  # changed since it was sent, or never sent
-        raise ServiceError(f"The plan of {plan.unit.name} for {plan.period.name} is a draft: its rows changed "
-                           "since it was sent, or it was never sent. Send it to the review (from its page) and "
-                           "decide it as it stands then.", field="plan")
+        raise ServiceError(_("The plan of %(unit)s for %(period)s is a draft: its rows changed since it was sent, or "
+                             "it was never sent. Send it to the review (from its page) and decide it as it stands "
+                             "then.", unit=plan.unit.name, period=plan.period.name), field="plan")
     if plan.status != "in_review" or not is_coming(plan.period):
-        raise ServiceError(f"The plan of {plan.unit.name} for {plan.period.name} is not open for a decision "
-                           f"({plan_status_labels[plan.status].lower()}).", field="plan")
+        raise ServiceError(_("The plan of %(unit)s for %(period)s is not open for a decision (%(status)s).",
+                             unit=plan.unit.name, period=plan.period.name,
+                             status=_(str(plan_status_labels[plan.status])).lower()), field="plan")
     if verdict not in PLAN_VERDICTS:
-        raise ServiceError("Approve the plan, approve it with rows taken out, or reject it.", field="verdict")
+        raise ServiceError(_("Approve the plan, approve it with rows taken out, or reject it."), field="verdict")
     rows = [row for row in plan.rows if row.active]
     removed = [row for row in rows if row.id in set(remove_rows or ())]
     if len(removed) != len(set(remove_rows or ())):
-        raise ServiceError("Tick rows of the plan being decided only.", field="remove_rows")
+        raise ServiceError(_("Tick rows of the plan being decided only."), field="remove_rows")
     if verdict == "approve_changed" and not removed:
-        raise ServiceError("Tick the rows taken out of the plan.", field="remove_rows")
+        raise ServiceError(_("Tick the rows taken out of the plan."), field="remove_rows")
     if verdict != "reject" and len(removed) == len(rows):
-        raise ServiceError("Every row would be taken out: reject the plan instead.", field="remove_rows")
+        raise ServiceError(_("Every row would be taken out: reject the plan instead."), field="remove_rows")
     versioning.claim(plan, None, by)
     starts = plan.period.starts_on
     out = rows if verdict == "reject" else removed
     for row in out:
-        _version(row, {"active": False}, "rejected with the plan" if verdict == "reject" else
-                 "taken out of the plan in the review", local_today(), by, decision)
+        _version(row, {"active": False}, _("rejected with the plan") if verdict == "reject" else
+                 _("taken out of the plan in the review"), local_today(), by, decision)
     plan.status, plan.decision, plan.review_meeting = ("rejected" if verdict == "reject" else "approved"), decision, None
-    title = f"Plan of {plan.unit.name} for {plan.period.name}"
+    unit, period = plan.unit.name, plan.period.name
     if verdict == "reject":
-        return [f"{title} rejected: its {counted(len(rows), 'row pays', 'rows pay')} nothing"]
+        return [ngettext("Plan of %(unit)s for %(period)s rejected: its %(num)s row pays nothing",
+                         "Plan of %(unit)s for %(period)s rejected: its %(num)s rows pay nothing", len(rows),
+                         unit=unit, period=period)]
     decision.effective_on = starts
     kept = len(rows) - len(removed)
-    return [f"{title} approved with {counted(kept, 'row', 'rows')}: takes effect {fmt.day(starts)}",
-            *(f"Taken out of the plan: “{row.name}” ({row.metric.name}, {fmt.percent(row.weight)})" for row in removed)]
+    return [ngettext("Plan of %(unit)s for %(period)s approved with %(num)s row: takes effect %(day)s",
+                     "Plan of %(unit)s for %(period)s approved with %(num)s rows: takes effect %(day)s", kept,
+                     unit=unit, period=period, day=fmt.day(starts)),
+            *(_("Taken out of the plan: “%(name)s” (%(metric)s, %(share)s)", name=row.name, metric=row.metric.name,
+                share=fmt.percent(row.weight)) for row in removed)]
 
 
 APPLY = {"incentive": _incentive, "change_target": _target, "reprioritise": _reprioritise, "pilot": _pilot,

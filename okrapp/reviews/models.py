@@ -5,16 +5,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.models import Versioned
+from okrapp.core.words import N_, _, _l, pgettext
 
 CADENCES = ("weekly", "biweekly", "monthly", "cron")
-CADENCE_LABELS = {"weekly": "Every week", "biweekly": "Every two weeks", "monthly": "Monthly (first weekday of the month)",
-                  "cron": "Cron rule"}
+DEFAULT_NAME = N_("Priority review")  # a schedule left with it reads it in each reader's language
+CADENCE_LABELS = {"weekly": _l("Every week"), "biweekly": _l("Every two weeks"),
+                  "monthly": _l("Monthly (first weekday of the month)"), "cron": _l("Cron rule")}
+WEEKDAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
+                  _l("Sunday"))
 MEETING_STATUSES = ("scheduled", "cancelled", "closed")
-DECISION_KINDS = {"incentive": "Change an incentive", "change_target": "Change a target", "reprioritise": "Reprioritise",
-                  "pilot": "Start a pilot", "pilot_outcome": "Decide a pilot's outcome",
-                  "resolve_conflict": "Resolve a conflict", "accept_tradeoff": "Accept a trade-off",
-                  "proposal": "Decide a unit's proposal", "plan": "Decide a coming bonus plan",
-                  "action": "Assign an action", "note": "Note"}
+# English here (the board summary keeps them in its figures); translated where shown, with _()
+DECISION_KINDS = {"incentive": N_("Change an incentive"), "change_target": N_("Change a target"),
+                  "reprioritise": N_("Reprioritise"), "pilot": N_("Start a pilot"),
+                  "pilot_outcome": N_("Decide a pilot's outcome"), "resolve_conflict": N_("Resolve a conflict"),
+                  "accept_tradeoff": N_("Accept a trade-off"), "proposal": N_("Decide a unit's proposal"),
+                  "plan": N_("Decide a coming bonus plan"), "action": N_("Assign an action"), "note": N_("Note")}
+# a conflict item's level as a word in a sentence ("Settles the conflict “…” (high)")
+LEVEL_WORDS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low"), "tension": _l("tension")}
 
 decision_items = Table(
     "decision_items",
@@ -66,8 +73,17 @@ class ReviewSchedule(Versioned, db.Model):
     participants = relationship("User", secondary=schedule_participants, order_by="User.name")
 
     @property
+    def display_name(self) -> str:
+        """The name people read (pages, mail, calendars): as typed, the default one in the reader's language."""
+        return _(DEFAULT_NAME) if self.name == DEFAULT_NAME else self.name
+
+    @property
     def cadence_label(self) -> str:
         return CADENCE_LABELS[self.cadence]
+
+    @property
+    def weekday_label(self) -> str:
+        return WEEKDAY_LABELS[self.weekday]
 
 
 class ReviewMeeting(db.Model):
@@ -96,6 +112,13 @@ class ReviewMeeting(db.Model):
     attendees = relationship("User", secondary=meeting_attendees, order_by="User.name")
     decisions = relationship("ReviewDecision", back_populates="meeting", order_by="ReviewDecision.id",
                              cascade="all, delete-orphan")
+
+    @property
+    def status_word(self) -> str:
+        """The status as the review's page says it (a badge)."""
+        labels = {"scheduled": pgettext("review", "scheduled"), "cancelled": pgettext("review", "cancelled"),
+                  "closed": pgettext("review", "closed")}
+        return labels.get(self.status, self.status)
 
 
 class ReviewDecision(db.Model):
@@ -136,7 +159,7 @@ class ReviewDecision(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return DECISION_KINDS.get(self.kind, self.kind)
+        return _(DECISION_KINDS[self.kind]) if self.kind in DECISION_KINDS else self.kind
 
     @property
     def change_list(self) -> list[str]:
@@ -154,7 +177,8 @@ class ReviewDecision(db.Model):
 
 
 PILOT_STATUSES = ("running", "adopted", "extended", "stopped")
-PILOT_STATUS_LABELS = {"running": "Running", "adopted": "Adopted", "extended": "Extended", "stopped": "Stopped"}
+PILOT_STATUS_LABELS = {"running": _l("Running"), "adopted": _l("Adopted"), "extended": _l("Extended"),
+                       "stopped": _l("Stopped")}
 
 pilot_units = Table(
     "pilot_units",

@@ -7,18 +7,18 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import BadRequest
 
-from okrapp.core import mail
+from okrapp.core import mail, words
 from okrapp.reviews import rules as agenda_rules
 from okrapp.domain import recurrence
 from okrapp.domain.scoring import KeyResultFigures, elapsed_share, score_from_stored, score_key_result
 from okrapp.core.extensions import db
 from okrapp.core import formatting as fmt
-from okrapp.core.ics import meeting_calendar
+from okrapp.core.files.ics import meeting_calendar
 from okrapp.okrs.models import CheckIn, KeyResult, Objective, kr_contributors
 from okrapp.conflicts.models import ConflictItem, current_items
 from okrapp.incentives.models import BonusPlan, Incentive, IncentiveProposal
 from okrapp.okrs.metric_models import Metric
-from okrapp.reviews.models import Pilot, ReviewDecision, ReviewMeeting, ReviewSchedule
+from okrapp.reviews.models import DEFAULT_NAME, Pilot, ReviewDecision, ReviewMeeting, ReviewSchedule
 from okrapp.admin.models import Unit
 from okrapp.accounts.models import User
 from okrapp.conflicts.models import OPEN_STATUSES
@@ -26,7 +26,9 @@ from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core import policy
 from okrapp.core.errors import ServiceError
 from okrapp.core.transaction import operation
+from okrapp.core.words import _
 from okrapp.reviews import decisions, planning
+from okrapp.reviews.notices import not_open
 from okrapp.core import versioning
 from okrapp.conflicts.visibility import visible_item_ids, visible_items_clause
 from okrapp.reviews.planning import PLAN_AHEAD
@@ -44,11 +46,14 @@ def save_schedule(schedule: ReviewSchedule | None, *, name, cadence, weekday, ti
     except recurrence.RecurrenceError as error:
         raise ServiceError(str(error).capitalize() + ".", field=error.field) from None
     if not 5 <= duration_minutes <= 480:
-        raise ServiceError("A review lasts between 5 minutes and 8 hours.", field="duration_minutes")
+        raise ServiceError(_("A review lasts between 5 minutes and 8 hours."), field="duration_minutes")
     if schedule is not None:
         versioning.claim(schedule, expected_version, by)
     schedule = schedule or ReviewSchedule()
-    schedule.name, schedule.cadence, schedule.weekday = name.strip(), cadence, weekday
+    name = name.strip()
+    if name == _(DEFAULT_NAME):  # the default as the form offered it, in the editor's language
+        name = DEFAULT_NAME
+    schedule.name, schedule.cadence, schedule.weekday = name, cadence, weekday
     schedule.time_of_day, schedule.timezone, schedule.cron = time_of_day, timezone, cron.strip()
     schedule.duration_minutes, schedule.reminder_days, schedule.anchor_on = duration_minutes, reminder_days, anchor_on
     schedule.chair, schedule.participants = chair, list({u.id: u for u in [*participants, chair] if u}.values())
@@ -76,7 +81,8 @@ def participants_of(meeting: ReviewMeeting) -> list[User]:
 def queue_invitations(meeting: ReviewMeeting, people: list[User] | None = None, cancelled: bool = False) -> int:
     """The meeting's current version (SEQUENCE) to people, by default everyone invited to it; a
     cancellation when the meeting is cancelled, or with cancelled=True for people taken off it.
-    One message per person and version; the UID stays the same."""
+    One message per person and version; the UID stays the same. Each person reads the mail, its subject
+    and the event's description in their own language."""
     schedule = meeting.schedule
     cancelled = cancelled or meeting.status == "cancelled"
     invited = list(meeting.attendees)
@@ -84,23 +90,37 @@ def queue_invitations(meeting: ReviewMeeting, people: list[User] | None = None, 
     chair = schedule.chair or (invited or [None])[0]
     organizer = (chair.email, chair.name) if chair else (current_app.config["OKRAPP_MAIL_SENDER"], "okrapp")
     listed = people if cancelled and meeting.status != "cancelled" else invited
-    ics = meeting_calendar(uid=meeting.uid, sequence=meeting.sequence, starts_at=meeting.starts_at,
-                           ends_at=meeting.ends_at, timezone=meeting.timezone, summary=schedule.name,
-                           description="Priority review: re-rank the shared customer objectives.",
-                           organizer=organizer, attendees=[(u.email, u.name) for u in listed], cancelled=cancelled,
-                           stamp=utcnow(), url=meeting_url(meeting))
+    stamp, calendars = utcnow(), {}
     local = recurrence.local(meeting.starts_at, meeting.timezone)
-    verb = "Cancelled" if cancelled else "Updated" if meeting.sequence else "Invitation"
-    subject = f"{verb}: {schedule.name}, {fmt.moment(local)}"
     count = 0
     for user in people:
-        text, html = mail.render("invitation", meeting=meeting, schedule=schedule, user=user, local=local,
-                                 cancelled=cancelled, url=meeting_url(meeting))
+        locale = mail.reader_locale(user)
+        with words.using(locale):
+            if locale not in calendars:  # one calendar per language: the same event, its description translated
+                calendars[locale] = meeting_calendar(
+                    uid=meeting.uid, sequence=meeting.sequence, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+                    timezone=meeting.timezone, summary=schedule.display_name,
+                    description=_("Priority review: re-rank the shared customer objectives."), organizer=organizer,
+                    attendees=[(u.email, u.name) for u in listed], cancelled=cancelled, stamp=stamp,
+                    url=meeting_url(meeting))
+            ics = calendars[locale]
+            subject = invitation_subject(meeting, local, cancelled)
+            text, html = mail.render("invitation", meeting=meeting, schedule=schedule, user=user, local=local,
+                                     cancelled=cancelled, url=meeting_url(meeting))
         key = f"{'cancel' if cancelled else 'invite'}:{meeting.uid}:{meeting.sequence}:{user.id}"
         if mail.queue(key, user.email, subject, text, html, category="invitation", ics=ics,
                       ics_method="CANCEL" if cancelled else "REQUEST"):
             count += 1
     return count
+
+
+def invitation_subject(meeting: ReviewMeeting, local: datetime, cancelled: bool) -> str:
+    name, when = meeting.schedule.display_name, fmt.moment(local)
+    if cancelled:
+        return _("Cancelled: %(name)s, %(when)s", name=name, when=when)
+    if meeting.sequence:
+        return _("Updated: %(name)s, %(when)s", name=name, when=when)
+    return _("Invitation: %(name)s, %(when)s", name=name, when=when)
 
 
 def meeting_url(meeting: ReviewMeeting) -> str:
@@ -109,12 +129,12 @@ def meeting_url(meeting: ReviewMeeting) -> str:
 
 def move_meeting(meeting: ReviewMeeting, starts_local: datetime, by) -> None:
     if meeting.status != "scheduled":
-        raise ServiceError("Only a scheduled review can be moved.")
+        raise ServiceError(_("Only a scheduled review can be moved."))
     decisions.hold_open(meeting)
     tz = recurrence.zone(meeting.timezone)
     starts_at = starts_local.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
     if starts_at <= utcnow():
-        raise ServiceError("Move the review to a time in the future.", field="starts_at")
+        raise ServiceError(_("Move the review to a time in the future."), field="starts_at")
     length = meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
     meeting.sequence += 1
@@ -124,7 +144,7 @@ def move_meeting(meeting: ReviewMeeting, starts_local: datetime, by) -> None:
 
 def cancel_meeting(meeting: ReviewMeeting, by) -> None:
     if meeting.status != "scheduled":
-        raise ServiceError("Only a scheduled review can be cancelled.")
+        raise ServiceError(_("Only a scheduled review can be cancelled."))
     decisions.hold_open(meeting, status="cancelled")
     meeting.status = "cancelled"
     meeting.sequence += 1
@@ -176,9 +196,10 @@ def send_reminders(meeting: ReviewMeeting) -> int:
         stale = stale_key_results(leader, cycle, since)
         if not stale:
             continue
-        text, html = mail.render("reminder", user=leader, meeting=meeting, krs=stale, since=since,
-                                 local=recurrence.local(meeting.starts_at, meeting.timezone))
-        subject = f"Check in before the review on {fmt.day_month(recurrence.local(meeting.starts_at, meeting.timezone))}"
+        local = recurrence.local(meeting.starts_at, meeting.timezone)
+        with words.using(mail.reader_locale(leader)):
+            text, html = mail.render("reminder", user=leader, meeting=meeting, krs=stale, since=since, local=local)
+            subject = _("Check in before the review on %(day)s", day=fmt.day_month(local))
         if mail.queue(f"remind:{meeting.uid}:{meeting.sequence}:{leader.id}", leader.email, subject, text, html,
                       category="reminder"):
             count += 1
@@ -297,8 +318,8 @@ def carry_over(meeting: ReviewMeeting, by=None) -> int:
     for item in undecided:
         item.review_meeting = following
         item.events.append(ConflictItemEvent(at=utcnow(), actor=by, action="carried_over",
-                                             note="Not decided in its review; sent to the next one." if following
-                                             else "Not decided in its review; no later review is planned yet."))
+                                             note=_("Not decided in its review; sent to the next one.") if following
+                                             else _("Not decided in its review; no later review is planned yet.")))
     return len(undecided)
 
 
@@ -344,10 +365,10 @@ def rerank(meeting: ReviewMeeting, objective: Objective, new_rank: int, by) -> N
     _ensure_open(meeting)
     cycle = current_cycle(local_today())
     if cycle is None or objective.cycle_id != cycle.id:
-        raise ServiceError("A review re-ranks the current cycle's priorities only.", field="objective")
+        raise ServiceError(_("A review re-ranks the current cycle's priorities only."), field="objective")
     decisions.hold_open(meeting)
     local = recurrence.local(meeting.starts_at, meeting.timezone)
-    for change in move_objective(objective, new_rank, by, reason=f"Priority review {fmt.day(local)}"):
+    for change in move_objective(objective, new_rank, by, reason=_("Priority review %(day)s", day=fmt.day(local))):
         change.meeting_id = meeting.id
     db.session.flush()
 
@@ -359,7 +380,7 @@ def add_decision(meeting: ReviewMeeting, *, kind, text, by, **fields) -> ReviewD
 
 def complete_action(decision: ReviewDecision, by) -> None:
     if decision.kind != "action" or decision.done_at is not None:
-        raise ServiceError("Only an open action can be completed.")
+        raise ServiceError(_("Only an open action can be completed."))
     decision.done_at = utcnow()
     db.session.flush()
 
@@ -370,7 +391,7 @@ def close_meeting(meeting: ReviewMeeting, by, early_reason: str = "") -> int:
     _ensure_open(meeting)
     early_reason = (early_reason or "").strip()
     if utcnow() < meeting.starts_at and not early_reason:
-        raise ServiceError("This review has not started yet. To close it early, say why.", field="early_reason")
+        raise ServiceError(_("This review has not started yet. To close it early, say why."), field="early_reason")
     closed_at = utcnow()
     decisions.hold_open(meeting, status="closed", closed_at=closed_at, closed_by_id=by.id)
     agenda = generate_agenda(meeting)
@@ -385,11 +406,12 @@ def close_meeting(meeting: ReviewMeeting, by, early_reason: str = "") -> int:
     settled = [i.id for d in meeting.decisions for i in d.settles]
     for user in participants_of(meeting):
         visible = visible_item_ids(policy.conflict_unit_scope(user), settled)
-        text, html = mail.render("minutes", meeting=meeting, agenda=agenda, user=user, local=local, visible=visible,
-                                 decisions=meeting.decisions, url=meeting_url(meeting))
-        if mail.queue(f"minutes:{meeting.uid}:{user.id}", user.email,
-                      f"Minutes: {meeting.schedule.name if meeting.schedule else 'Priority review'}, {fmt.day(local)}",
-                      text, html, category="minutes"):
+        with words.using(mail.reader_locale(user)):
+            text, html = mail.render("minutes", meeting=meeting, agenda=agenda, user=user, local=local,
+                                     visible=visible, decisions=meeting.decisions, url=meeting_url(meeting))
+            subject = _("Minutes: %(name)s, %(day)s", day=fmt.day(local),
+                        name=meeting.schedule.display_name if meeting.schedule else _(DEFAULT_NAME))
+        if mail.queue(f"minutes:{meeting.uid}:{user.id}", user.email, subject, text, html, category="minutes"):
             count += 1
     return count
 
@@ -402,7 +424,7 @@ def objective_scores(cycle) -> dict[int, float | None]:
 
 def _ensure_open(meeting: ReviewMeeting) -> None:
     if meeting.status != "scheduled":
-        raise ServiceError(f"This review is {meeting.status}; nothing can be changed in it.")
+        raise ServiceError(not_open(meeting.status))
 
 
 # -- what the review pages do, each one unit of work (the functions above join their caller's) --

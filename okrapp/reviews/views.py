@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from okrapp.core import policy
 from okrapp.domain.recurrence import local
-from okrapp.core.formatting import counted, percent
+from okrapp.core.formatting import percent
 from okrapp.core.web.forms import show_service_error
 from okrapp.core.web.views import committed, form_status, stale_form
 from okrapp.reviews.decisions import describe_proposal
@@ -17,7 +17,9 @@ from okrapp.core.versioning import parse_version
 from okrapp.reviews import operations as service, pages
 from okrapp.core.timeutil import local_today
 from okrapp.core.web.validators import bounded_int
+from okrapp.core.words import _, ngettext
 from okrapp.reviews.forms import CloseForm, DecisionForm, MoveForm, RankForm, ScheduleForm
+from okrapp.reviews.models import LEVEL_WORDS
 
 bp = Blueprint("reviews", __name__)
 
@@ -58,7 +60,8 @@ def edit_schedule(schedule_id=None):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            return committed("Schedule saved; upcoming reviews planned and participants invited.", "reviews.meetings")
+            return committed(_("Schedule saved; upcoming reviews planned and participants invited."),
+                             "reviews.meetings")
     return render_template("reviews/schedule_form.html", form=form, schedule=schedule), form_status(form)
 
 
@@ -73,15 +76,17 @@ def _review_forms(meeting, wanted_key_result: int | None = None):
     key_results, people, units = options["key_results"], options["people"], options["units"]
     metrics, pilots, proposals = options["metrics"], options["pilots"], options["proposals"]
     decision.objective.choices = [(0, "—")] + [(o.id, f"{o.rank}. {o.title}") for o in objectives]
-    decision.items.choices = [(i.id, f"{i.title} ({i.level})") for i in items]
+    decision.items.choices = [(i.id, f"{i.title} ({LEVEL_WORDS.get(i.level, i.level)})") for i in items]
     decision.incentive.choices = [(0, "—")] + [
-        (i.id, f"{i.unit.name}: {i.name}{'' if i.active else ' (retired)'}") for i in incentives]
+        (i.id, f"{i.unit.name}: {i.name}" if i.active else _("%(unit)s: %(name)s (retired)", unit=i.unit.name,
+                                                                name=i.name)) for i in incentives]
     criteria = {}
     for i in incentives:
         if i.active:
             criteria.setdefault((i.criterion, i.metric.name, i.direction), set()).add(i.unit_id)
     decision.criterion.choices = [("", "—")] + [
-        (key, f"{name} {'↑' if direction == 'increase' else '↓'} — in {counted(len(u), 'unit', 'units')}")
+        (key, ngettext("%(metric)s %(arrow)s — in %(num)s unit", "%(metric)s %(arrow)s — in %(num)s units", len(u),
+                       metric=name, arrow="↑" if direction == "increase" else "↓"))
         for (key, name, direction), u in sorted(criteria.items(), key=lambda c: c[0][1])]
     decision.key_result.choices = [(0, "—")] + [(k.id, k.title) for k in key_results]
     decision.key_results.choices = [(k.id, k.title) for k in key_results]
@@ -162,7 +167,7 @@ def decide(meeting_id):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            return committed("Decision recorded and applied.", "reviews.meeting", meeting_id=meeting_id,
+            return committed(_("Decision recorded and applied."), "reviews.meeting", meeting_id=meeting_id,
                              _anchor="decisions")
     for name in UNSHOWN_FIELDS:  # the page has no place beside these to say what is wrong
         for error in form[name].errors:
@@ -181,7 +186,7 @@ def action_done(meeting_id, decision_id):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("reviews.meeting", meeting_id=meeting_id))
-    return committed("Action marked done.", "reviews.meeting", meeting_id=meeting_id)
+    return committed(_("Action marked done."), "reviews.meeting", meeting_id=meeting_id)
 
 
 @bp.post("/reviews/<int:meeting_id>/close")
@@ -199,7 +204,8 @@ def close(meeting_id):
     except ServiceError as error:
         form.early_reason.errors = [error.message]
         return meeting(meeting_id, status=422, close_form=form)
-    return committed(f"Review closed; minutes sent to {counted(count, 'participant', 'participants')}.",
+    return committed(ngettext("Review closed; minutes sent to %(num)s participant.",
+                              "Review closed; minutes sent to %(num)s participants.", count),
                      "reviews.meeting", meeting_id=meeting_id)
 
 
@@ -209,14 +215,14 @@ def move(meeting_id):
     item = pages.meeting_or_404(meeting_id)
     form = MoveForm()
     if not form.validate_on_submit():
-        flash("Enter the new date and time.", "error")
+        flash(_("Enter the new date and time."), "error")
         return redirect(url_for("reviews.meetings"))
     try:
         service.move_review(item, datetime.combine(form.day.data, form.at.data), current_user)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("reviews.meetings"))
-    return committed("Review moved; participants get an updated invitation.", "reviews.meetings")
+    return committed(_("Review moved; participants get an updated invitation."), "reviews.meetings")
 
 
 @bp.post("/reviews/<int:meeting_id>/cancel")
@@ -228,7 +234,7 @@ def cancel(meeting_id):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("reviews.meetings"))
-    return committed("Review cancelled; participants get a cancellation.", "reviews.meetings")
+    return committed(_("Review cancelled; participants get a cancellation."), "reviews.meetings")
 
 
 @bp.get("/reviews/timeline")

@@ -2,8 +2,9 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from okrapp.accounts.models import User
 from okrapp.core.extensions import db
 from okrapp.okrs.models import KeyResult
 
@@ -14,6 +15,9 @@ pytestmark = pytest.mark.browser
 
 def test_unit_leader_check_in_changes_the_executive_view(runner, live_server, page, screenshot):
     assert runner.invoke(args=["demo"]).exit_code == 0
+    # the demo's delivery lead reads Finnish (tests/browser/test_finnish.py); this walk is in English
+    db.session.execute(update(User).where(User.email == "delivery.lead@demo.okrapp").values(locale="en"))
+    db.session.commit()
     kr = db.session.scalar(select(KeyResult).where(KeyResult.title == "On-time delivery rate")
                            .order_by(KeyResult.id.desc()))
 

@@ -2,8 +2,9 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from okrapp.accounts.models import User
 from okrapp.core.extensions import db
 from okrapp.okrs.models import KeyResult
 
@@ -15,6 +16,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def demo(runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
+    # the demo's delivery lead and board member read Finnish (tests/browser/test_finnish.py); here, English
+    db.session.execute(update(User).where(User.email.in_(["delivery.lead@demo.okrapp", "board@demo.okrapp"]))
+                       .values(locale="en"))
+    db.session.commit()
 
 
 @pytest.mark.parametrize("email, heading", [

@@ -1,4 +1,5 @@
-"""A Finnish browser: the decimal comma survives, and a correction changes progress."""
+"""A Finnish browser: the pages read Finnish (nobody chose a language, so the browser's counts), the
+decimal comma survives, and a correction changes progress."""
 import pytest
 from sqlalchemy import select
 
@@ -6,9 +7,22 @@ from okrapp.core.extensions import db
 from okrapp.okrs.models import CheckIn, KeyResult
 
 from tests.factories import PASSWORD, make_key_result, make_unit, make_user
-from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
+
+
+def log_in(page, base, email, password):
+    """The sign-in form by its fields, whatever language it reads in."""
+    page.goto(f"{base}/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def log_out(page):
+    page.locator("form[action$='/logout'] button").click()
+    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -28,24 +42,25 @@ def test_decimal_comma_in_finnish_locale_is_stored_and_a_correction_changes_prog
     assert page.evaluate("navigator.language") == "fi-FI"
 
     log_in(page, live_server, leader.email, PASSWORD)
+    assert page.locator("html").get_attribute("lang") == "fi"
     card = page.locator(f"#kr-{kr.id}")
-    card.get_by_label("New value").fill("3475000,5")
-    card.get_by_role("button", name="Check in").click()
+    card.get_by_label("Uusi arvo").fill("3475000,5")
+    card.get_by_role("button", name="Päivitä tilanne").click()
     page.wait_for_load_state()
-    assert "Check-in saved" in page.locator(".flash").first.inner_text()
+    assert "Tilannepäivitys tallennettu" in page.locator(".flash").first.inner_text()
     db.session.expire_all()
     assert db.session.scalar(select(CheckIn.value).where(CheckIn.key_result_id == kr.id)) == 3475000.5
     assert db.session.get(KeyResult, kr.id).progress == pytest.approx(375000.5 / 400000)
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     log_in(page, live_server, executive.email, PASSWORD)
     page.goto(f"{live_server}/key-results/{kr.id}")
-    page.get_by_role("link", name="Correct").click()
-    page.get_by_label("Corrected value").fill("3 300 000")
-    page.get_by_label("Why it is corrected").fill("Booked twice in the ledger")
-    page.get_by_role("button", name="Save the correction").click()
+    page.get_by_role("link", name="Korjaa").click()
+    page.get_by_label("Korjattu arvo").fill("3 300 000")
+    page.get_by_label("Miksi arvo korjataan").fill("Booked twice in the ledger")
+    page.get_by_role("button", name="Tallenna korjaus").click()
     page.wait_for_load_state()
-    assert "Check-in corrected" in page.locator(".flash").first.inner_text()
+    assert "Tilannepäivitys korjattu" in page.locator(".flash").first.inner_text()
     rows = page.locator("table tbody tr")
     assert rows.count() == 2
     text = page.locator("table").inner_text()

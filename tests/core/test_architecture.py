@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "okrapp"
 FEATURES = {"accounts", "admin", "api", "board", "conflicts", "dashboard", "demo", "exports", "health",
             "incentives", "okrs", "reviews"}
 IMPURE_LIBRARIES = ("flask", "flask_", "sqlalchemy", "werkzeug", "wtforms")
-PURE_CORE = {"okrapp.core.formatting"}  # formatting is plain Python, shared by pages, mail and pure rules
+PURE_CORE = {"okrapp.core.formatting", "okrapp.core.words"}  # formatting is plain Python, shared by pages, mail and pure rules
 MAX_MODULES_PER_PACKAGE = 12
 MAX_MODULE_LINES = 500
 

@@ -69,6 +69,8 @@ def catalogue(w):
         "rerun job": ("/admin/jobs/1/rerun", {}, "admin"),
         "create token": ("/account", {"name": "CRM"}, "executive"),
         "calendar link": ("/account/calendar", {}, "executive"),
+        "language switch": ("/language", {"locale": "fi", "next": "/objectives"}, None),
+        "profile language": ("/account/language", {"locale": "fi"}, "executive"),
         "revoke token": ("/account/tokens/1/revoke", {}, "executive"),
         "end a session": ("/account/sessions/999999/end", {}, "executive"),  # nobody's: the fuzzer's own stay
         "sign out everywhere": (f"/admin/users/{w['target_user'].id}/sign-out", {}, "admin"),

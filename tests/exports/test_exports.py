@@ -6,7 +6,7 @@ from datetime import datetime
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from okrapp.core.spreadsheets import csv_bytes, neutralised
+from okrapp.core.files.spreadsheets import csv_bytes, neutralised
 from okrapp.core.extensions import db
 from okrapp.reviews.models import ReviewMeeting, ReviewSchedule
 from okrapp.okrs import operations as okrs

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from okrapp.core.spreadsheets import csv_bytes, csv_lines, neutralised, starts_like_formula, xlsx_bytes, xlsx_file
+from okrapp.core.files.spreadsheets import csv_bytes, csv_lines, neutralised, starts_like_formula, xlsx_bytes, xlsx_file
 
 HOSTILE = {
     "equals": "=1+1",

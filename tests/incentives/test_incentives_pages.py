@@ -167,7 +167,7 @@ def test_cli_import_checks_and_imports(runner, executive, tmp_path):
     assert runner.invoke(args=["incentives", "import", str(path), "--dry-run"]).exit_code == 0
     assert count(Incentive) == 0
     result = runner.invoke(args=["incentives", "import", str(path), "--period", "2026"])
-    assert result.exit_code == 0 and "Imported 3 incentive(s)." in result.output
+    assert result.exit_code == 0 and "Imported 3 incentives." in result.output
     assert count(Incentive) == 3
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from okrapp.core import mail
 from okrapp.core.extensions import db
-from okrapp.core.ics import meeting_calendar
+from okrapp.core.files.ics import meeting_calendar
 from okrapp.core.models import OutboxMessage
 from okrapp.reviews.models import ReviewMeeting
 from okrapp.reviews import operations as reviews

@@ -15,6 +15,9 @@ from itertools import combinations, compress, count
 from operator import attrgetter, eq
 from typing import Iterable, Mapping, Sequence
 
+from okrapp.conflicts.rules.sentences import observed_sentence, opening, which
+from okrapp.core.words import _
+
 EPSILON = 1e-9
 DEFAULT_MAX_DEPTH = 4
 MIN_OBSERVED_PERIODS = 6
@@ -407,13 +410,6 @@ def _observed(goals: Sequence[Goal], scenario: Scenario, taken: set) -> list[Fin
     return found
 
 
-def observed_sentence(first: str, second: str, periods: Sequence[str], rho: float, word: str = "period") -> str:
-    """What was measured: the changes from one period to the next, not the levels."""
-    return (f"Measured over {len(periods)} {word}s ({periods[0]} to {periods[-1]}): in the {word}s when {first} "
-            f"moved most the way it should, {second} moved least that way or against it (Spearman ρ = {rho:.2f} "
-            f"between their {word}-to-{word} changes), whether or not a link explains it.")
-
-
 def _progress(values: Mapping[str, float], periods: Sequence[str], direction: int) -> list[float]:
     return [(values[b] - values[a]) * direction for a, b in zip(periods, periods[1:])]
 
@@ -445,13 +441,6 @@ def _ranks(values: Sequence[float]) -> list[float]:
     return ranks
 
 
-_VERBS = {"ing": ("lowering", "raising"), "ed": ("lowered", "raised"), "s": ("lowers", "raises")}
-
-
-def _verb(direction: int, suffix: str) -> str:
-    return _VERBS[suffix][direction > 0]
-
-
 def _label(goal: Goal) -> str:
     if goal.is_incentive:
         return f"{goal.owner} ({goal.name or goal.id})"
@@ -460,20 +449,22 @@ def _label(goal: Goal) -> str:
 
 def _explain(mover: Goal, moved: Goal, path: Sequence[str], ctx: _Context) -> str:
     """"Sales is rewarded for raising Orders per rep, which raises Lead time, which lowers CSAT;
-    KR-1 needs it raised." One sentence a manager understands."""
-    labels, signs, raises = ctx.labels, ctx.signs, _VERBS["s"]
-    opening = ctx.phrases.get(("open", mover.id, path[0]))
-    if opening is None:
-        subject = f"{mover.owner} is rewarded for" if mover.owner is not None else f"{_label(mover)} aims at"
-        opening = ctx.phrases[("open", mover.id, path[0])] = \
-            f"{subject} {_verb(mover.direction, 'ing')} {labels.get(path[0], path[0])}"
+    KR-1 needs it raised." One sentence a manager understands; the steps of a path are its clauses."""
+    labels, signs = ctx.labels, ctx.signs
+    start = ctx.phrases.get(("open", mover.id, path[0]))
+    if start is None:
+        incentive = mover.owner is not None
+        start = ctx.phrases[("open", mover.id, path[0])] = opening(
+            mover.owner if incentive else _label(mover), mover.direction, labels.get(path[0], path[0]), incentive)
     ending = ctx.phrases.get(("end", moved.id))
     if ending is None:
-        ending = ctx.phrases[("end", moved.id)] = f"; {_label(moved)} needs it {_verb(moved.direction, 'ed')}."
-    parts = [opening]
+        ending = ctx.phrases[("end", moved.id)] = (
+            _("; %(goal)s needs it raised.", goal=_label(moved)) if moved.direction > 0 else
+            _("; %(goal)s needs it lowered.", goal=_label(moved)))
+    parts = [start]
     movement = mover.direction
     for i in range(1, len(path)):
         movement *= signs[(path[i - 1], path[i])]
-        parts.append(f", which {raises[movement > 0]} {labels.get(path[i], path[i])}")
+        parts.append(which(movement, labels.get(path[i], path[i])))
     parts.append(ending)
     return "".join(parts)

@@ -19,18 +19,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
-from okrapp.conflicts.rules.detection import DEFAULT_MAX_DEPTH, Goal, Scenario, observed_sentence, scan
+from okrapp.conflicts.rules.detection import DEFAULT_MAX_DEPTH, Goal, Scenario, scan
+from okrapp.conflicts.rules.sentences import observed_sentence, which
+from okrapp.core.formatting import names
+from okrapp.core.words import _, _l, ngettext
 
 # Severity = weight of one goal × weight of the other × strength of the effect (FORMAT.md).
 # Weights are a bonus share and a key result's share of its objective; strength is 1 on the
 # same metric, the product of link strengths along a path, or |ρ| when measured.
-LEVELS = (
-    ("high", 0.10, "Severity 0.10 or more: a large share of a bonus works strongly against a key result that "
-                   "carries much of its objective (e.g. 50 % of a bonus × a third of an objective × strength 0.6)."),
-    ("medium", 0.03, "Severity 0.03 to 0.10: a real pull against a shared result, weaker or on a smaller share."),
-    ("low", 0.0, "Severity under 0.03: a weak or distant effect; folded away unless asked for."),
+LEVELS = (  # (name, floor, what it means: worded when shown)
+    ("high", 0.10, _l("Severity 0.10 or more: a large share of a bonus works strongly against a key result that "
+                      "carries much of its objective (e.g. %(share)s of a bonus × a third of an objective × strength "
+                      "0.6).", share="50 %")),
+    ("medium", 0.03, _l("Severity 0.03 to 0.10: a real pull against a shared result, weaker or on a smaller share.")),
+    ("low", 0.0, _l("Severity under 0.03: a weak or distant effect; folded away unless asked for.")),
 )
-LEVEL_NAMES = tuple(name for name, _, _ in LEVELS)
+LEVEL_NAMES = tuple(level[0] for level in LEVELS)
 TENSION = "tension"  # an item with only tensions: a single path opposes, the net effect does not
 MAJOR_LEVELS = ("high", "medium")
 
@@ -38,7 +42,7 @@ MAJOR_LEVELS = ("high", "medium")
 def level_of(severity: float, *, tension: bool = False) -> str:
     if tension:
         return TENSION
-    for name, floor, _ in LEVELS:
+    for name, floor, _meaning in LEVELS:
         if severity >= floor - 1e-12:
             return name
     return LEVELS[-1][0]
@@ -232,11 +236,11 @@ def _item_keys(block: Block) -> list[str]:
 
 def _item(key: str, blocks: list[Block]) -> Item:
     blocks.sort(key=lambda b: (b.is_tension, -b.severity, b.a.key, b.b.key))
-    kind, _, rest = key.partition(":")
+    kind, _colon, rest = key.partition(":")
     if kind == "criterion":
-        metric, _, sign = rest.rpartition(":")
+        metric, _colon, sign = rest.rpartition(":")
         return Item(key, kind, metric, 1 if sign == "+" else -1, None, tuple(blocks))
-    first, _, second = rest.partition("|")
+    first, _bar, second = rest.partition("|")
     return Item(key, "key_results", first, None, second, tuple(blocks))
 
 
@@ -283,18 +287,68 @@ def arrow(direction: int) -> str:
     return "↑" if direction > 0 else "↓"
 
 
-def describe_path(path: Sequence[str], push: int, labels, signs) -> str:
-    """"raising Orders per sales rep, which raises Delivery lead time, which lowers CSAT"."""
-    parts = [f"{'raising' if push > 0 else 'lowering'} {labels.get(path[0], path[0])}"]
+def describe_steps(path: Sequence[str], push: int, labels, signs) -> str:
+    """", which raises Delivery lead time, which lowers CSAT": where a push on path[0] travels."""
+    parts = []
     movement = push
     for i in range(1, len(path)):
         movement *= signs.get((path[i - 1], path[i]), 1)
-        parts.append(f", which {'raises' if movement > 0 else 'lowers'} {labels.get(path[i], path[i])}")
+        parts.append(which(movement, labels.get(path[i], path[i])))
     return "".join(parts)
 
 
-def explain_block(block: Block, labels, signs, owners: str = "", word: str = "period") -> str:
-    """One sentence about the block's strongest evidence, in the words of the people involved."""
+def _subject(mover: GoalClass, owners: Sequence[str], labels, metric: str) -> str:
+    """"Sales is rewarded for raising X", "Sales and Care are …", "Key results on X aim at lowering X"."""
+    raising = mover.direction > 0
+    if mover.is_incentive and owners:
+        units = names(list(owners))
+        if raising:
+            return ngettext("%(units)s is rewarded for raising %(metric)s", "%(units)s are rewarded for raising %(metric)s",
+                            len(owners), units=units, metric=metric)
+        return ngettext("%(units)s is rewarded for lowering %(metric)s", "%(units)s are rewarded for lowering %(metric)s",
+                        len(owners), units=units, metric=metric)
+    if mover.is_incentive:
+        return (_("A unit is rewarded for raising %(metric)s", metric=metric) if raising else
+                _("A unit is rewarded for lowering %(metric)s", metric=metric))
+    on = labels.get(mover.metric, mover.metric)
+    return (_("Key results on %(on)s aim at raising %(metric)s", on=on, metric=metric) if raising else
+            _("Key results on %(on)s aim at lowering %(metric)s", on=on, metric=metric))
+
+
+def _ending(moved: GoalClass, labels, same_metric: bool, tension: bool) -> str:
+    """"; key results on CSAT need it raised." — or, on the same metric, that the goals pull apart directly."""
+    raised = moved.direction > 0
+    if same_metric:
+        if moved.is_incentive:
+            endings = {(True, False): _("; incentives on the same metric need it raised: the goals pull against each "
+                                        "other directly."),
+                       (True, True): _("; incentives on the same metric need it raised: the goals partly pull against "
+                                       "each other directly."),
+                       (False, False): _("; incentives on the same metric need it lowered: the goals pull against each "
+                                         "other directly."),
+                       (False, True): _("; incentives on the same metric need it lowered: the goals partly pull "
+                                        "against each other directly.")}
+        else:
+            endings = {(True, False): _("; key results on the same metric need it raised: the goals pull against each "
+                                        "other directly."),
+                       (True, True): _("; key results on the same metric need it raised: the goals partly pull against "
+                                       "each other directly."),
+                       (False, False): _("; key results on the same metric need it lowered: the goals pull against "
+                                         "each other directly."),
+                       (False, True): _("; key results on the same metric need it lowered: the goals partly pull "
+                                        "against each other directly.")}
+        return endings[(raised, tension)]
+    metric = labels.get(moved.metric, moved.metric)
+    if moved.is_incentive:
+        return (_("; incentives on %(metric)s need it raised.", metric=metric) if raised else
+                _("; incentives on %(metric)s need it lowered.", metric=metric))
+    return (_("; key results on %(metric)s need it raised.", metric=metric) if raised else
+            _("; key results on %(metric)s need it lowered.", metric=metric))
+
+
+def explain_block(block: Block, labels, signs, owners: Sequence[str] = (), word: str = "period") -> str:
+    """One sentence about the block's strongest evidence, in the words of the people involved. owners:
+    the units paying the incentives that push, when the push is a bonus."""
     if block.kind == "observed":
         return observed_sentence(_class_label(block.a, labels), _class_label(block.b, labels), block.periods,
                                  block.rho, word)
@@ -302,17 +356,9 @@ def explain_block(block: Block, labels, signs, owners: str = "", word: str = "pe
     path = next((p for p in block.paths if p[0] == mover.metric), block.paths[0])
     if path[0] != mover.metric:
         mover, moved = moved, mover
-    if mover.is_incentive:
-        subject = f"{owners or 'A unit'} {'is' if not owners or ' and ' not in owners else 'are'} rewarded for"
-    else:
-        subject = f"Key results on {labels.get(mover.metric, mover.metric)} aim at"
-    target = "incentives" if moved.is_incentive else "key results"
-    need = "raised" if moved.direction > 0 else "lowered"
-    verb = "pulls against" if block.kind != TENSION else "partly pulls against"
-    sentence = f"{subject} {describe_path(path, mover.direction, labels, signs)}"
-    if len(path) == 1:
-        return (f"{sentence}; {target} on the same metric need it {need}: the goals {verb} each other directly.")
-    return f"{sentence}; {target} on {labels.get(moved.metric, moved.metric)} need it {need}."
+    sentence = _subject(mover, owners, labels, labels.get(path[0], path[0])) + \
+        describe_steps(path, mover.direction, labels, signs)
+    return sentence + _ending(moved, labels, len(path) == 1, block.kind == TENSION)
 
 
 def _mover(block: Block) -> tuple[GoalClass, GoalClass]:
@@ -322,5 +368,7 @@ def _mover(block: Block) -> tuple[GoalClass, GoalClass]:
 
 
 def _class_label(c: GoalClass, labels) -> str:
-    what = "incentives" if c.is_incentive else "key results"
-    return f"{labels.get(c.metric, c.metric)} ({what}, {arrow(c.direction)})"
+    metric = labels.get(c.metric, c.metric)
+    if c.is_incentive:
+        return _("%(metric)s (incentives, %(arrow)s)", metric=metric, arrow=arrow(c.direction))
+    return _("%(metric)s (key results, %(arrow)s)", metric=metric, arrow=arrow(c.direction))

@@ -7,7 +7,8 @@ A claim is a lease (see JobRun): the holder renews it from a side thread while t
 marks the run done in the same commit as the work, but only while it still holds the lease, so a
 process that lost its lease (paused, cut off) cannot finish a period someone else took over. A
 failed attempt is retried with doubling backoff; after the last attempt admins get a mail and the
-Jobs page a banner."""
+Jobs page a banner. A job words what it says for people (its description, the detail of a run) in
+the organisation's language (OKRAPP_DEFAULT_LOCALE)."""
 import logging
 import os
 import socket
@@ -20,7 +21,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from okrapp.core import mail
+from okrapp.core import mail, words
 from okrapp.core.extensions import db
 from okrapp.core.models import JobRun
 from okrapp.core.transaction import joined
@@ -161,7 +162,9 @@ def run_job(name: str, period: str, claimed_by: str | None = None, force: bool =
         return None
     run_id, holder, attempt = run.id, run.claimed_by, run.attempts
     try:
-        with _LeaseKeeper(run), joined():  # operations inside join the commit that marks the period done
+        # operations inside join the commit that marks the period done; what they word for people (the
+        # detail on the Jobs page, a refusal) is in the organisation's language
+        with _LeaseKeeper(run), joined(), words.using(mail.reader_locale()):
             detail = job.run(period)
     except Exception as error:  # noqa: BLE001 — recorded, retried, and admins told when it gives up
         db.session.rollback()

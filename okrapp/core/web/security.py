@@ -8,6 +8,7 @@ from flask_login import current_user, logout_user, user_logged_in
 
 from okrapp.core.formatting import file_size
 from okrapp.core.timeutil import utcnow
+from okrapp.core.words import N_, _
 
 # No inline script or style anywhere (templates use okrapp/static/style.css); mail HTML, which
 # needs inline styles, is served by its own routes with a policy of its own (board/views.py).
@@ -22,8 +23,8 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 HSTS = "max-age=31536000; includeSubDomains"
-SESSION_EXPIRED = "Your session has expired. Please log in again."
-TOO_LARGE = "The request is too large (at most {limit})."
+SESSION_EXPIRED = N_("Your session has expired. Please log in again.")
+TOO_LARGE = N_("The request is too large (at most %(limit)s).")
 UNDECLARED_PROXY = ("A request came with X-Forwarded-For but OKRAPP_PROXY_HOPS is 0: if okrapp runs behind a "
                     "reverse proxy, every client shares its address and one client's failed logins or tokens "
                     "throttle all. Set OKRAPP_PROXY_HOPS to the number of proxies (1 behind nginx).")
@@ -85,7 +86,7 @@ def _enforce_session_lifetimes():
     if now - seen > config["OKRAPP_SESSION_IDLE_MINUTES"] * 60 or now - since > config["OKRAPP_SESSION_MAX_HOURS"] * 3600:
         logout_user()
         session.clear()
-        flash(SESSION_EXPIRED)
+        flash(_(SESSION_EXPIRED))
         return
     if now - seen >= 60:  # refresh at most once a minute: fewer cookie rewrites
         session["seen"] = now
@@ -94,7 +95,7 @@ def _enforce_session_lifetimes():
 def _too_large(error):
     from flask import current_app
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0
-    message = TOO_LARGE.format(limit=file_size(limit))
+    message = _(TOO_LARGE, limit=file_size(limit))
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message), 413
-    return render_template("errors/error.html", code=413, title="Too large", text=message), 413
+    return render_template("errors/error.html", code=413, title=_("Too large"), text=message), 413

@@ -18,17 +18,20 @@ from wtforms import (DateField, DateTimeField, DecimalField, FloatField, Integer
                      TimeField)
 from wtforms.validators import StopValidation
 
+from okrapp.core.words import N_, _
+
 NUMBER_LIMIT = 1e15  # beyond any KPI we measure; floats stay exact to the cent below it
 INT_LIMIT = 2**31 - 1  # what every database's INTEGER holds
 DATE_RANGE = (date(2000, 1, 1), date(2100, 12, 31))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not \t \n \r
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 
-NOT_FINITE = "Enter a number between −1e15 and 1e15."
-NOT_WHOLE = f"Enter a whole number between −{INT_LIMIT} and {INT_LIMIT}."
-OUT_OF_DATES = "Enter a date between 2000-01-01 and 2100-12-31."
-CONTROL_CHARACTERS = "Remove the control characters from this text."
-LINE_BREAKS = "Keep this on one line."
+# the messages, translated where they are given (the *_problem functions)
+NOT_FINITE = N_("Enter a number between −1e15 and 1e15.")
+NOT_WHOLE = N_("Enter a whole number between −%(limit)s and %(limit)s.")
+OUT_OF_DATES = N_("Enter a date between 2000-01-01 and 2100-12-31.")
+CONTROL_CHARACTERS = N_("Remove the control characters from this text.")
+LINE_BREAKS = N_("Keep this on one line.")
 
 
 def finite_problem(value) -> str | None:
@@ -37,28 +40,28 @@ def finite_problem(value) -> str | None:
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        return NOT_FINITE
-    return None if math.isfinite(number) and abs(number) <= NUMBER_LIMIT else NOT_FINITE
+        return _(NOT_FINITE)
+    return None if math.isfinite(number) and abs(number) <= NUMBER_LIMIT else _(NOT_FINITE)
 
 
 def whole_problem(value) -> str | None:
-    return None if value is None or -INT_LIMIT <= value <= INT_LIMIT else NOT_WHOLE
+    return None if value is None or -INT_LIMIT <= value <= INT_LIMIT else _(NOT_WHOLE, limit=INT_LIMIT)
 
 
 def date_problem(value) -> str | None:
     if value is None:
         return None
     day = value.date() if hasattr(value, "date") else value
-    return None if DATE_RANGE[0] <= day <= DATE_RANGE[1] else OUT_OF_DATES
+    return None if DATE_RANGE[0] <= day <= DATE_RANGE[1] else _(OUT_OF_DATES)
 
 
 def text_problem(value, single_line: bool) -> str | None:
     if not isinstance(value, str):
         return None
     if _CONTROL.search(value):
-        return CONTROL_CHARACTERS
+        return _(CONTROL_CHARACTERS)
     if single_line and _LINE_BREAK.search(value):
-        return LINE_BREAKS
+        return _(LINE_BREAKS)
     return None
 
 
@@ -119,8 +122,8 @@ class BoundedIntegerConverter(IntegerConverter):
 # one linear pass whatever the body holds.
 _JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-JSON_TOO_DEEP = "The JSON body nests arrays or objects more than {limit} levels deep."
-JSON_TOO_LARGE = "The JSON body is too large (at most {limit} bytes)."
+JSON_TOO_DEEP = N_("The JSON body nests arrays or objects more than %(limit)s levels deep.")
+JSON_TOO_LARGE = N_("The JSON body is too large (at most %(limit)s bytes).")
 
 
 def json_too_deep(body: bytes, limit: int) -> bool:
@@ -140,15 +143,15 @@ def _api_body_problem():
     config = current_app.config
     size_limit = config.get("OKRAPP_API_MAX_JSON_BYTES", 1024 * 1024)
     if request.content_length is not None and request.content_length > size_limit:
-        return jsonify(error=JSON_TOO_LARGE.format(limit=size_limit)), 413
+        return jsonify(error=_(JSON_TOO_LARGE, limit=size_limit)), 413
     if not request.is_json:
         return None
     body = request.get_data(cache=True)  # kept for the view's get_json
     if len(body) > size_limit:  # sent without a length (chunked)
-        return jsonify(error=JSON_TOO_LARGE.format(limit=size_limit)), 413
+        return jsonify(error=_(JSON_TOO_LARGE, limit=size_limit)), 413
     depth_limit = config.get("OKRAPP_API_MAX_JSON_DEPTH", 32)
     if json_too_deep(body, depth_limit):
-        return jsonify(error=JSON_TOO_DEEP.format(limit=depth_limit)), 400
+        return jsonify(error=_(JSON_TOO_DEEP, limit=depth_limit)), 400
     return None
 
 

@@ -7,6 +7,7 @@ from okrapp.core.formatting import file_size
 from okrapp.core.web.forms import show_service_error
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.core.transaction import operation
+from okrapp.core.words import _
 
 
 def committed(message: str, endpoint: str, **values):
@@ -50,7 +51,7 @@ def form_status(form) -> int:
 
 def stale_page(error: StaleEdit, back: str):
     """For a one-button action (retire, remove, pause) on a record that changed meanwhile."""
-    return render_template("errors/error.html", code=409, title="Changed meanwhile", text=error.message,
+    return render_template("errors/error.html", code=409, title=_("Changed meanwhile"), text=error.message,
                            back=back), 409
 
 
@@ -72,7 +73,8 @@ def uploaded_sheet(form, max_bytes: int) -> bytes | None:
     is ever in memory; None, with the reason on the field, when it is larger."""
     data = form.sheet.data.read(max_bytes + 1)
     if len(data) > max_bytes:
-        form.sheet.errors = [f"The file is larger than {file_size(max_bytes)}; split it into smaller files."]
+        form.sheet.errors = [_("The file is larger than %(size)s; split it into smaller files.",
+                               size=file_size(max_bytes))]
         return None
     return data
 
@@ -83,7 +85,7 @@ def import_previewed(form, run, back: str, done):
     the reason and nothing saved. Otherwise commit and return done(run's result)."""
     data = previewed_sheet(form)
     if not form.validate_on_submit() or not data:
-        flash("The import could not be read; upload the sheet again.", "error")
+        flash(_("The import could not be read; upload the sheet again."), "error")
         return redirect(back)
     try:
         result = operation(run)(data)

@@ -1,0 +1,1 @@
+"""Files people download and open elsewhere: spreadsheets (CSV, .xlsx) and calendars (.ics)."""
