@@ -402,6 +402,8 @@ def accept_invitation(token):
     opened = links.open_link("invite", token)
     if opened.state != "open":
         return _link_gone("invite", opened.state)
+    if not oidc.password_allowed(opened.link.user.email):  # the company signs its people in, no password
+        return render_template("accounts/company_sign_in_only.html", kind="invite", person=opened.link.user)
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -436,6 +438,8 @@ def reset_password(token):
     opened = links.open_link("reset", token)
     if opened.state != "open":
         return _link_gone("reset", opened.state)
+    if not oidc.password_allowed(opened.link.user.email):
+        return render_template("accounts/company_sign_in_only.html", kind="reset", person=opened.link.user)
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:

@@ -280,3 +280,23 @@ def test_the_id_token_claims_are_checked_again_after_authlib():
     assert not verified(email_verified=None)
     assert verified(email_verified=None, xms_edov=True)  # Entra ID's way of saying it
     assert not verified(email_verified=False, xms_edov=True) and not verified(email_verified=None, xms_edov=False)
+
+
+def test_with_password_sign_in_off_an_invitation_leads_to_the_company_sign_in_not_a_password(
+        app, client, provider, sso, monkeypatch):
+    import re
+    from okrapp.accounts.people import invite_person
+    from okrapp.core.models import OutboxMessage
+    make_user("admin", email="keeper@example.com")
+    monkeypatch.setitem(app.config, "OKRAPP_PASSWORD_LOGIN", "off")
+    monkeypatch.setitem(app.config, "OKRAPP_BREAK_GLASS_ADMIN", "keeper@example.com")
+    person = invite_person(f"new@{DOMAIN}", "New Person", "executive")
+    db.session.commit()
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == person.email))
+    path = re.search(r"(/welcome/[^\s<\"]+)", mail.text_body).group(1)
+    page = client.get(path)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Sign in with Kaleva ID" in text and 'type="password"' not in text
+    client.post(path, data={"new": "a long password 1", "confirm": "a long password 1"})
+    db.session.expire_all()
+    assert db.session.get(type(person), person.id).password_hash is None  # nothing set behind the company's back

@@ -104,3 +104,24 @@ def test_a_finnish_executive_reads_the_dashboard_and_switches_to_english(demo, l
     axis = page.locator("svg.chart text").all_text_contents()
     assert any(re.fullmatch(r"€3\.\d+M", label) for label in axis), axis
     screenshot(page, "en-key-result-chart")
+
+
+def test_a_finnish_executive_runs_a_review_page_in_finnish(demo, live_server, page, screenshot):
+    from okrapp.reviews.models import ReviewMeeting
+    db.session.execute(update(User).where(User.email == "ceo@demo.okrapp").values(locale="fi"))
+    db.session.commit()
+    meeting = db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.status == "scheduled")
+                                .order_by(ReviewMeeting.starts_at))
+    log_in(page, live_server, "ceo@demo.okrapp")
+    page.goto(f"{live_server}/reviews/{meeting.id}")
+    assert page.locator("html").get_attribute("lang") == "fi"
+    headings = page.locator("main h2").all_inner_texts()
+    assert {"Prioriteetit", "Avoimet ristiriidat, vakavimmat ensin", "Päätökset"} <= set(headings), headings
+    assert not {"Priorities", "Decisions", "Open conflicts, worst first"} & set(headings)
+    page.locator("#decide-note summary").click()
+    page.locator("#note-text").fill("Seurataan toimitusten täsmällisyyttä viikoittain.")
+    page.locator("#decide-note button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Seurataan toimitusten täsmällisyyttä viikoittain." in page.locator("main").inner_text()
+    assert "Päätös kirjattu ja toteutettu." in page.locator(".flash").first.inner_text()
+    screenshot(page, "fi-review-page")
