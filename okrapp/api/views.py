@@ -1,5 +1,4 @@
 """The API's endpoints: thin views over the same services and policy decisions as the pages."""
-import json
 
 from flask import Blueprint, jsonify, render_template, request
 from spectree import Response
@@ -237,10 +236,7 @@ def reviews():
 def _meeting_out(meeting: ReviewMeeting) -> s.MeetingOut:
     decisions = []
     for d in meeting.decisions:
-        try:
-            changes = [str(c) for c in json.loads(d.changes or "[]")]
-        except ValueError:
-            changes = []
+        changes = d.change_list  # worded in the language of the request; old rows as stored
         decisions.append(s.DecisionOut(id=d.id, kind=d.kind, text=d.text, changes=changes,
                                        settles=[item.id for item in d.settles]))
     return s.MeetingOut(id=meeting.id, name=meeting.schedule.name if meeting.schedule else _("Priority review"),

@@ -156,7 +156,7 @@ def _decision_lines(*conditions, day: date) -> list[rules.DecisionLine]:
                               ).unique().all()
     return [rules.DecisionLine(
         _source_words(DECISION_KINDS.get(d.kind, d.kind)), d.text, d.owner.name if d.owner else "", d.due_on, d.created_at,
-        changes=tuple(d.change_list), settled=tuple(_settled(i, day) for i in d.settles),
+        changes=tuple(d.change_facts), settled=tuple(_settled(i, day) for i in d.settles),
         meeting_on=to_local(d.meeting.starts_at).date() if d.meeting else None, effective_on=d.effective_on,
         about=_about(d)) for d in rows]
 

@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from okrapp.core.formatting import conflict_summary, day
 from okrapp.core.words import N_, _, _l
 from okrapp.domain.scoring import overall_score
+from okrapp.reviews.rules import change_text, without_day
 
 TOP_RISKS = 5
 BOARD_OBJECTIVES = 10  # objectives shown in full, in priority order
@@ -100,7 +101,7 @@ class DecisionLine:
     owner: str
     due_on: date | None
     at: datetime
-    changes: tuple[str, ...] = ()  # what it changed, one sentence each
+    changes: tuple = ()  # what it changed: facts (reviews.rules.change), or sentences of old rows
     settled: tuple[SettledLine, ...] = ()
     meeting_on: date | None = None
     effective_on: date | None = None
@@ -268,19 +269,20 @@ def settled_text(settled: dict, decision: dict) -> str:
 
 # what the page and mail templates word the figures with, in the reader's language
 SHOWN = SimpleNamespace(settled=settled_text, focus=focus_line, level=level_label, kind=source_label,
-                        conflict=conflict_text, age_bands=AGE_BAND_LABELS)
+                        conflict=conflict_text, age_bands=AGE_BAND_LABELS, change=change_text)
 
 
 def scheduled_changes(decisions: list[DecisionLine], as_of: date | None) -> list[dict]:
     """What the decisions change later than as_of, one line per change, soonest first: the board
-    reads it as still to come, never as done. A change sentence that names its date already
-    ("… retired from 1 Jan 2027") loses it here, as the line says when it takes effect."""
+    reads it as still to come, never as done. A change that names its date already ("… retired from
+    1 Jan 2027") loses it here, as the line says when it takes effect. Changes stay facts, worded
+    when shown (SHOWN.change)."""
     lines = []
     for d in sorted(decisions, key=lambda d: (d.effective_on or date.min, d.at)):
         if d.effective_on is None or (as_of is not None and d.effective_on <= as_of):
             continue
         for change in d.changes or (d.about or d.text,):
-            lines.append({"change": change.removesuffix(f" from {day(d.effective_on)}"), "kind": d.kind,
+            lines.append({"change": without_day(change, day(d.effective_on)), "kind": d.kind,
                           "about": d.about, "effective_on": d.effective_on.isoformat()})
     return lines
 

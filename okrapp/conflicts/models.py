@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from okrapp.conflicts.rules.items import explain_stored
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import app_zone, local_today, utcnow
 from okrapp.core.words import N_, _, ngettext
@@ -25,6 +26,9 @@ EVENT_LABELS = {"detected": N_("Detected"), "reopened": N_("Reopened"), "resolve
                 "carried_over": N_("Carried over to the next review"), "acknowledge": N_("Acknowledged"),
                 "review": N_("Sent to the next priority review"), "accept": N_("Accepted as a trade-off"),
                 "resolve": N_("Resolved with a decision"), "reopen": N_("Reopened")}
+# what the scan writes on its own events (conflicts.operations), worded again when shown
+SCAN_NOTES = (N_("Detected again after a change."), N_("No longer detected since the decision."),
+              N_("No longer detected after a change."))
 
 
 class ConflictItem(db.Model):
@@ -135,6 +139,19 @@ class ConflictItem(db.Model):
     def block_list(self) -> list[dict]:
         return json.loads(self.blocks or "[]")
 
+    def worded_blocks(self, names: dict[str, str]) -> list[dict]:
+        """The blocks with their explanation worded now, in the reader's language (the stored one is
+        English): names, metric key -> name (conflicts.pages.metric_names)."""
+        labels = {key: name or key for key, name in names.items()}
+        facts = json.loads(self.facts) if self.facts else {}
+        owners = facts.get("units") or [] if facts.get("kind") == "criterion" else []
+        return [{**block, "explanation": explain_stored(block, labels, owners)} for block in self.block_list]
+
+    def explanation_text(self, names: dict[str, str]) -> str:
+        """The strongest block's explanation worded now; the stored sentence for an item without blocks."""
+        blocks = self.worded_blocks(names)
+        return blocks[0]["explanation"] if blocks else self.explanation
+
 
 def current_items():
     """The where-clause of today's items: the ones coming with a future period are listed apart."""
@@ -169,6 +186,16 @@ class ConflictItemEvent(db.Model):
 
     item = relationship("ConflictItem", back_populates="events")
     actor = relationship("User")
+
+    @property
+    def note_text(self) -> str:
+        """The note as the reader reads it: the scan's own notes (stored in the scan's language) are
+        worded now; notes people typed stay as they are."""
+        if self.action == "detected" and self.item is not None and self.item.facts:
+            return self.item.summary_text
+        if self.action in ("reopened", "resolved_by_change") and self.note in SCAN_NOTES:
+            return _(self.note)
+        return self.note
 
     @property
     def label(self) -> str:

@@ -230,13 +230,21 @@ def _describe(record: ConflictItem, found: grouping_rules.Item, words: _Words, m
     blocks = []
     for block in found.blocks:
         paths = block.paths[:PATHS_KEPT]
-        blocks.append({
+        stored = {
             "a": block.a.key, "b": block.b.key, "kind": block.kind, "strength": block.strength,
             "severity": block.severity, "pairs": block.pairs, "harms": list(block.harms),
             "paths": [list(p) for p in paths],
             "signs": [[words.signs.get((x, y), 1) for x, y in zip(p, p[1:])] for p in paths],
             "rho": block.rho, "weeks": len(block.periods),
-            "explanation": grouping_rules.explain_block(block, labels, words.signs, owners, "week")})
+            "explanation": grouping_rules.explain_block(block, labels, words.signs, owners, "week")}
+        # what pages need to word the explanation again in the reader's language (explain_stored)
+        if block.periods:
+            stored["span"] = [block.periods[0], block.periods[-1]]
+        told = grouping_rules.told_path(block)
+        if told and told not in paths:
+            stored["told"] = list(told)
+            stored["told_signs"] = [words.signs.get((x, y), 1) for x, y in zip(told, told[1:])]
+        blocks.append(stored)
     record.blocks = json.dumps(blocks)
     record.explanation = blocks[0]["explanation"]
     wanted = {(metric_ids[c.metric], c.direction, c.is_incentive): "cause" if _same_class(c, cause) else "party"

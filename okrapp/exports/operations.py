@@ -25,6 +25,7 @@ from okrapp.okrs.metric_models import Metric
 from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from okrapp.admin.models import Unit
 from okrapp.conflicts.models import ConflictItem, current_items
+from okrapp.reviews.rules import change_text
 from okrapp.reviews.models import (ReviewDecision, ReviewMeeting, ReviewSchedule, decision_items,
                                    schedule_participants)
 from okrapp.accounts import operations as accounts
@@ -187,10 +188,12 @@ def decisions():
 
 
 def _changes(text: str) -> list[str]:
+    """A decision's changes worded in the language of the moment (old rows hold sentences)."""
     try:
-        return [str(c) for c in json.loads(text or "[]")]
+        facts = json.loads(text or "[]")
     except ValueError:
         return []
+    return [change_text(c) for c in facts] if isinstance(facts, list) else []
 
 
 # -- the personal calendar feed ----------------------------------------------------------------

@@ -1,4 +1,6 @@
 """What units are rewarded for and how metrics influence each other."""
+import json
+
 from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -140,7 +142,9 @@ class IncentiveVersion(db.Model):
     incentive_id: Mapped[int] = mapped_column(ForeignKey("incentives.id", ondelete="CASCADE"), index=True)
     effective_on = mapped_column(Date, nullable=False)
     applied_at = mapped_column(DateTime, nullable=True)  # None: waiting for its date
-    what: Mapped[str] = mapped_column(Text)  # one sentence: "retired", "bonus share 50 % → 30 %"
+    # what changed: a decision's change as JSON facts (reviews.rules.change), worded when shown (what_text);
+    # an edit's sentence, and versions kept before facts were, as plain text
+    what: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(Text)  # JSON: the fields the change sets
     changed_at = mapped_column(DateTime, default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -148,6 +152,18 @@ class IncentiveVersion(db.Model):
                                                                use_alter=True), nullable=True)
 
     incentive = relationship("Incentive", back_populates="versions")
+
+    @property
+    def what_text(self) -> str:
+        """What changed, in the language of the moment."""
+        from okrapp.reviews.rules import change_text
+        text = self.what or ""
+        if text.startswith("{"):
+            try:
+                return change_text(json.loads(text))
+            except ValueError:
+                pass
+        return text
     changed_by = relationship("User")
     decision = relationship("ReviewDecision")
 

@@ -3,8 +3,9 @@ down in plain sentences what it changed, and links the conflict items it settles
 never edited or deleted: only a later decision reverses it (reinstating an incentive, another
 target, reopening a trade-off).
 
-The sentences saying what changed are kept as written (ReviewDecision.changes, IncentiveVersion.what): in
-the language of whoever recorded the decision. Notices go out in each recipient's language."""
+What changed is kept as facts (ReviewDecision.changes, IncentiveVersion.what): an English msgid marked
+with N_ and its values (reviews.rules.change), worded in each reader's language when shown
+(reviews.rules.change_text). Notices go out in each recipient's language."""
 import json
 import math
 from datetime import date, timedelta
@@ -27,8 +28,10 @@ from okrapp.accounts.models import User
 from okrapp.reviews.models import DECISION_KINDS
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.errors import ServiceError, StaleEdit
-from okrapp.core.words import N_, _, _l, ngettext
+from okrapp.core.words import N_, _, _l
 from okrapp.okrs import aggregates
+from okrapp.reviews.rules import change as fact
+from okrapp.reviews.rules import change_text, day_value, marked, number_value, percent_value
 from okrapp.core import versioning
 from okrapp.conflicts.operations import TRADE_OFF_REVIEW_DAYS, request_refresh
 from okrapp.reviews.notices import (COMPARATORS, _tell, changed_meanwhile, describe_proposal,  # noqa: F401
@@ -109,11 +112,11 @@ def _incentive(decision, by, *, incentive=None, criterion="", change="", new_wei
         line = what(target)
         _version(target, state(target), line, effective_on, by, decision)
         if effective_on <= local_today():
-            changes.append(_("%(incentive)s (%(unit)s): %(change)s", incentive=target.name, unit=target.unit.name,
-                             change=line))
+            changes.append(fact(N_("%(incentive)s (%(unit)s): %(change)s"), incentive=target.name,
+                                unit=target.unit.name, change=line))
         else:
-            changes.append(_("%(incentive)s (%(unit)s): %(change)s from %(day)s", incentive=target.name,
-                             unit=target.unit.name, change=line, day=fmt.day(effective_on)))
+            changes.append(fact(N_("%(incentive)s (%(unit)s): %(change)s from %(day)s"), incentive=target.name,
+                                unit=target.unit.name, change=line, day=day_value(effective_on)))
     changes += _settle(decision, list(items), by, "resolve")
     if change in ("retire", "guardrail"):
         # settled now only when the change reaches every unit that pays the bonus, today; otherwise the
@@ -165,20 +168,22 @@ def check_effective_date(effective_on: date | None) -> date:
 def check_incentive_change(change, new_weight, new_target, guard_metric, guard_comparator, guard_threshold):
     """(the state a change sets on an incentive, the sentence saying what changed)."""
     if change == "retire":
-        return (lambda i: {"active": False}), (lambda i: _("retired"))
+        return (lambda i: {"active": False}), (lambda i: fact(N_("retired")))
     if change == "reinstate":
-        return (lambda i: {"active": True}), (lambda i: _("reinstated"))
+        return (lambda i: {"active": True}), (lambda i: fact(N_("reinstated")))
     if change == "weight":
         if new_weight is None or not math.isfinite(new_weight) or not 0 < new_weight <= 1:
             raise ServiceError(_("The new bonus share is above 0 and at most 1 (e.g. 0.3 for 30 %)."),
                                field="new_weight")
         return ((lambda i: {"weight": new_weight}),
-                (lambda i: _("bonus share %(old)s → %(new)s", old=fmt.percent(i.weight), new=fmt.percent(new_weight))))
+                (lambda i: fact(N_("bonus share %(old)s → %(new)s"), old=percent_value(i.weight),
+                               new=percent_value(new_weight))))
     if change == "target":
         if new_target is None or not math.isfinite(new_target) or abs(new_target) > 1e12:
             raise ServiceError(_("Give the new target as a number."), field="new_target")
         return ((lambda i: {"target": new_target}),
-                (lambda i: _("target %(old)s → %(new)s", old=fmt.number(i.target), new=fmt.number(new_target))))
+                (lambda i: fact(N_("target %(old)s → %(new)s"), old=number_value(i.target),
+                               new=number_value(new_target))))
     if change == "guardrail":
         if guard_metric is None:
             raise ServiceError(_("Choose the counter-metric the bonus depends on."), field="guard_metric")
@@ -186,15 +191,18 @@ def check_incentive_change(change, new_weight, new_target, guard_metric, guard_c
             raise ServiceError(_("Choose ≥ or ≤ for the guardrail."), field="guard_comparator")
         if guard_threshold is None or not math.isfinite(guard_threshold) or abs(guard_threshold) > 1e12:
             raise ServiceError(_("Give the guardrail's threshold as a number."), field="guard_threshold")
-        condition = f"{guard_metric.name} {COMPARATORS[guard_comparator]} {fmt.number(guard_threshold)}"
+        condition = fact(N_("%(metric)s %(comparator)s %(threshold)s"), metric=guard_metric.name,
+                         comparator=COMPARATORS[guard_comparator], threshold=number_value(guard_threshold))
         return ((lambda i: {"guard_metric_id": guard_metric.id, "guard_comparator": guard_comparator,
                             "guard_threshold": guard_threshold}),
-                (lambda i: _("paid only while %(condition)s", condition=condition)))
+                (lambda i: fact(N_("paid only while %(condition)s"), condition=condition)))
     raise ServiceError(_("Choose what changes: retire, bonus share, target, guardrail or reinstate."), field="change")
 
 
-def _version(incentive: Incentive, state: dict, what: str, effective_on: date, by, decision=None) -> IncentiveVersion:
-    version = IncentiveVersion(incentive=incentive, effective_on=effective_on, what=what, state=json.dumps(state),
+def _version(incentive: Incentive, state: dict, what: dict, effective_on: date, by, decision=None) -> IncentiveVersion:
+    """what: the change as facts (reviews.rules.change), kept as JSON and worded when shown."""
+    version = IncentiveVersion(incentive=incentive, effective_on=effective_on,
+                               what=json.dumps(what, ensure_ascii=False), state=json.dumps(state),
                                changed_at=utcnow(), changed_by=by, decision=decision)
     db.session.add(version)
     if effective_on <= local_today():
@@ -261,7 +269,7 @@ def _settle(decision: ReviewDecision, items, by, action: str, re_review_on: date
     # the settled items themselves are listed with the decision, to whoever may see them; only a
     # trade-off adds a line, as its end date is written nowhere else
     if settled_any and action == "accept":
-        return [_("Accepted as a trade-off until %(day)s", day=fmt.day(re_review_on))]
+        return [fact(N_("Accepted as a trade-off until %(day)s"), day=day_value(re_review_on))]
     return []
 
 
@@ -306,9 +314,9 @@ def _target(decision, by, *, key_result=None, new_target=None, **_ignored) -> li
     db.session.flush()
     aggregates.key_result_changed(key_result)
     request_refresh()  # a target on the other side of the baseline turns the goal around
-    unit = f" {key_result.metric.unit}" if key_result.metric.unit else ""
-    return [_("%(key_result)s: target %(old)s → %(new)s", key_result=key_result.title, old=f"{fmt.number(old)}{unit}",
-              new=f"{fmt.number(new_target)}{unit}")]
+    unit = key_result.metric.unit or None
+    return [fact(N_("%(key_result)s: target %(old)s → %(new)s"), key_result=key_result.title,
+                 old=number_value(old, unit), new=number_value(new_target, unit))]
 
 
 def _reprioritise(decision, by, **_ignored) -> list[str]:
@@ -320,8 +328,8 @@ def _reprioritise(decision, by, **_ignored) -> list[str]:
         raise ServiceError(_("Re-rank the priorities first (the arrows above); this decision records why."))
     for change in changes:
         change.decision = decision
-    return [_("“%(objective)s”: priority %(old)s → %(new)s", objective=c.objective.title, old=c.old_rank,
-              new=c.new_rank) for c in changes]
+    return [fact(N_("“%(objective)s”: priority %(old)s → %(new)s"), objective=c.objective.title, old=c.old_rank,
+                 new=c.new_rank) for c in changes]
 
 
 # -- pilots ------------------------------------------------------------------------------------
@@ -351,8 +359,8 @@ def _pilot(decision, by, *, title="", hypothesis="", success_criterion="", start
     db.session.flush()
     pilot.decision_id = decision.id
     decision.pilot = pilot
-    return [_("Pilot “%(title)s” runs %(starts)s – %(ends)s in %(units)s, to move %(key_results)s",
-              title=pilot.title, starts=fmt.day(starts_on), ends=fmt.day(ends_on),
+    return [fact(N_("Pilot “%(title)s” runs %(starts)s – %(ends)s in %(units)s, to move %(key_results)s"),
+                 title=pilot.title, starts=day_value(starts_on), ends=day_value(ends_on),
               units=", ".join(u.name for u in pilot.units), key_results=", ".join(k.title for k in pilot.key_results))]
 
 
@@ -370,10 +378,10 @@ def _pilot_outcome(decision, by, *, pilot=None, outcome="", ends_on=None, **_ign
         if ends_on is None or not pilot.ends_on < ends_on <= pilot.ends_on + timedelta(days=366):
             raise ServiceError(_("An extension ends later than the pilot did, within a year."), field="ends_on")
         pilot.ends_on = ends_on
-        return [_("Pilot “%(title)s” extended to %(day)s", title=pilot.title, day=fmt.day(ends_on))]
+        return [fact(N_("Pilot “%(title)s” extended to %(day)s"), title=pilot.title, day=day_value(ends_on))]
     if outcome == "adopted":
-        return [_("Pilot “%(title)s” adopted", title=pilot.title)]
-    return [_("Pilot “%(title)s” stopped", title=pilot.title)]
+        return [fact(N_("Pilot “%(title)s” adopted"), title=pilot.title)]
+    return [fact(N_("Pilot “%(title)s” stopped"), title=pilot.title)]
 
 
 # -- proposals, actions, notes -----------------------------------------------------------------
@@ -411,10 +419,11 @@ def _proposal(decision, by, *, proposal=None, accept=None, **_ignored) -> list[s
             subject = _("Your proposal was declined: %(about)s", about=about)
             told = _("Your proposal for %(unit)s was declined in the priority review.", unit=proposal.unit.name)
         _tell(proposal.proposed_by, f"proposal:{proposal.id}:{verdict}", subject,
-              [told, _("Why: %(text)s", text=decision.text), *changes], f"/incentives#unit-{proposal.unit_id}")
+              [told, _("Why: %(text)s", text=decision.text), *(change_text(c) for c in changes)],
+              f"/incentives#unit-{proposal.unit_id}")
     if accept:
-        return [_("Proposal from %(unit)s accepted", unit=proposal.unit.name), *changes]
-    return [_("Proposal from %(unit)s declined", unit=proposal.unit.name), *changes]
+        return [fact(N_("Proposal from %(unit)s accepted"), unit=proposal.unit.name), *changes]
+    return [fact(N_("Proposal from %(unit)s declined"), unit=proposal.unit.name), *changes]
 
 
 def _action(decision, by, *, owner=None, due_on=None, **_ignored) -> list[str]:
@@ -431,8 +440,8 @@ def _action(decision, by, *, owner=None, due_on=None, **_ignored) -> list[str]:
         _tell(owner, f"action:{decision.id}", _("An action for you: %(text)s", text=decision.text[:80]),
               [assigned, decision.text], f"/reviews/{decision.meeting.id}")
     if due_on:
-        return [_("Action for %(name)s, due %(day)s", name=owner.name, day=fmt.day(due_on))]
-    return [_("Action for %(name)s", name=owner.name)]
+        return [fact(N_("Action for %(name)s, due %(day)s"), name=owner.name, day=day_value(due_on))]
+    return [fact(N_("Action for %(name)s"), name=owner.name)]
 
 
 def _note(decision, by, **_ignored) -> list[str]:
@@ -468,21 +477,21 @@ def _plan(decision, by, *, plan=None, verdict="", remove_rows=(), **_ignored) ->
     starts = plan.period.starts_on
     out = rows if verdict == "reject" else removed
     for row in out:
-        _version(row, {"active": False}, _("rejected with the plan") if verdict == "reject" else
-                 _("taken out of the plan in the review"), local_today(), by, decision)
+        _version(row, {"active": False}, fact(N_("rejected with the plan")) if verdict == "reject" else
+                 fact(N_("taken out of the plan in the review")), local_today(), by, decision)
     plan.status, plan.decision, plan.review_meeting = ("rejected" if verdict == "reject" else "approved"), decision, None
     unit, period = plan.unit.name, plan.period.name
     if verdict == "reject":
-        return [ngettext("Plan of %(unit)s for %(period)s rejected: its %(num)s row pays nothing",
-                         "Plan of %(unit)s for %(period)s rejected: its %(num)s rows pay nothing", len(rows),
-                         unit=unit, period=period)]
+        return [marked.ngettext("Plan of %(unit)s for %(period)s rejected: its %(num)s row pays nothing",
+                                "Plan of %(unit)s for %(period)s rejected: its %(num)s rows pay nothing", len(rows),
+                                unit=unit, period=period)]
     decision.effective_on = starts
     kept = len(rows) - len(removed)
-    return [ngettext("Plan of %(unit)s for %(period)s approved with %(num)s row: takes effect %(day)s",
-                     "Plan of %(unit)s for %(period)s approved with %(num)s rows: takes effect %(day)s", kept,
-                     unit=unit, period=period, day=fmt.day(starts)),
-            *(_("Taken out of the plan: “%(name)s” (%(metric)s, %(share)s)", name=row.name, metric=row.metric.name,
-                share=fmt.percent(row.weight)) for row in removed)]
+    return [marked.ngettext("Plan of %(unit)s for %(period)s approved with %(num)s row: takes effect %(day)s",
+                            "Plan of %(unit)s for %(period)s approved with %(num)s rows: takes effect %(day)s", kept,
+                            unit=unit, period=period, day=day_value(starts)),
+            *(fact(N_("Taken out of the plan: “%(name)s” (%(metric)s, %(share)s)"), name=row.name,
+                   metric=row.metric.name, share=percent_value(row.weight)) for row in removed)]
 
 
 APPLY = {"incentive": _incentive, "change_target": _target, "reprioritise": _reprioritise, "pilot": _pilot,

@@ -1,4 +1,6 @@
 """Review schedules, meetings, and the decisions taken in them."""
+import json
+
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -6,6 +8,7 @@ from okrapp.core.extensions import db
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.models import Versioned
 from okrapp.core.words import N_, _, _l, pgettext
+from okrapp.reviews.rules import change_text
 
 CADENCES = ("weekly", "biweekly", "monthly", "cron")
 DEFAULT_NAME = N_("Priority review")  # a schedule left with it reads it in each reader's language
@@ -142,7 +145,8 @@ class ReviewDecision(db.Model):
                                                     nullable=True)
     effective_on = mapped_column(Date, nullable=True)
     re_review_on = mapped_column(Date, nullable=True)  # an accepted trade-off returns to the agenda then
-    changes: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of sentences: what changed
+    # JSON list of what changed, as facts worded when shown (reviews.rules.change); old rows hold sentences
+    changes: Mapped[str] = mapped_column(Text, default="[]")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at = mapped_column(DateTime, default=utcnow)
 
@@ -162,9 +166,18 @@ class ReviewDecision(db.Model):
         return _(DECISION_KINDS[self.kind]) if self.kind in DECISION_KINDS else self.kind
 
     @property
+    def change_facts(self) -> list:
+        """What changed as kept: facts (dicts), or sentences in rows recorded before facts were kept."""
+        try:
+            facts = json.loads(self.changes or "[]")
+        except ValueError:
+            return []
+        return facts if isinstance(facts, list) else []
+
+    @property
     def change_list(self) -> list[str]:
-        import json
-        return json.loads(self.changes or "[]")
+        """What changed, one sentence each, in the language of the moment."""
+        return [change_text(c) for c in self.change_facts]
 
     def takes_effect_after(self, day) -> bool:
         """Scheduled as of day: what it changes takes effect on a later date."""

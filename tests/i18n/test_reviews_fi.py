@@ -85,8 +85,9 @@ def test_a_reminder_and_the_minutes_go_out_in_each_readers_language(team, clock)
     assert "Prioriteetit katselmuksen jälkeen:" in finnish.text_body
     assert "- Anna toimenpide: Jaa avaintulos kumppanin kanssa — Laura Mäkinen, määräpäivä 1.12.2026" \
         in finnish.text_body
-    # what the decision changed is kept as it was written, in the recorder's language (here English)
-    assert "* Action for Laura Mäkinen, due 1 Dec 2026" in finnish.text_body
+    # what the decision changed is kept as facts and worded in the reader's language (issue 23)
+    assert "* Toimenpide: Laura Mäkinen, määräpäivä 1.12.2026" in finnish.text_body
+    assert "Action for Laura Mäkinen" not in finnish.text_body
     assert "Päätökset</h2>" in finnish.html_body and 'lang="fi"' in finnish.html_body
     assert "Decisions" not in finnish.html_body and "Minutes" not in finnish.text_body
     [english] = queued("cfo@example.com", "minutes")

@@ -110,7 +110,7 @@ def test_a_change_from_a_later_date_waits_for_it(org, login, clock):
                       new_weight="0.2", effective_on="2027-01-01", text="Smaller volume share from next year")
     assert response.status_code == 302
     assert fresh(Incentive, org["bonuses"][0].id).weight == 0.5
-    assert "bonus share 50 % → 20 % from 1 Jan 2027" in db.session.scalar(select(ReviewDecision)).changes
+    assert "bonus share 50 % → 20 % from 1 Jan 2027" in " ".join(db.session.scalar(select(ReviewDecision)).change_list)
     clock.now = clock.now.replace(year=2027, month=1, day=1, hour=7)
     jobs.sweep()
     assert fresh(Incentive, org["bonuses"][0].id).weight == 0.2
@@ -158,7 +158,7 @@ def test_a_guardrail_on_the_harmed_metric_settles_the_conflict(org, login):
     refresh_items()
     [item] = db.session.scalars(select(ConflictItem)).all()
     assert item.settlement == "confirmed"
-    assert "paid only while Customer satisfaction (CSAT) ≥ 80" in db.session.scalar(select(ReviewDecision)).changes
+    assert "paid only while Customer satisfaction (CSAT) ≥ 80" in " ".join(db.session.scalar(select(ReviewDecision)).change_list)
 
 
 def test_changing_a_target_keeps_its_history_on_the_key_result(org, login):

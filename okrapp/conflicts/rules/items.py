@@ -352,13 +352,63 @@ def explain_block(block: Block, labels, signs, owners: Sequence[str] = (), word:
     if block.kind == "observed":
         return observed_sentence(_class_label(block.a, labels), _class_label(block.b, labels), block.periods,
                                  block.rho, word)
+    mover, moved, path = _told(block)
+    sentence = _subject(mover, owners, labels, labels.get(path[0], path[0])) + \
+        describe_steps(path, mover.direction, labels, signs)
+    return sentence + _ending(moved, labels, len(path) == 1, block.kind == TENSION)
+
+
+def told_path(block: Block) -> tuple[str, ...]:
+    """The path explain_block tells of (not always among the strongest few kept)."""
+    return () if block.kind == "observed" else tuple(_told(block)[2])
+
+
+def _told(block: Block) -> tuple[GoalClass, GoalClass, Sequence[str]]:
     mover, moved = _mover(block)
     path = next((p for p in block.paths if p[0] == mover.metric), block.paths[0])
     if path[0] != mover.metric:
         mover, moved = moved, mover
-    sentence = _subject(mover, owners, labels, labels.get(path[0], path[0])) + \
-        describe_steps(path, mover.direction, labels, signs)
-    return sentence + _ending(moved, labels, len(path) == 1, block.kind == TENSION)
+    return mover, moved, path
+
+
+def explain_stored(stored: Mapping, labels: Mapping[str, str], owners: Sequence[str] = (), word: str = "week") -> str:
+    """explain_block for a block as conflicts.operations stores it (JSON), in the language of the moment;
+    the stored sentence when the block lacks the facts (stored before they were kept)."""
+    fallback = stored.get("explanation", "")
+    try:
+        a, b = stored_class(stored["a"]), stored_class(stored["b"])
+        kept = [tuple(p) for p in stored["paths"]]
+        signs = {}
+        for path, path_signs in [*zip(kept, stored.get("signs", [])), (stored.get("told") or (),
+                                                                       stored.get("told_signs") or ())]:
+            signs.update({(x, y): s for x, y, s in zip(path, path[1:], path_signs)})
+        if stored.get("told"):
+            kept.insert(0, tuple(stored["told"]))
+        periods: tuple[str, ...] = ()
+        if stored["kind"] == "observed":
+            span, weeks = stored.get("span"), stored.get("weeks") or 0
+            if not span or weeks < 1 or stored.get("rho") is None:
+                return fallback
+            periods = (span[0], *([span[-1]] * (weeks - 1)))
+        elif not kept:
+            return fallback
+        block = Block(a, b, stored["kind"], stored.get("strength", 0.0), tuple(stored.get("harms", ())),
+                      tuple(kept), stored.get("rho"), periods)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return fallback
+    return explain_block(block, labels, signs, owners, word)
+
+
+def stored_class(key: str) -> GoalClass:
+    """The class a key names ("I:<metric>:+@<guard>>="), without its goals."""
+    head, _at, guard = key.partition("@")
+    kind, _colon, rest = head.partition(":")
+    metric, _colon, sign = rest.rpartition(":")
+    if kind not in ("I", "K") or sign not in ("+", "-") or not metric:
+        raise ValueError(key)
+    comparator = guard[-2:] if guard[-2:] in (">=", "<=") else ""
+    return GoalClass(key, metric, 1 if sign == "+" else -1, kind == "I", (),
+                     (guard[:-2] if comparator else guard) or None, comparator)
 
 
 def _mover(block: Block) -> tuple[GoalClass, GoalClass]:
