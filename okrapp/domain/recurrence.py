@@ -30,10 +30,16 @@ class Recurrence:
     cron: str = ""
 
 
+ZONE_NAME_LIMIT = 60  # the longest IANA names are about 30 characters
+
+
 def zone(name: str) -> ZoneInfo:
+    """A time zone by its IANA name; anything else (also a name too long for a file) is refused."""
+    if not isinstance(name, str) or not name or len(name) > ZONE_NAME_LIMIT:
+        raise RecurrenceError(f"unknown time zone {str(name)[:ZONE_NAME_LIMIT]!r}", "timezone")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system cannot hold
         raise RecurrenceError(f"unknown time zone {name!r}", "timezone") from None
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from okrapp.domain.recurrence import Recurrence, RecurrenceError, first_weekday_of_month, occurrences, validate
+from okrapp.domain.recurrence import Recurrence, RecurrenceError, first_weekday_of_month, occurrences, validate, zone
 
 HELSINKI = "Europe/Helsinki"
 
@@ -56,3 +56,10 @@ def test_cron_rules_with_two_meetings_a_day_are_refused(cron):
 
 def test_a_daily_cron_rule_is_allowed():
     validate(Recurrence("cron", cron="0 9 * * *"))
+
+
+@pytest.mark.parametrize("name", ["é" * 300, "x" * 61, "", "Europe/../../etc/passwd", "Nowhere/Town"])
+def test_a_time_zone_name_that_is_none_is_refused_not_a_crash(name):
+    """A name too long for a file made ZoneInfo raise OSError (a 500 the fuzzer found)."""
+    with pytest.raises(RecurrenceError):
+        zone(name)
