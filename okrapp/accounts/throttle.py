@@ -71,15 +71,9 @@ def reserve(buckets: list[Bucket], now: datetime) -> Verdict:
     """Count one attempt against every bucket, or refuse without counting if any bucket waits."""
     table = LoginThrottle.__table__
     with db.engine.begin() as conn:
-        rows = {}
-        for bucket in buckets:  # sorted: every process locks in the same order, no deadlock
-            conn.execute(_insert_missing(conn, table).values(key=bucket.key, failures=0, updated_at=now))
-            conn.execute(update(table).where(table.c.key == bucket.key).values(failures=table.c.failures))
-            rows[bucket] = conn.execute(select(table).where(table.c.key == bucket.key)).one()
-        waits = [(row.blocked_until - now).total_seconds() for row in rows.values()
-                 if row.blocked_until is not None and row.blocked_until > now]
-        if waits:
-            return Verdict(False, math.ceil(max(waits)))
+        rows, wait = _held_rows(conn, table, buckets, now)
+        if wait:
+            return Verdict(False, wait)
         for bucket, row in rows.items():
             failures = 1 if _forgotten(row, now) else row.failures + 1
             over = failures - bucket.free + 1
@@ -87,6 +81,20 @@ def reserve(buckets: list[Bucket], now: datetime) -> Verdict:
             conn.execute(update(table).where(table.c.key == bucket.key)
                          .values(failures=failures, blocked_until=blocked, updated_at=now))
     return Verdict(True)
+
+
+def _held_rows(conn, table, buckets: list[Bucket], now: datetime) -> tuple[dict, int]:
+    """Each bucket's row, created if missing and locked until the transaction ends (in the buckets'
+    sorted order, the same in every process: no deadlock); and the seconds the longest block still
+    runs, 0 when none does."""
+    rows = {}
+    for bucket in buckets:
+        conn.execute(_insert_missing(conn, table).values(key=bucket.key, failures=0, updated_at=now))
+        conn.execute(update(table).where(table.c.key == bucket.key).values(failures=table.c.failures))
+        rows[bucket] = conn.execute(select(table).where(table.c.key == bucket.key)).one()
+    waits = [(row.blocked_until - now).total_seconds() for row in rows.values()
+             if row.blocked_until is not None and row.blocked_until > now]
+    return rows, math.ceil(max(waits)) if waits else 0
 
 
 def forgive(buckets: list[Bucket]) -> None:
@@ -124,15 +132,9 @@ def count_token_failure(buckets: list[Bucket], now: datetime, window: timedelta)
     if waiting:
         return Verdict(False, math.ceil(max((until - now).total_seconds() for until in waiting)))
     with db.engine.begin() as conn:
-        rows = {}
-        for bucket in buckets:  # sorted: every process locks in the same order, no deadlock
-            conn.execute(_insert_missing(conn, table).values(key=bucket.key, failures=0, updated_at=now))
-            conn.execute(update(table).where(table.c.key == bucket.key).values(failures=table.c.failures))
-            rows[bucket] = conn.execute(select(table).where(table.c.key == bucket.key)).one()
-        waits = [(row.blocked_until - now).total_seconds() for row in rows.values()
-                 if row.blocked_until is not None and row.blocked_until > now]
-        if waits:  # another process blocked it meanwhile
-            return Verdict(False, math.ceil(max(waits)))
+        rows, wait = _held_rows(conn, table, buckets, now)
+        if wait:  # another process blocked it meanwhile
+            return Verdict(False, wait)
         for bucket, row in rows.items():
             quiet = row.updated_at is None or now - row.updated_at >= window
             failures = 1 if quiet else row.failures + 1

@@ -260,7 +260,7 @@ def incentives_page(user) -> dict:
     for item in items:
         by_unit[item.unit_id].append(item)
     return {"units": units, "by_unit": by_unit, "proposals": proposals, "metrics": metrics_by_name(),
-            "plans": [p for p in plans.plans(visible) if periods.is_coming(p.period)]}
+            "plans": plans.plans(visible, coming=True)}
 
 
 def incentive_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:

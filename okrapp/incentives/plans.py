@@ -110,8 +110,10 @@ def plan_or_404(plan_id: int) -> BonusPlan:
         joinedload(BonusPlan.decision), selectinload(BonusPlan.rows).joinedload(Incentive.metric)))
 
 
-def plans(unit_ids: list[int] | None = None, statuses=None) -> list[BonusPlan]:
-    """Plans of these units (all when None), the coming ones first, in one query with their rows."""
+def plans(unit_ids: list[int] | None = None, statuses=None, coming: bool = False,
+          meeting_id: int | None = None) -> list[BonusPlan]:
+    """Plans of these units (all when None), the coming ones first, in one query with their rows.
+    coming: only those whose period has not started; meeting_id: only those sent to that review."""
     query = (select(BonusPlan).join(BonusPlan.period)
              .options(joinedload(BonusPlan.unit), joinedload(BonusPlan.period), joinedload(BonusPlan.review_meeting),
                       selectinload(BonusPlan.rows).joinedload(Incentive.metric))
@@ -120,6 +122,10 @@ def plans(unit_ids: list[int] | None = None, statuses=None) -> list[BonusPlan]:
         query = query.where(BonusPlan.unit_id.in_(unit_ids))
     if statuses is not None:
         query = query.where(BonusPlan.status.in_(statuses))
+    if coming:
+        query = query.where(PlanPeriod.starts_on > local_today())
+    if meeting_id is not None:
+        query = query.where(BonusPlan.review_meeting_id == meeting_id)
     return list(db.session.scalars(query).unique())
 
 

@@ -11,7 +11,6 @@ from okrapp.conflicts.models import ConflictItem
 from okrapp.conflicts.visibility import visible_item_ids
 from okrapp.incentives import plans
 from okrapp.incentives.models import Incentive, IncentiveProposal
-from okrapp.incentives.periods import is_coming
 from okrapp.okrs.metric_models import Metric
 from okrapp.okrs.models import KeyResult, Objective, RankChange
 from okrapp.okrs.scoreboard import current_cycle
@@ -61,7 +60,7 @@ def plans_on_agenda(meeting: ReviewMeeting, unit_scope: list[int] | None) -> lis
     still to be decided): [(plan, what-if or None)]."""
     if meeting.status != "scheduled":
         return []
-    sent = [p for p in plans.plans(unit_scope, statuses=("in_review",)) if p.review_meeting_id == meeting.id]
+    sent = plans.plans(unit_scope, statuses=("in_review",), meeting_id=meeting.id)
     return [(p, plans.what_if(p) if index < PLANS_WITH_WHAT_IF else None) for index, p in enumerate(sent)]
 
 
@@ -99,7 +98,7 @@ def decision_options(posted_objective: int | None, wanted_key_result: int | None
                                      .options(joinedload(IncentiveProposal.unit),
                                               joinedload(IncentiveProposal.incentive),
                                               joinedload(IncentiveProposal.guard_metric))).all(),
-        plans=[p for p in plans.plans(statuses=("in_review",)) if is_coming(p.period)])
+        plans=plans.plans(statuses=("in_review",), coming=True))
 
 
 def _key_results(cycle, wanted: int | None, limit: int) -> list[KeyResult]:
