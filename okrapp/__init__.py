@@ -193,6 +193,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(lambda value: to_local(value) if value else None, "local")
     app.add_template_filter(formatting.file_size, "file_size")
     app.add_template_filter(formatting.severity, "severity")
+    app.add_template_filter(formatting.conflict_line, "conflict_line")
+    app.add_template_filter(formatting.stored_text, "stored_text")
     app.add_template_filter(formatting.decimal, "decimal")
     app.add_template_filter(formatting.bar_points, "bar_points")
 

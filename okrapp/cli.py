@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from okrapp.core import words
+from okrapp.core.formatting import stored_text
 from okrapp.core.extensions import db
 from okrapp.core.words import _, ngettext
 from okrapp.accounts.models import ROLES
@@ -284,7 +285,7 @@ def remind_command(due):
     meetings = reminder_due(utcnow())
     for meeting in meetings:
         run = run_job("reviews.remind", f"meeting-{meeting.id}")
-        click.echo(f"meeting-{meeting.id}: " + (run.detail if run else _("already sent")))
+        click.echo(f"meeting-{meeting.id}: " + (stored_text(run.detail) if run else _("already sent")))
     if not meetings:
         click.echo(_("No reminders are due."))
 
@@ -314,7 +315,7 @@ def jobs_command(action, job, period):
         if run is None:
             click.echo(_("%(job)s %(period)s: %(why)s; nothing done.", job=job, period=p, why=why_not_run(job, p)))
         else:
-            click.echo(f"{job} {p}: {run.status}: {run.detail}")
+            click.echo(f"{job} {p}: {run.status}: {stored_text(run.detail)}")
             if run.status in ("failed", "retrying"):
                 raise click.exceptions.Exit(1)
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from okrapp.accounts import links, people, sessions, throttle
 from okrapp.accounts import tokens as api_tokens
+from okrapp.accounts.models import ROLE_LABELS
 from okrapp.accounts.forms import (ConfirmForm, ConfirmPeopleImportForm, ForgotForm, LanguageForm, LoginForm,
                                    LogoutForm, NewPasswordForm, PasswordForm, PeopleImportForm, TokenForm, UserForm)
 from okrapp.accounts.operations import (Ended, LoginThrottled, change_password, end_own_session, issue_token, log_in,
@@ -347,7 +348,7 @@ def _invitation_action(user_id, action, message):
 def _people_import_page(form, status=200, **context):
     max_bytes, max_rows = people.sheet_limits()
     return render_template("accounts/import.html", form=form, max_rows=max_rows, max_size=max_bytes,
-                           **{"report": None, **context}), status
+                           role_labels=ROLE_LABELS, language_names=words.NAMES, **{"report": None, **context}), status
 
 
 @bp.route("/admin/users/import", methods=["GET", "POST"])

@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from okrapp.core import mail, words
-from okrapp.core.words import _, _l, lazy_pgettext, ngettext
+from okrapp.core.formatting import marked
+from okrapp.core.words import _, _l, lazy_pgettext
 from okrapp.board import rules
 from okrapp.domain.recurrence import RecurrenceError, first_weekday_of_month, parse_time, zone
 from okrapp.core.background.jobs import Job
@@ -47,7 +48,7 @@ def save_schedule(*, weekday: int, time_of_day: str, timezone: str, cycle_end: b
         parse_time(time_of_day)
         zone(timezone)
     except RecurrenceError as error:
-        raise ServiceError(str(error).capitalize() + ".", field=error.field) from None
+        raise ServiceError(str(error), field=error.field) from None
     current = schedule()
     versioning.claim(current, expected_version, by)
     current.weekday, current.time_of_day, current.timezone = weekday, time_of_day, timezone
@@ -453,9 +454,8 @@ def archive(limit: int = 50) -> list[BoardSummary]:
 
 
 def board_jobs() -> list[Job]:
-    def run(period: str) -> str:
-        count = send(period)
-        return ngettext("sent to %(num)s recipient", "sent to %(num)s recipients", count)
+    def run(period: str) -> dict:
+        return marked.ngettext("sent to %(num)s recipient", "sent to %(num)s recipients", send(period))
     return [Job("board.summary", _l("Send the board summary (monthly and at the end of each cycle)"), due_periods,
                 run)]
 

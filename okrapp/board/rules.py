@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from okrapp.core.formatting import conflict_summary, day
+from okrapp.core.formatting import conflict_line, day
 from okrapp.core.words import N_, _, _l
 from okrapp.domain.scoring import overall_score
 from okrapp.reviews.rules import change_text, without_day
@@ -259,7 +259,7 @@ def source_label(label) -> str:
 
 def conflict_text(line: dict) -> str:
     """A conflict's summary worded now from its facts; as stored when the summary kept no facts."""
-    return conflict_summary(line["facts"]) if line.get("facts") else line.get("summary", "")
+    return conflict_line(line)
 
 
 def settled_text(settled: dict, decision: dict) -> str:

@@ -3,12 +3,16 @@ that marked the conflict items stale."""
 from okrapp.conflicts.operations import refresh_if_pending, refresh_items
 from okrapp.core.background.jobs import Job, daily
 from okrapp.core.extensions import db
-from okrapp.core.words import _l
+from okrapp.core.formatting import change, marked
+from okrapp.core.words import N_, _l
 
 
-def _refresh(period: str) -> str:
+def _refresh(period: str) -> dict:
     report = refresh_items()
-    return f"{len(report.new)} new, {len(report.resolved_by_change)} resolved by change"
+    return change(N_("%(new)s, %(resolved)s"),
+                  new=marked.ngettext("%(num)s new", "%(num)s new", len(report.new)),
+                  resolved=marked.ngettext("%(num)s resolved by change", "%(num)s resolved by change",
+                                           len(report.resolved_by_change)))
 
 
 def catch_up() -> None:

@@ -2,6 +2,7 @@
 (a decision's "what changed"), so the app and the board mail never disagree. Kept to plain
 functions of value → text, in the language of the moment (core.words): Finnish writes 3 475 000,5,
 12,5 %, 23.11.2026 and ma 23.11. klo 9.00; English as before."""
+import json
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from okrapp.core.words import N_, _, current, ngettext
@@ -207,6 +208,12 @@ def names(items: list[str], most: int = 3) -> str:
     return _("%(first)s and %(last)s", first=", ".join(items[:-1]), last=items[-1])
 
 
+def conflict_line(line: dict) -> str:
+    """A conflict kept in a stored agenda or summary, worded now from its facts; as stored when the
+    line kept no facts (written before facts were kept)."""
+    return conflict_summary(line["facts"]) if line.get("facts") else line.get("summary", "")
+
+
 def conflict_summary(facts: dict) -> str:
     """A conflict item in one sentence, from the facts a refresh stores (conflicts.operations), so
     each reader's language can word it: who rewards the push, and what it works against."""
@@ -226,3 +233,82 @@ def conflict_summary(facts: dict) -> str:
         return _("Rewarded in %(units)s; works against %(parties)s.", units=units, parties=parties)
     sentence = _("%(parties)s pull against each other.", parties=parties)
     return sentence[:1].upper() + sentence[1:]
+
+
+# -- stored facts: what okrapp writes into records (a decision's change, an edit, a job's run) --------
+# A record keeps what okrapp says about it as facts, worded for each reader when shown: a change is
+# {"say": "<English msgid with %(name)s placeholders>", "values": {name: value}}. A value is plain
+# text or a whole number (shown as is: content people typed, a rank), or one of
+# {"date": "2027-01-01"} (a day), {"number": 12.5, "unit": "EUR"} (unit optional), {"percent": 0.3},
+# or a change itself (a sentence inside a sentence). Old rows hold the sentence as stored.
+
+def change(say: str, **values) -> dict:
+    """A change as kept: say is marked with N_ where written, so the catalogue has it."""
+    return {"say": say, "values": values}
+
+
+def day_value(value: date) -> dict:
+    return {"date": value.isoformat()}
+
+
+def number_value(value: float, unit: str | None = None) -> dict:
+    return {"number": value, "unit": unit} if unit else {"number": value}
+
+
+def percent_value(value: float) -> dict:
+    return {"percent": value}
+
+
+def _worded(value) -> str:
+    if isinstance(value, list):  # several changes of one edit
+        return "; ".join(_worded(part) for part in value)
+    if isinstance(value, dict):
+        if "say" in value:
+            return change_text(value)
+        if "date" in value:
+            return day(value["date"])
+        if "number" in value:
+            text = number(value["number"])
+            return f"{text} {value['unit']}" if value.get("unit") else text
+        if "percent" in value:
+            return percent(value["percent"])
+    return "" if value is None else str(value)
+
+
+def change_text(change) -> str:
+    """One change in the language of the moment; a plain sentence (an old row) as stored."""
+    if not isinstance(change, dict):
+        return "" if change is None else str(change)
+    say = change.get("say") or ""
+    values = {name: _worded(value) for name, value in (change.get("values") or {}).items()}
+    try:
+        if "plural" in change:
+            return ngettext(say, change["plural"], change.get("n") or 0, **values)
+        return _(say) % values if values else _(say)
+    except (KeyError, TypeError, ValueError):  # a catalogue out of step with the facts: the English
+        if "plural" in change:
+            n = change.get("n") or 0
+            return (say if n == 1 else change["plural"]) % {"num": n, **values}
+        return say % values if values else say
+
+
+def plural_change(singular: str, plural: str, n: int, **values) -> dict:
+    """A change whose words depend on a count (%(num)s is n), worded with ngettext when shown."""
+    return {"say": singular, "plural": plural, "n": n, "values": values}
+
+
+class marked:
+    """`marked.ngettext(singular, plural, n, ...)` keeps a counted change as facts; the call's name lets
+    the catalogue's extraction find both forms (as it finds N_ for a single one)."""
+    ngettext = staticmethod(plural_change)
+
+
+def stored_text(text: str | None) -> str:
+    """A stored column that holds either facts as JSON (change) or, in old rows, a sentence as written."""
+    text = text or ""
+    if text.startswith("{"):
+        try:
+            return change_text(json.loads(text))
+        except ValueError:
+            pass
+    return text

@@ -12,14 +12,21 @@ from okrapp.core import formatting as fmt
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import to_local, utcnow
 from okrapp.core.errors import StaleEdit
+from okrapp.core.words import _
 
 VERSION_LIMIT = 2**31 - 1  # a version from a form beyond this cannot be one we issued
 
 
 def stale_message(title: str, who: str | None, when) -> str:
-    moment = fmt.clock(to_local(when)) if when else "just now"
-    return (f"“{title}” was changed by {who or 'someone'} meanwhile (at {moment}). Nothing of yours was saved; "
-            "look at the current values and try again.")
+    """Who changed the record and when, so the editor knows whose work to look at before trying again."""
+    if who and when:
+        return _("“%(title)s” was changed by %(who)s meanwhile (at %(moment)s). Nothing of yours was saved; "
+                 "look at the current values and try again.", title=title, who=who, moment=fmt.clock(to_local(when)))
+    if who:
+        return _("“%(title)s” was changed by %(who)s meanwhile. Nothing of yours was saved; look at the current "
+                 "values and try again.", title=title, who=who)
+    return _("“%(title)s” was changed by someone else meanwhile. Nothing of yours was saved; look at the current "
+             "values and try again.", title=title)
 
 
 def label(record) -> str:
@@ -27,7 +34,7 @@ def label(record) -> str:
         value = getattr(record, attribute, None)
         if value:
             return str(value)
-    return "This record"
+    return _("This record")
 
 
 def stale(record) -> StaleEdit:

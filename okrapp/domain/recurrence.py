@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from okrapp.core.words import _
+
 CADENCES = ("weekly", "biweekly", "monthly", "cron")
 CRON_SAMPLE = 40  # firings checked for "at most one a day"
 
@@ -36,11 +38,11 @@ ZONE_NAME_LIMIT = 60  # the longest IANA names are about 30 characters
 def zone(name: str) -> ZoneInfo:
     """A time zone by its IANA name; anything else (also a name too long for a file) is refused."""
     if not isinstance(name, str) or not name or len(name) > ZONE_NAME_LIMIT:
-        raise RecurrenceError(f"unknown time zone {str(name)[:ZONE_NAME_LIMIT]!r}", "timezone")
+        raise RecurrenceError(_("Unknown time zone “%(zone)s”.", zone=str(name)[:ZONE_NAME_LIMIT]), "timezone")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system cannot hold
-        raise RecurrenceError(f"unknown time zone {name!r}", "timezone") from None
+        raise RecurrenceError(_("Unknown time zone “%(zone)s”.", zone=name), "timezone") from None
 
 
 def parse_time(text: str) -> time:
@@ -48,26 +50,26 @@ def parse_time(text: str) -> time:
         hours, minutes = text.split(":")
         return time(int(hours), int(minutes))
     except (ValueError, TypeError):
-        raise RecurrenceError(f"time must look like 09:00, not {text!r}", "time_of_day") from None
+        raise RecurrenceError(_("Time must look like 09:00, not “%(text)s”.", text=str(text)[:20]), "time_of_day") from None
 
 
 def cron_trigger(expression: str, timezone: str) -> CronTrigger:
     try:
         return CronTrigger.from_crontab(expression, timezone=zone(timezone))
     except ValueError as error:
-        raise RecurrenceError(f"not a valid cron rule ({error})", "cron") from None
+        raise RecurrenceError(_("Not a valid cron rule (%(error)s).", error=error), "cron") from None
 
 
 def validate(rule: Recurrence) -> None:
     if rule.cadence not in CADENCES:
-        raise RecurrenceError(f"cadence must be one of {', '.join(CADENCES)}", "cadence")
+        raise RecurrenceError(_("Cadence must be one of %(cadences)s.", cadences=", ".join(CADENCES)), "cadence")
     zone(rule.timezone)
     if rule.cadence == "cron":
         _at_most_one_a_day(rule)
     else:
         parse_time(rule.time_of_day)
         if not 0 <= rule.weekday <= 6:
-            raise RecurrenceError("weekday runs from 0 (Monday) to 6 (Sunday)", "weekday")
+            raise RecurrenceError(_("The weekday runs from 0 (Monday) to 6 (Sunday)."), "weekday")
 
 
 def _at_most_one_a_day(rule: Recurrence) -> None:
@@ -77,13 +79,13 @@ def _at_most_one_a_day(rule: Recurrence) -> None:
     trigger, tz = cron_trigger(rule.cron, rule.timezone), zone(rule.timezone)
     moment = datetime.combine(rule.anchor_on, time(0), tzinfo=tz)
     days = set()
-    for _ in range(CRON_SAMPLE):
+    for _sample in range(CRON_SAMPLE):
         moment = trigger.get_next_fire_time(None, moment)
         if moment is None:
             return
         day = moment.astimezone(tz).date()
         if day in days:
-            raise RecurrenceError("a cron rule may hold at most one review a day (e.g. 0 9 * * mon)", "cron")
+            raise RecurrenceError(_("A cron rule may hold at most one review a day (e.g. 0 9 * * mon)."), "cron")
         days.add(day)
         moment += timedelta(minutes=1)
 

@@ -1,5 +1,4 @@
 """What units are rewarded for and how metrics influence each other."""
-import json
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
@@ -156,14 +155,8 @@ class IncentiveVersion(db.Model):
     @property
     def what_text(self) -> str:
         """What changed, in the language of the moment."""
-        from okrapp.reviews.rules import change_text
-        text = self.what or ""
-        if text.startswith("{"):
-            try:
-                return change_text(json.loads(text))
-            except ValueError:
-                pass
-        return text
+        from okrapp.core.formatting import stored_text
+        return stored_text(self.what)
     changed_by = relationship("User")
     decision = relationship("ReviewDecision")
 

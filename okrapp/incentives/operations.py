@@ -1,5 +1,7 @@
 """Incentives, influence links and proposals. A change asks for a conflict refresh; the scheduler does it."""
 
+import json
+
 from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,7 +12,7 @@ from okrapp.core.files.spreadsheets import csv_bytes, xlsx_bytes
 from okrapp.core.extensions import db
 from okrapp.core import formatting as fmt
 from okrapp.core import mail, words
-from okrapp.core.words import _, ngettext
+from okrapp.core.words import N_, _, ngettext
 from okrapp.incentives import periods, plans
 from okrapp.incentives.models import Incentive, IncentiveProposal, IncentiveVersion, MetricLink
 from okrapp.okrs.metric_models import Metric
@@ -22,6 +24,7 @@ from okrapp.core import policy, versioning
 from okrapp.core.transaction import operation
 from okrapp.conflicts import whatif
 from okrapp.conflicts.operations import request_refresh
+from okrapp.reviews.rules import change, number_value, percent_value
 
 
 def save_incentive(incentive: Incentive | None, *, unit: Unit, name: str, metric: Metric, direction: str,
@@ -58,24 +61,27 @@ def retire_incentive(incentive: Incentive, by, expected_version: int | None = No
     incentive.active, incentive.retired_at = False, utcnow()
     if incentive.plan is not None:
         plans.changed(incentive.plan, by)
-    note_incentive_edit(incentive, _("retired on the Incentives page"), by)
+    note_incentive_edit(incentive, json.dumps(change(N_("retired on the Incentives page"))), by)
     db.session.flush()
     request_refresh()
 
 
 def _edit_sentence(incentive: Incentive, *, name, weight, target, direction, metric) -> str:
-    """What an edit changed, kept with the incentive's history in the editor's language."""
+    """What an edit changed, kept as facts (reviews.rules.change) so each reader sees it worded in their
+    language on the incentive's history."""
     parts = []
     if name != incentive.name:
-        parts.append(_("renamed “%(old)s” → “%(new)s”", old=incentive.name, new=name))
+        parts.append(change(N_("renamed “%(old)s” → “%(new)s”"), old=incentive.name, new=name))
     if metric.id != incentive.metric_id or direction != incentive.direction:
-        parts.append(_("rewards raising %(metric)s", metric=metric.name) if direction == "increase"
-                     else _("rewards lowering %(metric)s", metric=metric.name))
+        parts.append(change(N_("rewards raising %(metric)s") if direction == "increase"
+                            else N_("rewards lowering %(metric)s"), metric=metric.name))
     if weight != incentive.weight:
-        parts.append(_("bonus share %(old)s → %(new)s", old=fmt.percent(incentive.weight), new=fmt.percent(weight)))
+        parts.append(change(N_("bonus share %(old)s → %(new)s"), old=percent_value(incentive.weight),
+                            new=percent_value(weight)))
     if target != incentive.target:
-        parts.append(_("target %(old)s → %(new)s", old=fmt.number(incentive.target), new=fmt.number(target)))
-    return _("edited: %(changes)s", changes="; ".join(parts)) if parts else ""
+        parts.append(change(N_("target %(old)s → %(new)s"), old=number_value(incentive.target),
+                            new=number_value(target)))
+    return json.dumps(change(N_("edited: %(changes)s"), changes=parts)) if parts else ""
 
 
 def preview_sheet(data: bytes, period: str = "") -> SheetReport:

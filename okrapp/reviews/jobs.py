@@ -4,14 +4,16 @@ from datetime import datetime
 
 from okrapp.core.background.jobs import Job, daily
 from okrapp.core.extensions import db
+from okrapp.core.formatting import change, marked
+from okrapp.core.words import N_, _l
 from okrapp.incentives import plans
 from okrapp.reviews import decisions
 from okrapp.reviews import operations as reviews
 from okrapp.reviews.models import ReviewMeeting
 
 
-def _plan(period: str) -> str:
-    return f"{len(reviews.plan_meetings())} meeting(s) planned"
+def _plan(period: str) -> dict:
+    return marked.ngettext("%(num)s meeting planned", "%(num)s meetings planned", len(reviews.plan_meetings()))
 
 
 def _meetings(select_due):
@@ -27,26 +29,30 @@ def _meeting(period: str) -> ReviewMeeting:
     return meeting
 
 
-def _remind(period: str) -> str:
-    return f"{reviews.send_reminders(_meeting(period))} reminder(s) queued"
+def _remind(period: str) -> dict:
+    return marked.ngettext("%(num)s reminder queued", "%(num)s reminders queued",
+                           reviews.send_reminders(_meeting(period)))
 
 
-def _agenda(period: str) -> str:
+def _agenda(period: str) -> dict:
     agenda = reviews.generate_agenda(_meeting(period))
-    return f"agenda with {len(agenda['priorities'])} priorities"
+    return marked.ngettext("agenda with %(num)s priority", "agenda with %(num)s priorities", len(agenda["priorities"]))
 
 
-def _apply_incentive_changes(period: str) -> str:
+def _apply_incentive_changes(period: str) -> dict:
     changes, started = decisions.apply_due_versions(), plans.apply_due_plans()
-    return f"{changes} incentive change(s) and {started} plan(s) took effect"
+    return change(N_("%(changes)s and %(plans)s took effect"),
+                  changes=marked.ngettext("%(num)s incentive change", "%(num)s incentive changes", changes),
+                  plans=marked.ngettext("%(num)s plan", "%(num)s plans", started))
 
 
 def jobs() -> list[Job]:
     return [
-        daily("reviews.plan", "Create review meetings ahead and invite participants", _plan),
-        Job("reviews.remind", "Remind unit leaders to check in before a review",
+        daily("reviews.plan", _l("Create review meetings ahead and invite participants"), _plan),
+        Job("reviews.remind", _l("Remind unit leaders to check in before a review"),
             _meetings(reviews.reminder_due), _remind),
-        Job("reviews.agenda", "Generate the agenda the day before a review", _meetings(reviews.agenda_due), _agenda),
-        daily("incentives.apply", "Apply incentive changes and plans decided earlier whose date has come",
+        Job("reviews.agenda", _l("Generate the agenda the day before a review"), _meetings(reviews.agenda_due),
+            _agenda),
+        daily("incentives.apply", _l("Apply incentive changes and plans decided earlier whose date has come"),
               _apply_incentive_changes),
     ]

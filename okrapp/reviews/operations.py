@@ -44,7 +44,7 @@ def save_schedule(schedule: ReviewSchedule | None, *, name, cadence, weekday, ti
     try:
         recurrence.validate(recurrence.Recurrence(cadence, weekday, time_of_day, timezone, anchor_on, cron))
     except recurrence.RecurrenceError as error:
-        raise ServiceError(str(error).capitalize() + ".", field=error.field) from None
+        raise ServiceError(str(error), field=error.field) from None
     if not 5 <= duration_minutes <= 480:
         raise ServiceError(_("A review lasts between 5 minutes and 8 hours."), field="duration_minutes")
     if schedule is not None:
@@ -269,7 +269,8 @@ def _conflict_states(meeting: ReviewMeeting, today, clause=None) -> list:
     if clause is not None:
         query = query.where(clause)
     return [agenda_rules.ConflictState(i.id, i.title, i.summary, i.level, i.severity, i.status, i.first_seen_at,
-                                       _sent_to(i, meeting), _flag(i)) for i in db.session.scalars(query)]
+                                       _sent_to(i, meeting), _flag(i), json.loads(i.facts) if i.facts else None)
+            for i in db.session.scalars(query)]
 
 
 def scoped_conflicts(agenda: dict, meeting: ReviewMeeting, unit_ids: list[int] | None) -> dict:

@@ -2,8 +2,8 @@
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from okrapp.core import formatting as fmt
-from okrapp.core.words import _, ngettext
+from okrapp.core.formatting import (  # noqa: F401 (the decision's facts, kept where they were)
+    change, change_text, day_value, marked, number_value, percent_value, plural_change)
 
 STALE_WITHOUT_REVIEW = timedelta(days=14)
 CONFIDENCE_DROP = 2
@@ -46,6 +46,7 @@ class ConflictState:
     first_seen_at: datetime
     sent_here: bool = False  # sent to the review this agenda is for
     flag: str = ""  # "trade_off_due": an accepted trade-off's re-review date has come; "still_detected"
+    facts: dict | None = None  # what the summary says, worded in each reader's language (formatting.conflict_line)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def conflict_sections(conflicts, since: datetime | None, today: date) -> tuple[l
 
 
 def _conflict(c: ConflictState, since: datetime | None, today: date) -> dict:
-    return {"id": c.id, "title": c.title, "summary": c.summary, "level": c.level, "severity": round(c.severity, 4),
+    return {"id": c.id, "title": c.title, "summary": c.summary, "facts": c.facts, "level": c.level, "severity": round(c.severity, 4),
             "status": c.status, "flag": c.flag, "first_seen": c.first_seen_at.date().isoformat(),
             "age_days": (today - c.first_seen_at.date()).days, "new": since is None or c.first_seen_at >= since}
 
@@ -164,83 +165,19 @@ def _kr(kr: KeyResultState) -> dict:
             "last_check_in": kr.last_check_in_at.isoformat(timespec="minutes") if kr.last_check_in_at else None}
 
 
-# -- what a decision changed -------------------------------------------------------------------
-# A decision keeps what it changed as facts, worded for each reader when shown: a change is
-# {"say": "<English msgid with %(name)s placeholders>", "values": {name: value}}. A value is plain
-# text or a whole number (shown as is: content people typed, a rank), or one of
-# {"date": "2027-01-01"} (a day), {"number": 12.5, "unit": "EUR"} (unit optional), {"percent": 0.3},
-# or a change itself (a sentence inside a sentence). Old rows hold the sentence as stored.
+# -- what a decision changed: kept as facts (core.formatting.change), worded when shown ---------------
 
-def change(say: str, **values) -> dict:
-    """A change as kept: say is marked with N_ where written, so the catalogue has it."""
-    return {"say": say, "values": values}
-
-
-def day_value(value: date) -> dict:
-    return {"date": value.isoformat()}
-
-
-def number_value(value: float, unit: str | None = None) -> dict:
-    return {"number": value, "unit": unit} if unit else {"number": value}
-
-
-def percent_value(value: float) -> dict:
-    return {"percent": value}
-
-
-def _worded(value) -> str:
-    if isinstance(value, dict):
-        if "say" in value:
-            return change_text(value)
-        if "date" in value:
-            return fmt.day(value["date"])
-        if "number" in value:
-            text = fmt.number(value["number"])
-            return f"{text} {value['unit']}" if value.get("unit") else text
-        if "percent" in value:
-            return fmt.percent(value["percent"])
-    return "" if value is None else str(value)
-
-
-def change_text(change) -> str:
-    """One change in the language of the moment; a plain sentence (an old row) as stored."""
-    if not isinstance(change, dict):
-        return "" if change is None else str(change)
-    say = change.get("say") or ""
-    values = {name: _worded(value) for name, value in (change.get("values") or {}).items()}
-    try:
-        if "plural" in change:
-            return ngettext(say, change["plural"], change.get("n") or 0, **values)
-        return _(say) % values if values else _(say)
-    except (KeyError, TypeError, ValueError):  # a catalogue out of step with the facts: the English
-        if "plural" in change:
-            n = change.get("n") or 0
-            return (say if n == 1 else change["plural"]) % {"num": n, **values}
-        return say % values if values else say
-
-
-def without_day(change, day_text: str):
+def without_day(kept, day_text: str):
     """The change without its trailing date (a scheduled line says when itself): the fact's "from"
     form is swapped for the one without it; an old sentence loses " from <day>"."""
-    if isinstance(change, dict):
-        say = change.get("say") or ""
+    if isinstance(kept, dict):
+        say = kept.get("say") or ""
         if say.endswith(UNDATED_SUFFIX) and say.removesuffix(UNDATED_SUFFIX) in UNDATED:
-            values = {k: v for k, v in (change.get("values") or {}).items() if k != "day"}
+            values = {k: v for k, v in (kept.get("values") or {}).items() if k != "day"}
             return {"say": say.removesuffix(UNDATED_SUFFIX), "values": values}
-        return change
-    return str(change).removesuffix(f" from {day_text}")
+        return kept
+    return str(kept).removesuffix(f" from {day_text}")
 
 
 UNDATED_SUFFIX = " from %(day)s"
 UNDATED = {"%(incentive)s (%(unit)s): %(change)s"}  # the forms a dated change falls back to
-
-
-def plural_change(singular: str, plural: str, n: int, **values) -> dict:
-    """A change whose words depend on a count (%(num)s is n), worded with ngettext when shown."""
-    return {"say": singular, "plural": plural, "n": n, "values": values}
-
-
-class marked:
-    """`marked.ngettext(singular, plural, n, ...)` keeps a counted change as facts; the call's name lets
-    the catalogue's extraction find both forms (as it finds N_ for a single one)."""
-    ngettext = staticmethod(plural_change)

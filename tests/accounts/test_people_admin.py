@@ -149,6 +149,9 @@ def test_a_people_sheet_invites_everyone_and_the_same_sheet_again_changes_nothin
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200, page
     assert "Invite 2 people" in page and "here already: nothing changes" in page
+    # the product's words, not its keys: a role and a language read as people call them
+    assert re.search(r"<td>Sanna Salo</td>.*?<td>Unit leader</td>.*?<td>suomi</td>", page, re.S)
+    assert "<td>unit_leader</td>" not in page and "<td>fi</td>" not in page
     assert count(User) == 2  # nothing saved by the preview
     done = admin.post("/admin/users/import/confirm", data={"payload": payload_of(page)})
     assert done.status_code == 302 and "Invited 2 people" in admin.get(done.location).get_data(as_text=True)

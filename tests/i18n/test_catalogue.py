@@ -114,7 +114,8 @@ def test_no_template_shows_a_literal_outside_gettext(path):
 
 # Calls whose text a person reads; their first argument (and these keywords) must go through gettext.
 SHOWN_CALLS = {"ServiceError", "StaleEdit", "NeedsConfirmation", "ApiError", "flash", "LoginThrottled", "SheetError",
-               "ClickException", "BadParameter", "UsageError", "Label"}
+               "ClickException", "BadParameter", "UsageError", "Label", "RecurrenceError"}
+DESCRIBED_CALLS = {"Job", "daily"}  # a scheduled job's description (its second argument) is on the Jobs page
 FIELD_CALLS = {"StringField", "TextAreaField", "SelectField", "IntegerField", "DateField", "TimeField", "BooleanField",
                "PasswordField", "EmailField", "HiddenField", "FileField", "NumberField", "MultiCheckboxField",
                "DecimalField", "FloatField", "SelectMultipleField", "RadioField", "SubmitField", "DateTimeField"}
@@ -139,6 +140,8 @@ def python_literals(source: str) -> list[str]:
         candidates = []
         if name in SHOWN_CALLS | FIELD_CALLS and node.args:
             candidates.append(node.args[0])
+        if name in DESCRIBED_CALLS and len(node.args) > 1:
+            candidates.append(node.args[1])
         if name in FIELD_CALLS or name in SHOWN_CALLS or name.endswith(("Required", "Length", "Range", "Email",
                                                                          "EqualTo", "Checked", "Optional")):
             candidates += [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
@@ -158,6 +161,9 @@ def test_the_python_finder_finds_shown_literals_and_lets_gettext_be():
     assert python_literals('name = StringField("Name", validators=[Length(max=3, message="Too long")])') == \
         ["Name", "Too long"]
     assert python_literals('x = _(f"Hello {name}")') == ["f-string inside _(): 'Hello '"]
+    assert python_literals('daily("reviews.plan", "Create review meetings", run)') == ["Create review meetings"]
+    assert python_literals('raise RecurrenceError(f"unknown time zone {name!r}", "timezone")') == \
+        ["unknown time zone "]
 
 
 MODULES = sorted(p for p in (ROOT / "okrapp").rglob("*.py") if "translations" not in p.parts)

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from okrapp.conflicts.models import ConflictItem
 from okrapp.conflicts.operations import current_scan_state, refresh_items
 from okrapp.core.background import jobs
+from okrapp.core import words
 from okrapp.core.extensions import db
+from okrapp.core.formatting import stored_text
 from okrapp.core.models import JobRun
 from okrapp.incentives.models import Incentive, IncentiveVersion
 from okrapp.incentives.operations import save_incentive, save_link
@@ -95,7 +97,8 @@ def test_nothing_is_applied_before_midnight(retired, clock):
     assert fresh(Incentive, retired["bonus_id"]).active is True
     assert db.session.scalar(select(IncentiveVersion.applied_at)) is None
     [run] = db.session.scalars(select(JobRun).where(JobRun.job == "incentives.apply")).all()
-    assert (run.period, run.status, run.detail) == ("2026-12-31", "done", "0 incentive change(s) and 0 plan(s) took effect")
+    assert (run.period, run.status, stored_text(run.detail)) == ("2026-12-31", "done",
+                                                                 "0 incentive changes and 0 plans took effect")
     item = fresh(ConflictItem, retired["item_id"])
     assert (item.present, item.settlement) == (True, "scheduled")
     assert "settled from 1 Jan 2027" in retired["client"].get(f"/conflicts/{item.id}").data.decode()
@@ -130,7 +133,9 @@ def test_at_midnight_two_schedulers_apply_the_change_once_and_the_scan_confirms_
     db.session.expire_all()
     runs = db.session.scalars(select(JobRun).where(JobRun.job == "incentives.apply",
                                                    JobRun.period == "2027-01-01")).all()
-    assert [(r.status, r.detail) for r in runs] == [("done", "1 incentive change(s) and 0 plan(s) took effect")]
+    assert [(r.status, stored_text(r.detail)) for r in runs] == [("done", "1 incentive change and 0 plans took effect")]
+    with words.using("fi"):
+        assert stored_text(runs[0].detail) == "voimaan tuli 1 kannustinmuutos ja 0 suunnitelmaa"
     [version] = db.session.scalars(select(IncentiveVersion)).all()
     assert version.applied_at == AFTER_MIDNIGHT
     bonus = fresh(Incentive, retired["bonus_id"])

@@ -24,7 +24,7 @@ def which(movement: int, metric: str) -> str:
 
 def observed_sentence(first: str, second: str, periods: Sequence[str], rho: float, word: str = "period") -> str:
     """What was measured: the changes from one period to the next, not the levels. word: what a period is
-    called, "week" or "period" (any other word is written in English)."""
+    called, "week" or "period"."""
     values = {"first": first, "second": second, "start": periods[0], "end": periods[-1], "rho": decimal(rho, 2)}
     if word == "week":
         return ngettext("Measured over %(num)s week (%(start)s to %(end)s): in the weeks when %(first)s moved most the "
@@ -42,6 +42,4 @@ def observed_sentence(first: str, second: str, periods: Sequence[str], rho: floa
                         "most the way it should, %(second)s moved least that way or against it (Spearman ρ = %(rho)s "
                         "between their period-to-period changes), whether or not a link explains it.",
                         len(periods), **values)
-    return (f"Measured over {len(periods)} {word}s ({periods[0]} to {periods[-1]}): in the {word}s when {first} "
-            f"moved most the way it should, {second} moved least that way or against it (Spearman ρ = {rho:.2f} "
-            f"between their {word}-to-{word} changes), whether or not a link explains it.")
+    raise ValueError(f"unknown period word {word!r}")

@@ -9,6 +9,7 @@ process that lost its lease (paused, cut off) cannot finish a period someone els
 failed attempt is retried with doubling backoff; after the last attempt admins get a mail and the
 Jobs page a banner. A job words what it says for people (its description, the detail of a run) in
 the organisation's language (OKRAPP_DEFAULT_LOCALE)."""
+import json
 import logging
 import os
 import socket
@@ -162,8 +163,8 @@ def run_job(name: str, period: str, claimed_by: str | None = None, force: bool =
         return None
     run_id, holder, attempt = run.id, run.claimed_by, run.attempts
     try:
-        # operations inside join the commit that marks the period done; what they word for people (the
-        # detail on the Jobs page, a refusal) is in the organisation's language
+        # operations inside join the commit that marks the period done; a run's detail is kept as facts
+        # (formatting.change) worded for each reader, a refusal in the organisation's language
         with _LeaseKeeper(run), joined(), words.using(mail.reader_locale()):
             detail = job.run(period)
     except Exception as error:  # noqa: BLE001 — recorded, retried, and admins told when it gives up
@@ -172,7 +173,7 @@ def run_job(name: str, period: str, claimed_by: str | None = None, force: bool =
         _record_failure(run_id, holder, attempt, f"{type(error).__name__}: {error}"[:2000])
     else:
         finished = db.session.execute(update(JobRun).where(*_held(run_id, holder, attempt)).values(
-            status="done", detail=str(detail)[:2000], finished_at=utcnow(), lease_until=None))
+            status="done", detail=_stored(detail), finished_at=utcnow(), lease_until=None))
         if finished.rowcount != 1:  # our lease ran out and another process took over: its work counts
             db.session.rollback()
             log.warning("job %s %s lost its lease; its work was rolled back", name, period)
@@ -181,6 +182,11 @@ def run_job(name: str, period: str, claimed_by: str | None = None, force: bool =
     mail.deliver_pending()
     db.session.expire_all()
     return db.session.get(JobRun, run_id)
+
+
+def _stored(detail) -> str:
+    """What a run says, as facts (a dict from formatting.change) or, for a job that words it, as text."""
+    return json.dumps(detail) if isinstance(detail, dict) else str(detail)[:2000]
 
 
 def _record_failure(run_id: int, holder: str, attempt: int, detail: str) -> None:

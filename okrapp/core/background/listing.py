@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from okrapp.core.background.jobs import JobState, states
 from okrapp.core.extensions import db
-from okrapp.core.formatting import stamp
+from okrapp.core.formatting import stamp, stored_text
 from okrapp.core.models import JobRun, apscheduler_jobs
 from okrapp.core.timeutil import app_zone, to_local
 from okrapp.core.words import _
@@ -28,7 +28,7 @@ def listing(now: datetime) -> list[str]:
     lines.append(_("Last runs:"))
     for run in db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(15)):
         lines.append(f"  {stamp(run.started_at, zone):<18}  {run.job:<20} {run.period:<14} {run.status:<8} "
-                     f"{run.attempts}x {run.detail}")
+                     f"{run.attempts}x {stored_text(run.detail)}")
     return lines
 
 
@@ -60,6 +60,6 @@ def why_not_run(job: str, period: str) -> str:
     """Why `okrapp jobs run` did nothing for (job, period)."""
     run = db.session.scalar(select(JobRun).where(JobRun.job == job, JobRun.period == period))
     if run is not None and run.status == "running":
-        return _("running now in %(holder)s (lease until %(time)s)", holder=run.claimed_by,
-                 time=f"{to_local(run.lease_until):%H:%M:%S}")
+        until = to_local(run.lease_until).strftime("%H:%M:%S")
+        return _("running now in %(holder)s (lease until %(time)s)", holder=run.claimed_by, time=until)
     return _("already ran for this period")
