@@ -7,9 +7,12 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # behind a TLS-terminating proxy
 workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-worker_class = "gthread" if threads > 1 else "sync"
-# No request waits on SMTP or any other peer, so 30 s is generous; a request that takes longer is a bug.
+# Threaded workers: their main loop tells the arbiter it is alive while a request thread streams a long
+# download (an export of a large company, a person on a slow line). A sync worker is silent while it
+# answers, and is killed mid-download at the timeout (tests/exports/test_long_downloads.py).
+threads = max(2, int(os.environ.get("GUNICORN_THREADS", "4")))
+worker_class = "gthread"
+# No request waits on SMTP or any other peer; the timeout catches a worker whose main loop is stuck.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
