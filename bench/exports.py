@@ -6,7 +6,7 @@ For each export: seconds to the first byte and to the last, bytes, rows (checked
 database: a download cut short fails the run), and the server's peak resident memory while it
 answered (Linux: VmHWM, reset before each download through /proc/<pid>/clear_refs; else sampled)
 next to its resident memory before. Memory must stay flat: the rows are read in batches and the
-workbook is written to a temporary file. The last line printed is a JSON object.
+workbook is zipped as it is written (core/files/workbook_stream.py). The last line printed is a JSON object.
 
 Usage: python bench/exports.py [--small]"""
 import argparse

@@ -1,12 +1,10 @@
 """Downloads: thin views over exports.operations, written out by core.files.spreadsheets."""
-import os
-
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
-from werkzeug.wsgi import wrap_file
 
 from okrapp.core import policy
-from okrapp.core.files.spreadsheets import csv_lines, xlsx_file
+from okrapp.core.files.spreadsheets import csv_lines
+from okrapp.core.files.workbook_stream import stream_xlsx
 from okrapp.core.web.validators import bounded_int as int_or_none
 from okrapp.exports import operations as service
 from okrapp.okrs.scoreboard import current_cycle, cycles
@@ -47,11 +45,8 @@ def download(dataset, fmt):
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     # rows come in batches that need neither this request's session nor its context (see
     # exports.operations), so however long the dataset memory stays flat
-    if fmt == "xlsx":  # a zip has to be finished before it is sent: written to a temporary file first
-        workbook = xlsx_file(chain_rows(header, rows), dataset)
-        headers["Content-Length"] = str(os.fstat(workbook.fileno()).st_size)
-        return Response(wrap_file(request.environ, workbook, buffer_size=64 * 1024), content_type=MIMETYPES[fmt],
-                        headers=headers, direct_passthrough=True)
+    if fmt == "xlsx":  # the workbook is zipped as it is written: its first bytes leave at once
+        return Response(stream_xlsx(chain_rows(header, rows), dataset), content_type=MIMETYPES[fmt], headers=headers)
     return Response(csv_lines([header], rows), content_type=MIMETYPES[fmt], headers=headers)
 
 

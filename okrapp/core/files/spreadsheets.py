@@ -14,7 +14,6 @@ start gets the apostrophe too: "Done;=cmd|..." would otherwise become a cell of 
 import csv
 import io
 import re
-import tempfile
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
@@ -94,24 +93,11 @@ def _chain(*iterables):
 
 
 def xlsx_bytes(rows, title: str = "Sheet") -> bytes:
-    """A one-sheet workbook, in memory: for small sheets (templates); exports use xlsx_file."""
+    """A one-sheet workbook, in memory: for small sheets (templates); exports stream theirs
+    (workbook_stream)."""
     out = io.BytesIO()
     _write_xlsx(out, rows, title)
     return out.getvalue()
-
-
-def xlsx_file(rows, title: str = "Sheet"):
-    """A one-sheet workbook written to an anonymous temporary file, returned open at its start:
-    rows are read one at a time and openpyxl's write-only mode keeps none, so memory stays flat
-    however long the sheet. The caller sends and closes the file (closing deletes it)."""
-    out = tempfile.TemporaryFile(prefix="okrapp-xlsx-")
-    try:
-        _write_xlsx(out, rows, title)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return out
 
 
 def _write_xlsx(out, rows, title: str) -> None:
@@ -129,10 +115,15 @@ def _xlsx_cell(value, sheet=None):
     itself; control characters XML cannot hold are dropped."""
     if not isinstance(value, str):
         return value
-    text = neutralised(_NOT_IN_XML.sub("", value) if _NOT_IN_XML.search(value) else value)
+    text = neutralised(without_xml_controls(value))
     if text.startswith("=") or text.startswith("#"):
         from openpyxl.cell import WriteOnlyCell
         cell = WriteOnlyCell(sheet, text)
         cell.data_type = "s"
         return cell
     return text
+
+
+def without_xml_controls(text: str) -> str:
+    """The control characters XML 1.0 cannot hold, dropped."""
+    return _NOT_IN_XML.sub("", text) if _NOT_IN_XML.search(text) else text
