@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 
 from okrapp.core.words import _
-from okrapp.domain.sheets import (MAX_BYTES, MAX_ROWS, LineProblems, SheetError, header_index, read_table,
+from okrapp.domain.sheets import (MAX_BYTES, MAX_ROWS, LineProblems, SheetError, header_index, read_table, records,
                                   text_problem)
 
 COLUMNS = {
@@ -69,15 +69,11 @@ def read_people_sheet(data: bytes, units: set[str], existing: set[str], max_byte
                                             column=key, columns=", ".join(TEMPLATE_HEADER))) for key in missing))
     known_units = {name.lower(): name for name in units}
     rows, problems, seen = [], [], {}
-    width = len(table.rows[0])
-    for line, record in enumerate(table.rows[1:], start=2):
-        if not any(cell not in ("", None) for cell in record):
+    for line, raw, problem in records(table, header):
+        if problem:
+            problems.append((line, problem))
             continue
-        if table.kind == "csv" and len(record) != width:
-            problems.append((line, _("expected %(expected)s fields, found %(found)s", expected=width,
-                                     found=len(record))))
-            continue
-        cells = {key: _text(record[i] if i < len(record) else "") for key, i in header.items()}
+        cells = {key: _text(cell) for key, cell in raw.items()}
         row, row_problems = _row(line, cells, known_units, existing)
         if row is not None and row.email in seen:
             row_problems.append(_("the same email as line %(line)s", line=seen[row.email]))

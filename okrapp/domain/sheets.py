@@ -248,3 +248,16 @@ def header_index(header: tuple[Cell, ...], columns: dict[str, tuple[str, ...]]) 
         if positions:
             found[key] = positions[0]
     return found
+
+
+def records(table: Table, header: dict[str, int]):
+    """The sheet's data lines as (line number, {column key: cell}, problem): blank lines skipped, and a
+    CSV line with another number of fields than the header given only its problem (cells None)."""
+    width = len(table.rows[0])
+    for line, record in enumerate(table.rows[1:], start=2):
+        if not any(cell not in ("", None) for cell in record):
+            continue
+        if table.kind == "csv" and len(record) != width:
+            yield line, None, _("expected %(width)s fields, found %(found)s", width=width, found=len(record))
+            continue
+        yield line, {key: (record[i] if i < len(record) else "") for key, i in header.items()}, None

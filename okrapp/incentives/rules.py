@@ -17,7 +17,7 @@ from datetime import date
 from okrapp.domain.numbers import NumberError, parse_number
 from okrapp.domain.plan_periods import Planned, overlap, overruns, rewarded_twice
 from okrapp.domain.sheets import (
-    MAX_BYTES, MAX_ROWS, LineProblems, SheetError, Table, header_index, read_table, text_problem)
+    MAX_BYTES, MAX_ROWS, LineProblems, SheetError, Table, header_index, read_table, records, text_problem)
 from okrapp.core.words import _
 
 COLUMNS = {
@@ -106,14 +106,10 @@ def read_kpi_sheet(data: bytes, units: set[str], metrics: set[str], existing: tu
 
 def _rows(table: Table, header, units, metrics):
     rows, problems, seen = [], [], {}
-    width = len(table.rows[0])
-    for line, record in enumerate(table.rows[1:], start=2):
-        if not any(cell not in ("", None) for cell in record):
+    for line, cells, problem in records(table, header):
+        if problem:
+            problems.append((line, problem))
             continue
-        if table.kind == "csv" and len(record) != width:
-            problems.append((line, _("expected %(width)s fields, found %(found)s", width=width, found=len(record))))
-            continue
-        cells = {key: (record[i] if i < len(record) else "") for key, i in header.items()}
         row, row_problems = _row(line, cells, units, metrics, comma_may_group=not table.decimal_comma_only)
         key = (str(cells["unit"]).lower(), str(cells["name"]).lower())
         if key in seen:
