@@ -41,6 +41,8 @@ class Strict(BaseModel):
 class ErrorBody(BaseModel):
     error: str
     details: list[str] | None = None
+    missing_scope: str | None = Field(None, description="The scope a token lacks (403).")
+    current_version: int | None = Field(None, description="The record's version now (412), also its ETag.")
 
 
 class Me(BaseModel):
@@ -86,6 +88,9 @@ class KeyResultOut(BaseModel):
     accountable_unit: Ref
     weight: float
     commitment: str
+    version: int = Field(description="Also the ETag of the key result; send it in If-Match to change it.")
+    updated_at: UtcTime | None = None
+    retired_at: UtcTime | None = None
 
 
 class KeyResultDetail(KeyResultOut):
@@ -108,6 +113,8 @@ class ObjectiveOut(BaseModel):
     progress: float | None
     status: str | None
     key_results: list[KeyResultOut]
+    version: int = Field(description="Also the ETag of the objective; send it in If-Match to change it.")
+    retired_at: UtcTime | None = None
 
 
 class ObjectivePage(BaseModel):
@@ -190,6 +197,9 @@ class IncentiveOut(BaseModel):
     period_ends_on: date | None = None
     plan_status: str | None = None  # a coming period's plan: draft, in_review, approved, in_effect, rejected
     active: bool
+    note: str = ""
+    version: int = Field(description="Also the ETag of the incentive; send it in If-Match to change it.")
+    retired_at: UtcTime | None = None
 
 
 class IncentiveList(BaseModel):
@@ -242,3 +252,11 @@ class MeetingList(BaseModel):
 
 class MeetingQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class KeyResultPage(BaseModel):
+    items: list[KeyResultOut]
+    page: int
+    per_page: int
+    pages: int
+    total: int
