@@ -1,5 +1,6 @@
 """What the API's endpoints read, and its writes as units of work: the same features' operations the
 pages call, each wrapped so that the endpoint's change commits whole or not at all."""
+import json
 from datetime import UTC
 
 from sqlalchemy import func, or_, select
@@ -7,7 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.admin.models import Unit
-from okrapp.conflicts.models import OPEN_STATUSES, ConflictItem, current_items
+from okrapp.board.models import BoardSummary
+from okrapp.conflicts import visibility as conflict_visibility
+from okrapp.conflicts.models import OPEN_STATUSES, ConflictItem, ConflictItemEvent, current_items
 from okrapp.conflicts.visibility import visible_to
 from okrapp.core import policy
 from okrapp.core.errors import ServiceError
@@ -20,6 +23,7 @@ from okrapp.okrs import operations as okr_service
 from okrapp.okrs.metric_models import Metric
 from okrapp.domain.scoring import STATUSES, KeyResultFigures, elapsed_share, score_key_result
 from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective, kr_contributors
+from okrapp.reviews import operations as review_service
 from okrapp.reviews.models import ReviewDecision, ReviewMeeting
 
 MAX_ID = 2**31 - 1
@@ -164,3 +168,48 @@ def _status(row, today) -> str:
     figures = KeyResultFigures(baseline=baseline, target=target, current=current, weight=weight,
                                commitment=commitment, confidence=confidence)
     return score_key_result(figures, elapsed_share(starts_on, ends_on, today)).status
+
+
+# -- conflict items, a review's agenda, the board archive -----------------------------------------
+
+def conflict_item(user, item_id: int) -> ConflictItem | None:
+    """The item with its history, None when it does not exist or user may not open it."""
+    if not 0 < item_id <= MAX_ID:
+        return None
+    item = db.session.scalar(select(ConflictItem).where(ConflictItem.id == item_id).options(
+        selectinload(ConflictItem.events).joinedload(ConflictItemEvent.actor)))
+    return item if item is not None and conflict_visibility.can_view(user, item) else None
+
+
+def meeting(meeting_id: int) -> ReviewMeeting | None:
+    if not 0 < meeting_id <= MAX_ID:
+        return None
+    return db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.id == meeting_id).options(
+        joinedload(ReviewMeeting.schedule),
+        selectinload(ReviewMeeting.decisions).selectinload(ReviewDecision.settles)))
+
+
+def agenda(found: ReviewMeeting, user) -> dict | None:
+    """A scheduled review's agenda as of now (its conflicts those user may open), a held one's as kept;
+    None for one without an agenda."""
+    scope = policy.conflict_unit_scope(user)
+    if found.status == "scheduled":
+        return review_service.scoped_conflicts(review_service.generate_agenda(found, persist=False), found, scope)
+    kept = json.loads(found.agenda or "null")
+    if kept is None:
+        return None
+    visible = conflict_visibility.visible_item_ids(scope, [c["id"] for key in ("sent_to_review", "conflicts")
+                                                           for c in kept.get(key, [])])
+    return {**kept, **{key: [c for c in kept.get(key, []) if c["id"] in visible]
+                       for key in ("sent_to_review", "conflicts")}}
+
+
+def summaries(limit: int, offset: int) -> tuple[int, list[BoardSummary]]:
+    """The board archive, latest first: what was sent, exactly."""
+    total = db.session.scalar(select(func.count(BoardSummary.id)))
+    return total, db.session.scalars(select(BoardSummary).order_by(BoardSummary.created_at.desc(), BoardSummary.id.desc())
+                                     .limit(limit).offset(offset)).all()
+
+
+def summary(summary_id: int) -> BoardSummary | None:
+    return db.session.get(BoardSummary, summary_id) if 0 < summary_id <= MAX_ID else None

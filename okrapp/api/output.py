@@ -3,10 +3,12 @@ writing endpoints, so a record reads the same whichever call returned it."""
 from spectree import Response
 
 from okrapp.api import schemas as s
+from okrapp.core.words import _
 from okrapp.domain.scoring import elapsed_share, score_key_result
 from okrapp.incentives.models import Incentive
 from okrapp.okrs import scoreboard
 from okrapp.okrs.models import CheckIn, KeyResult
+from okrapp.reviews.models import ReviewMeeting
 
 ERRORS = {"HTTP_401": s.ErrorBody, "HTTP_403": s.ErrorBody, "HTTP_429": s.ErrorBody}
 
@@ -55,3 +57,14 @@ def incentive(i: Incentive) -> s.IncentiveOut:
         period_starts_on=i.plan_period.starts_on if i.plan_period else None,
         period_ends_on=i.plan_period.ends_on if i.plan_period else None,
         plan_status=i.plan.status if i.plan else None, version=i.version, retired_at=i.retired_at)
+
+
+def meeting(meeting: ReviewMeeting) -> s.MeetingOut:
+    decisions = []
+    for d in meeting.decisions:
+        changes = d.change_list  # worded in the language of the request; old rows as stored
+        decisions.append(s.DecisionOut(id=d.id, kind=d.kind, text=d.text, changes=changes,
+                                       settles=[item.id for item in d.settles]))
+    return s.MeetingOut(id=meeting.id, name=meeting.schedule.name if meeting.schedule else _("Priority review"),
+                        starts_at=meeting.starts_at, ends_at=meeting.ends_at, status=meeting.status,
+                        decisions=decisions)

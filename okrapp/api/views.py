@@ -7,7 +7,6 @@ from okrapp.domain.scoring import elapsed_share
 from okrapp.core.extensions import csrf
 from okrapp.okrs.models import KeyResult
 from okrapp.okrs.metric_models import Metric
-from okrapp.reviews.models import ReviewMeeting
 from okrapp.core.errors import NeedsConfirmation, ServiceError
 from okrapp.okrs import metric_values, scoreboard
 from okrapp.core.timeutil import local_today
@@ -199,18 +198,7 @@ def conflicts():
 def reviews():
     """Review meetings, latest first, with the decisions recorded in them."""
     query = s.MeetingQuery.model_validate(request.args.to_dict())
-    return s.MeetingList(items=[_meeting_out(m) for m in ops.latest_meetings(query.limit)])
-
-
-def _meeting_out(meeting: ReviewMeeting) -> s.MeetingOut:
-    decisions = []
-    for d in meeting.decisions:
-        changes = d.change_list  # worded in the language of the request; old rows as stored
-        decisions.append(s.DecisionOut(id=d.id, kind=d.kind, text=d.text, changes=changes,
-                                       settles=[item.id for item in d.settles]))
-    return s.MeetingOut(id=meeting.id, name=meeting.schedule.name if meeting.schedule else _("Priority review"),
-                        starts_at=meeting.starts_at, ends_at=meeting.ends_at, status=meeting.status,
-                        decisions=decisions)
+    return s.MeetingList(items=[out.meeting(m) for m in ops.latest_meetings(query.limit)])
 
 
 @bp.get("/openapi.json")
