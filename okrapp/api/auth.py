@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from okrapp.accounts import throttle
 from okrapp.accounts import tokens as api_tokens
+from okrapp.core import i18n, words
 from okrapp.core.timeutil import utcnow
 from okrapp.core.words import _, _l
 
@@ -69,6 +70,7 @@ def token_required(decision=None, scope: str = "read"):
         def wrapped(*args, **kwargs):
             record = _caller()
             g.api_user, g.api_token = record.user, record
+            _speak_as(record.user)
             if scope not in record.scope_list:
                 raise ApiError(403, _("This token lacks the “%(scope)s” scope; make a token with it on your "
                                       "profile page.", scope=scope), extra={"missing_scope": scope})
@@ -77,6 +79,13 @@ def token_required(decision=None, scope: str = "read"):
             return view(*args, **kwargs)
         return wrapped
     return decorate
+
+
+def _speak_as(user) -> None:
+    """A program that names no language (Accept-Language) reads the token owner's, as their pages do;
+    the request's teardown restores the context's language (core/i18n.py)."""
+    if not request.headers.get("Accept-Language") and i18n.known(user.locale):
+        words.set_current(user.locale)
 
 
 def _caller():

@@ -15,6 +15,7 @@ from okrapp.core import policy
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.core.extensions import csrf
 from okrapp.core.timeutil import local_today
+from okrapp.core.words import _
 from okrapp.domain.scoring import elapsed_share
 from okrapp.incentives.models import Incentive
 from okrapp.okrs import scoreboard
@@ -25,6 +26,14 @@ csrf.exempt(bp)  # bearer tokens only (auth.py)
 
 CHANGED = (404, 412, 422, 428)
 NULLABLE = {"target", "baseline", "value_source"}  # null clears these; for the others null leaves them as they are
+
+
+def _json(model):
+    """The body as model; a body that is not a JSON object is refused, not read as no change."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(422, _("Send the fields as a JSON object (Content-Type: application/json)."))
+    return model.model_validate(data)
 
 
 def _fields(body) -> dict:
@@ -65,7 +74,7 @@ def _objective(objective_id: int) -> Objective:
 @api_spec.validate(json=i.ObjectiveIn, resp=out.responses(201, s.ObjectiveOut, 422), tags=["objectives"])
 def create_objective():
     """A new objective in a cycle, ranked last."""
-    body = i.ObjectiveIn.model_validate(request.get_json(silent=True) or {})
+    body = _json(i.ObjectiveIn)
     try:
         created = changes.add_objective(body.cycle, body.title, body.description, api_user())
     except ServiceError as error:
@@ -80,7 +89,7 @@ def create_objective():
 def change_objective(objective_id):
     """Change the title or the description (If-Match: the ETag you read)."""
     found = _objective(objective_id)
-    body = i.ObjectivePatch.model_validate(request.get_json(silent=True) or {})
+    body = _json(i.ObjectivePatch)
     version = etags.matched_version(found.version)
     try:
         changes.change_objective(found, _fields(body), api_user(), version)
@@ -123,7 +132,7 @@ def _key_result(kr_id: int) -> KeyResult:
 @api_spec.validate(json=i.KeyResultIn, resp=out.responses(201, s.KeyResultOut, 422), tags=["objectives"])
 def create_key_result():
     """A new key result of an objective, with the same range checks as the page."""
-    body = i.KeyResultIn.model_validate(request.get_json(silent=True) or {})
+    body = _json(i.KeyResultIn)
     fields = _fields(body)
     try:
         created = changes.save_key_result(None, changes.objective(fields.pop("objective")), fields, api_user())
@@ -139,7 +148,7 @@ def create_key_result():
 def change_key_result(kr_id):
     """Change a key result's fields (If-Match: the ETag you read; a check-in changes it too)."""
     found = _key_result(kr_id)
-    body = i.KeyResultPatch.model_validate(request.get_json(silent=True) or {})
+    body = _json(i.KeyResultPatch)
     version = etags.matched_version(found.version)
     try:
         changes.save_key_result(found, None, _fields(body), api_user(), version)
@@ -191,7 +200,7 @@ def incentive(incentive_id):
 def create_incentive():
     """A new incentive in a plan period, refused as on the form when the unit's bonus shares in the
     period would pass 100 % or the same row exists already."""
-    body = i.IncentiveIn.model_validate(request.get_json(silent=True) or {})
+    body = _json(i.IncentiveIn)
     try:
         created = changes.save_incentive(None, _fields(body), api_user())
     except ServiceError as error:
@@ -206,7 +215,7 @@ def create_incentive():
 def change_incentive(incentive_id):
     """Change an incentive's fields (If-Match: the ETag you read), with the form's rules."""
     found = _incentive(incentive_id)
-    body = i.IncentivePatch.model_validate(request.get_json(silent=True) or {})
+    body = _json(i.IncentivePatch)
     version = etags.matched_version(found.version)
     try:
         changes.save_incentive(found, _fields(body), api_user(), version)

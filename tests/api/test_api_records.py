@@ -29,7 +29,8 @@ def org(clock):
     ceo = make_user("executive", name="Aino Virtanen")
     leader, outsider = make_user("unit_leader"), make_user("unit_leader")
     sales, north = make_unit("Equipment Sales", leaders=[leader]), make_unit("Sales North")
-    care, elsewhere = make_unit("Customer Care"), make_unit("Facilities", leaders=[outsider])
+    care = make_unit("Customer Care")
+    make_unit("Facilities", leaders=[outsider])
     objective = make_objective(make_cycle("2026 Q4"), title="Customers get what they ordered", by=ceo)
     make_key_result(objective, unit=care, metric_key="csat", baseline=70, target=85, by=ceo)
     for unit, weight in ((sales, 0.5), (north, 0.3)):

@@ -164,3 +164,16 @@ def test_a_token_is_made_with_its_scopes_and_expiry_on_the_profile_page(login, c
     assert "check-ins" in shown
     refused = login(user).post("/account", data={"name": "CRM", "scopes": ["root"], "expires": "30"})
     assert refused.status_code == 422 and db.session.query(ApiToken).count() == 1
+
+
+def test_errors_read_in_the_asked_language_else_in_the_token_owners(client):
+    finn = make_user("executive")
+    finn.locale = "fi"
+    db.session.commit()
+    reader = bearer(finn, scopes=("read",))
+    owner = client.post("/api/v1/objectives", json={"cycle": 1, "title": "X"}, headers=reader)
+    asked = client.post("/api/v1/objectives", json={"cycle": 1, "title": "X"},
+                        headers={**reader, "Accept-Language": "en"})
+    assert owner.status_code == asked.status_code == 403
+    assert "oikeutta" in owner.json["error"] and "lacks the “manage” scope" in asked.json["error"]
+    assert owner.json["missing_scope"] == asked.json["missing_scope"] == "manage"
