@@ -177,3 +177,29 @@ def test_errors_read_in_the_asked_language_else_in_the_token_owners(client):
     assert owner.status_code == asked.status_code == 403
     assert "oikeutta" in owner.json["error"] and "lacks the “manage” scope" in asked.json["error"]
     assert owner.json["missing_scope"] == asked.json["missing_scope"] == "manage"
+
+
+def test_retired_objectives_and_key_results_leave_the_pages_and_the_conflict_scan(client, login):
+    from okrapp.conflicts.goals import current_key_results
+    from okrapp.core.timeutil import local_today
+
+    executive = make_user("executive")
+    cycle = make_cycle()
+    kept, gone = make_objective(cycle, title="Customers renew", by=executive), make_objective(
+        cycle, title="Customers wait less", by=executive)
+    stays = make_key_result(objective=kept, by=executive)
+    leaves = make_key_result(objective=kept, by=executive)
+    make_key_result(objective=gone, by=executive)
+    auth = bearer(executive)
+    client.post(f"/api/v1/objectives/{gone.id}/retire", headers={**auth, "If-Match": "*"})
+    client.post(f"/api/v1/key-results/{leaves.id}/retire", headers={**auth, "If-Match": "*"})
+    browser = login(executive)
+    board = browser.get(f"/objectives?cycle={cycle.id}").get_data(as_text=True)
+    assert 'id="main"' in board or "<main" in board
+    assert "Customers renew" in board and "Customers wait less" not in board
+    detail = browser.get(f"/objectives/{kept.id}").get_data(as_text=True)
+    assert stays.title in detail and leaves.title not in detail
+    dashboard = browser.get("/dashboard")
+    assert dashboard.status_code == 200 and "Customers renew" in dashboard.get_data(as_text=True)
+    assert "Customers wait less" not in dashboard.get_data(as_text=True)
+    assert {row.id for row in current_key_results(local_today())} == {stays.id}
