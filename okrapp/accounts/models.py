@@ -165,6 +165,10 @@ class ApiToken(db.Model):
     def scope_list(self) -> list[str]:
         return self.scopes.split()
 
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
 
 class LoginThrottle(db.Model):
     """One counter per throttled key (an account, a client address, the pair of both, a known

@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from okrapp.core.extensions import db
 from okrapp.accounts.models import ApiToken, AuthEvent, User
@@ -47,8 +47,9 @@ def create_token(user: User, name: str, scopes=("read",), expires_in_days: int |
         raise ServiceError(_("A token lives at most %(num)s days.", num=MAX_EXPIRY_DAYS), field="expires")
     if not name:
         raise ServiceError(_("Name the token after where it is used, e.g. “survey tool”."), field="name")
-    active = db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id,
-                                                                     ApiToken.revoked_at.is_(None)))
+    active = db.session.scalar(select(func.count(ApiToken.id)).where(  # an expired one no longer counts
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow())))
     if active >= MAX_TOKENS:
         raise ServiceError(_("You have %(num)s active tokens; revoke one first.", num=MAX_TOKENS), field="name")
     token = PREFIX + secrets.token_urlsafe(32)
@@ -105,17 +106,13 @@ def authenticate(token: str | None, remote_addr: str | None) -> User | None:
     return record.user if record is not None else None
 
 
-def expired(record: ApiToken) -> bool:
-    return record.expires_at is not None and record.expires_at <= utcnow()
-
-
 def token_record(token: str | None, remote_addr: str | None) -> ApiToken | None:
     """The live token (not revoked, not expired, its user active), or None: the failure is recorded
     and committed at once, whatever the request does next."""
     record = None
     if token and token.startswith(PREFIX) and len(token) < 200:
         record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
-    if record is None or record.revoked_at is not None or not record.user.active or expired(record):
+    if record is None or record.revoked_at is not None or not record.user.active or record.expired:
         db.session.add(AuthEvent(email=(record.user.email if record else "(api token)")[:254],
                                  user_id=record.user_id if record else None, success=False, reason=FAILURE_REASON,
                                  remote_addr=(remote_addr or "")[:64], at=utcnow()))

@@ -21,7 +21,7 @@ from okrapp.core import policy
 from okrapp.core.timeutil import local_today
 from okrapp.domain.scoring import elapsed_share
 
-bp = Blueprint("records", __name__)
+bp = Blueprint("records", __name__, url_prefix="/api/v1")  # nested in api.views.bp
 
 
 def paging_headers(total: int, page: int, per_page: int) -> dict:

@@ -21,8 +21,10 @@ from okrapp.core.words import _
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 csrf.exempt(bp)  # bearer tokens only, never the session cookie (see auth.py)
-bp.register_blueprint(records.bp)  # endpoints "api.records.*": lists, conflicts, reviews, board
-bp.register_blueprint(writes.bp)  # endpoints "api.writes.*": creating, changing, retiring
+# endpoints "api.records.*" (lists, conflicts, reviews, board) and "api.writes.*" (creating, changing,
+# retiring); each says its own prefix, so url_prefix="" keeps it from being added twice
+bp.register_blueprint(records.bp, url_prefix="")
+bp.register_blueprint(writes.bp, url_prefix="")
 _responses = out.responses
 
 

@@ -21,7 +21,7 @@ from okrapp.incentives.models import Incentive
 from okrapp.okrs import scoreboard
 from okrapp.okrs.models import KeyResult, Objective
 
-bp = Blueprint("writes", __name__)
+bp = Blueprint("writes", __name__, url_prefix="/api/v1")  # nested in api.views.bp
 csrf.exempt(bp)  # bearer tokens only (auth.py)
 
 CHANGED = (404, 412, 422, 428)

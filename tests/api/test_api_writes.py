@@ -164,6 +164,8 @@ def test_a_token_is_made_with_its_scopes_and_expiry_on_the_profile_page(login, c
     assert "check-ins" in shown
     refused = login(user).post("/account", data={"name": "CRM", "scopes": ["root"], "expires": "30"})
     assert refused.status_code == 422 and db.session.query(ApiToken).count() == 1
+    clock.advance(days=31)
+    assert "expired" in login(user).get("/account").data.decode()
 
 
 def test_errors_read_in_the_asked_language_else_in_the_token_owners(client):
