@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/board_summary.py
 	$(BIN)/python bench/conflicts_org.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/api_list.py
 
 # gunicorn (4 workers) + two schedulers on OKRAPP_DATABASE_URL (PostgreSQL), 50 simulated people;
 # BENCH_DURATION seconds (default 60)

@@ -3,10 +3,11 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from okrapp.accounts.models import ROLE_LABELS
+from okrapp.accounts.tokens import EXPIRIES, SCOPES
 from okrapp.core import i18n
 from okrapp.core.web.forms import MultiCheckboxField
 from okrapp.core.web.validators import SafeForm, text_problem
-from okrapp.core.words import _, _l
+from okrapp.core.words import _, _l, ngettext
 
 AT_LEAST_TEN = _l("Use at least 10 characters.")
 PASSWORDS_DIFFER = _l("The passwords differ.")
@@ -45,6 +46,20 @@ class LogoutForm(SafeForm):
 class TokenForm(SafeForm):
     name = StringField(_l("Token name"), validators=[DataRequired(message=_l("Name the token after where it is used.")),
                                                      Length(max=80)], description=_l("e.g. survey tool, CRM export"))
+    scopes = MultiCheckboxField(_l("Besides reading, it may"), description=_l(
+        "Your role still decides what it may do; give a token only what its system needs."))
+    expires = SelectField(_l("Expires"), default="90")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scopes.choices = [(key, str(label)) for key, label in SCOPES.items() if key != "read"]
+        self.expires.choices = [(str(days), ngettext("in %(num)s day", "in %(num)s days", days, num=days))
+                                for days in EXPIRIES] + [("0", _("until revoked"))]
+
+    @property
+    def chosen(self) -> tuple[list[str], int]:
+        """The scopes ticked and the token's lifetime in days (0: until revoked)."""
+        return list(self.scopes.data or []), int(self.expires.data or 0)
 
 
 class ConfirmForm(SafeForm):

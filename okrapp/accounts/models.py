@@ -150,12 +150,24 @@ class ApiToken(db.Model):
     created_at = mapped_column(DateTime, default=utcnow, nullable=False)
     last_used_at = mapped_column(DateTime, nullable=True)
     revoked_at = mapped_column(DateTime, nullable=True)
+    # What the token may do besides reading (accounts.tokens.SCOPES), space-separated; the user's role
+    # still decides. Tokens made before scopes existed hold all of them (the migration says so).
+    scopes: Mapped[str] = mapped_column(String(80), default="read", server_default="read")
+    expires_at = mapped_column(DateTime, nullable=True)  # chosen when made; None: until revoked
 
     user = relationship("User")
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
 
 
 class LoginThrottle(db.Model):

@@ -168,9 +168,9 @@ def calendar_owner(token: str | None) -> User | None:
 
 
 @operation
-def issue_token(user: User, name: str):
+def issue_token(user: User, name: str, scopes=("read",), expires_in_days: int | None = 90):
     """tokens.create_token as the profile page's unit of work: (record, the token in clear)."""
-    return tokens.create_token(user, name)
+    return tokens.create_token(user, name, scopes, expires_in_days)
 
 
 @operation

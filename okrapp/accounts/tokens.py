@@ -10,36 +10,52 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from okrapp.core.extensions import db
 from okrapp.accounts.models import ApiToken, AuthEvent, User
 from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import ServiceError
-from okrapp.core.words import _
+from okrapp.core.words import _, _l
 
 PREFIX = "okr_"
 MAX_TOKENS = 20
 LAST_USE_RESOLUTION = timedelta(minutes=1)  # at most one write per token and minute for "last used"
 FAILURE_WINDOW = timedelta(minutes=15)
 FAILURE_REASON = "api_token"
+# What a token may do; its user's role still decides each call. Reading is every token's.
+SCOPES = {"read": _l("Read what your role may see"), "check-ins": _l("Record check-ins"), "metrics": _l("Push metric values"),
+          "manage": _l("Create, change and retire objectives, key results and incentives")}
+EXPIRIES = (30, 90, 365)  # days a new token lives, chosen when it is made (0: until revoked)
+MAX_EXPIRY_DAYS = 3650
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """The stored record and the token itself (the only time it exists in clear)."""
+def create_token(user: User, name: str, scopes=("read",), expires_in_days: int | None = 90
+                 ) -> tuple[ApiToken, str]:
+    """The stored record and the token itself (the only time it exists in clear). expires_in_days:
+    None or 0 for a token that lives until it is revoked."""
     name = name.strip()
+    chosen = ["read"] + [scope for scope in SCOPES if scope != "read" and scope in set(scopes)]
+    if set(scopes) - set(SCOPES):
+        raise ServiceError(_("Unknown scope: %(scopes)s.", scopes=", ".join(sorted(set(scopes) - set(SCOPES)))),
+                           field="scopes")
+    if expires_in_days is not None and not 0 <= expires_in_days <= MAX_EXPIRY_DAYS:
+        raise ServiceError(_("A token lives at most %(num)s days.", num=MAX_EXPIRY_DAYS), field="expires")
     if not name:
         raise ServiceError(_("Name the token after where it is used, e.g. “survey tool”."), field="name")
-    active = db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id,
-                                                                     ApiToken.revoked_at.is_(None)))
+    active = db.session.scalar(select(func.count(ApiToken.id)).where(  # an expired one no longer counts
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow())))
     if active >= MAX_TOKENS:
         raise ServiceError(_("You have %(num)s active tokens; revoke one first.", num=MAX_TOKENS), field="name")
     token = PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user=user, name=name[:80], token_hash=digest(token), prefix=token[:12], created_at=utcnow())
+    now = utcnow()
+    record = ApiToken(user=user, name=name[:80], token_hash=digest(token), prefix=token[:12], created_at=now,
+                      scopes=" ".join(chosen), expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None)
     db.session.add(record)
     db.session.flush()
     return record, token
@@ -85,12 +101,18 @@ def throttled(remote_addr: str | None) -> bool:
 
 
 def authenticate(token: str | None, remote_addr: str | None) -> User | None:
-    """The active user the token belongs to, or None (the failure is recorded and committed
-    at once, whatever the request does next)."""
+    """The active user the token belongs to, or None (see token_record)."""
+    record = token_record(token, remote_addr)
+    return record.user if record is not None else None
+
+
+def token_record(token: str | None, remote_addr: str | None) -> ApiToken | None:
+    """The live token (not revoked, not expired, its user active), or None: the failure is recorded
+    and committed at once, whatever the request does next."""
     record = None
     if token and token.startswith(PREFIX) and len(token) < 200:
         record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
-    if record is None or record.revoked_at is not None or not record.user.active:
+    if record is None or record.revoked_at is not None or not record.user.active or record.expired:
         db.session.add(AuthEvent(email=(record.user.email if record else "(api token)")[:254],
                                  user_id=record.user_id if record else None, success=False, reason=FAILURE_REASON,
                                  remote_addr=(remote_addr or "")[:64], at=utcnow()))
@@ -100,7 +122,7 @@ def authenticate(token: str | None, remote_addr: str | None) -> User | None:
     if record.last_used_at is None or now - record.last_used_at >= LAST_USE_RESOLUTION:
         record.last_used_at = now
         db.session.commit()
-    return record.user
+    return record
 
 
 # -- the calendar feed's secret ----------------------------------------------------------------

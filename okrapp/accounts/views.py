@@ -109,7 +109,8 @@ def profile():
     new_token = None
     if form.validate_on_submit():
         try:
-            record, new_token = issue_token(current_user, form.name.data)
+            scopes, days = form.chosen
+            record, new_token = issue_token(current_user, form.name.data, scopes, days)
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -41,6 +41,8 @@ class Strict(BaseModel):
 class ErrorBody(BaseModel):
     error: str
     details: list[str] | None = None
+    missing_scope: str | None = Field(None, description="The scope a token lacks (403).")
+    current_version: int | None = Field(None, description="The record's version now (412), also its ETag.")
 
 
 class Me(BaseModel):
@@ -86,6 +88,9 @@ class KeyResultOut(BaseModel):
     accountable_unit: Ref
     weight: float
     commitment: str
+    version: int = Field(description="Also the ETag of the key result; send it in If-Match to change it.")
+    updated_at: UtcTime | None = None
+    retired_at: UtcTime | None = None
 
 
 class KeyResultDetail(KeyResultOut):
@@ -108,6 +113,8 @@ class ObjectiveOut(BaseModel):
     progress: float | None
     status: str | None
     key_results: list[KeyResultOut]
+    version: int = Field(description="Also the ETag of the objective; send it in If-Match to change it.")
+    retired_at: UtcTime | None = None
 
 
 class ObjectivePage(BaseModel):
@@ -190,6 +197,9 @@ class IncentiveOut(BaseModel):
     period_ends_on: date | None = None
     plan_status: str | None = None  # a coming period's plan: draft, in_review, approved, in_effect, rejected
     active: bool
+    note: str = ""
+    version: int = Field(description="Also the ETag of the incentive; send it in If-Match to change it.")
+    retired_at: UtcTime | None = None
 
 
 class IncentiveList(BaseModel):
@@ -242,3 +252,106 @@ class MeetingList(BaseModel):
 
 class MeetingQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class KeyResultPage(BaseModel):
+    items: list[KeyResultOut]
+    page: int
+    per_page: int
+    pages: int
+    total: int
+
+
+class BlockOut(BaseModel):
+    """One block of evidence: a class of goals pushing a metric against another, and why."""
+    kind: str
+    a: str
+    b: str
+    strength: float
+    severity: float
+    pairs: int
+    explanation: str
+    paths: list[list[str]]
+
+
+class PairOut(BaseModel):
+    first: str
+    second: str
+    kind: str
+    severity: float
+    block: int = Field(description="Index into blocks.")
+
+
+class ItemEventOut(BaseModel):
+    at: UtcTime
+    action: str
+    label: str
+    actor: str | None
+    note: str
+
+
+class ConflictItemDetail(ConflictItemOut):
+    explanation: str
+    note: str
+    first_seen_at: UtcTime
+    last_seen_at: UtcTime | None
+    resolved_at: UtcTime | None
+    review_meeting: int | None
+    settled_by: int | None
+    blocks: list[BlockOut]
+    evidence: list[PairOut] = Field(description="One page of the pairs of goals, worst first.")
+    evidence_total: int
+    page: int
+    per_page: int
+    events: list[ItemEventOut]
+
+
+class EvidenceQuery(Strict):
+    page: Annotated[int, Field(ge=1, le=100000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class AgendaOut(BaseModel):
+    """The agenda as the review page shows it: rows of each section, the counts left off (more)."""
+    generated_at: str | None = None
+    since: str | None = None
+    priorities: list[dict] = []
+    at_risk: list[dict] = []
+    stale: list[dict] = []
+    confidence_drops: list[dict] = []
+    sent_to_review: list[dict] = []
+    conflicts: list[dict] = []
+    more_conflicts: int = 0
+    more: dict[str, int] = {}
+    pilots: list[dict] = []
+    proposals: list[dict] = []
+    open_actions: list[dict] = []
+
+
+class MeetingDetail(MeetingOut):
+    agenda: AgendaOut | None
+
+
+class SummaryOut(BaseModel):
+    id: int
+    period: str
+    title: str
+    subject: str
+    covers_from: UtcTime | None
+    covers_to: UtcTime
+    created_at: UtcTime
+
+
+class SummaryList(BaseModel):
+    items: list[SummaryOut]
+    total: int
+
+
+class SummaryDetail(SummaryOut):
+    figures: dict = Field(description="The figures the summary was written from, as sent.")
+    text: str = Field(description="The plain-text mail as sent.")
+
+
+class SummaryQuery(Strict):
+    page: Annotated[int, Field(ge=1, le=100000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 20

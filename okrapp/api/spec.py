@@ -25,8 +25,12 @@ def _before(request, response, validation_error, instance, adapter=None):
 
 # the document is the machine's (English); the docs page words this in the reader's language
 DESCRIPTION = N_("Shared customer objectives and key results, metric values from other systems, incentives, "
-                 "conflict items and review decisions. Authenticate with a personal token: "
-                 "`Authorization: Bearer okr_…` (create one on your profile page).")
+                 "conflict items, reviews and board summaries. Authenticate with a personal token: "
+                 "`Authorization: Bearer okr_…` (create one on your profile page, with the scopes it needs: "
+                 "check-ins, metrics, manage; every token reads). Objectives, key results and incentives "
+                 "answer with their version as an `ETag`; send it back in `If-Match` to change or retire one "
+                 "(428 without it, 412 when it is no longer current). Lists page with `page` and `per_page`, "
+                 "and say the total in `X-Total-Count` and the other pages in a `Link` header.")
 
 api_spec = SpecTree(
     "flask", title="okrapp API", version="1", path="api/spectree", mode="strict", page_templates={},

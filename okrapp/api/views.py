@@ -1,18 +1,18 @@
 """The API's endpoints: thin views over the same services and policy decisions as the pages."""
 
 from flask import Blueprint, jsonify, render_template, request
-from spectree import Response
 
 from okrapp.core import policy
-from okrapp.domain.scoring import elapsed_share, score_key_result
+from okrapp.domain.scoring import elapsed_share
 from okrapp.core.extensions import csrf
-from okrapp.okrs.models import CheckIn, KeyResult
+from okrapp.okrs.models import KeyResult
 from okrapp.okrs.metric_models import Metric
-from okrapp.reviews.models import ReviewMeeting
 from okrapp.core.errors import NeedsConfirmation, ServiceError
 from okrapp.okrs import metric_values, scoreboard
 from okrapp.core.timeutil import local_today
+from okrapp.api import etags, records, writes
 from okrapp.api import operations as ops
+from okrapp.api import output as out
 from okrapp.api import schemas as s
 from okrapp.api.auth import ApiError, api_user, token_required
 from okrapp.api.spec import DESCRIPTION, api_spec
@@ -21,12 +21,11 @@ from okrapp.core.words import _
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 csrf.exempt(bp)  # bearer tokens only, never the session cookie (see auth.py)
-ERRORS = {"HTTP_401": s.ErrorBody, "HTTP_403": s.ErrorBody, "HTTP_429": s.ErrorBody}
-
-
-def _responses(ok_code: int, model, *extra: int) -> Response:
-    codes = {f"HTTP_{ok_code}": model, **ERRORS, **{f"HTTP_{code}": s.ErrorBody for code in extra}}
-    return Response(**codes)
+# endpoints "api.records.*" (lists, conflicts, reviews, board) and "api.writes.*" (creating, changing,
+# retiring); each says its own prefix, so url_prefix="" keeps it from being added twice
+bp.register_blueprint(records.bp, url_prefix="")
+bp.register_blueprint(writes.bp, url_prefix="")
+_responses = out.responses
 
 
 def _key_result(kr_id: int) -> KeyResult:
@@ -58,26 +57,6 @@ def me():
 
 # -- objectives and key results ----------------------------------------------------------------
 
-def _kr_out(kr: KeyResult, elapsed: float) -> s.KeyResultOut:
-    score = score_key_result(scoreboard.figures(kr), elapsed)
-    return s.KeyResultOut(
-        id=kr.id, objective_id=kr.objective_id, title=kr.title, metric=kr.metric.key, unit=kr.metric.unit,
-        baseline=kr.baseline, target=kr.target, current_value=kr.current_value, progress=kr.progress,
-        status=score.status, forecast=kr.forecast, confidence=kr.current_confidence,
-        last_check_in_at=kr.last_check_in_at, value_source=kr.value_source,
-        accountable_unit=s.Ref(id=kr.accountable_unit.id, name=kr.accountable_unit.name), weight=kr.weight,
-        commitment=kr.commitment)
-
-
-def _objective_out(view, elapsed: float) -> s.ObjectiveOut:
-    o = view.objective
-    return s.ObjectiveOut(
-        id=o.id, title=o.title, description=o.description, rank=o.rank,
-        cycle=s.CycleOut(id=o.cycle.id, name=o.cycle.name, starts_on=o.cycle.starts_on, ends_on=o.cycle.ends_on),
-        progress=view.score.progress if view.score else None, status=view.score.status if view.score else None,
-        key_results=[_kr_out(k.kr, elapsed) for k in view.key_results])
-
-
 @bp.get("/objectives")
 @token_required(policy.can_view)
 @api_spec.validate(query=s.ObjectiveQuery, resp=_responses(200, s.ObjectivePage, 404), tags=["objectives"])
@@ -94,7 +73,7 @@ def objectives():
     total = scoreboard.objective_count(cycle)
     views = scoreboard.scoreboard(cycle, today, query.per_page, (query.page - 1) * query.per_page)
     elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
-    return s.ObjectivePage(items=[_objective_out(v, elapsed) for v in views], page=query.page,
+    return s.ObjectivePage(items=[out.objective(v, elapsed) for v in views], page=query.page,
                            pages=max(1, -(-total // query.per_page)), total=total)
 
 
@@ -110,7 +89,8 @@ def objective(objective_id):
         raise ApiError(404)
     view, _ = found
     cycle = view.objective.cycle
-    return _objective_out(view, elapsed_share(cycle.starts_on, cycle.ends_on, local_today()))
+    return etags.tagged(out.objective(view, elapsed_share(cycle.starts_on, cycle.ends_on, local_today())),
+                        view.objective.version)
 
 
 @bp.get("/key-results/<int:kr_id>")
@@ -121,18 +101,13 @@ def key_result(kr_id):
     kr = _key_result(kr_id)
     cycle = kr.objective.cycle
     history = ops.latest_check_ins(kr)
-    out = _kr_out(kr, elapsed_share(cycle.starts_on, cycle.ends_on, local_today()))
-    return s.KeyResultDetail(**out.model_dump(), check_ins=[_check_in_out(c) for c in history])
-
-
-def _check_in_out(c: CheckIn) -> s.CheckInOut:
-    return s.CheckInOut(id=c.id, value=c.value, confidence=c.confidence, comment=c.comment, at=c.created_at,
-                        recorded_at=c.recorded_at, author=c.author.name if c.author else None, source=c.source,
-                        corrects=c.corrects_id, superseded_at=c.superseded_at)
+    found = out.key_result(kr, elapsed_share(cycle.starts_on, cycle.ends_on, local_today()))
+    return etags.tagged(s.KeyResultDetail(**found.model_dump(), check_ins=[out.check_in(c) for c in history]),
+                        kr.version)
 
 
 @bp.post("/key-results/<int:kr_id>/check-ins")
-@token_required(policy.can_view)
+@token_required(policy.can_view, scope="check-ins")
 @api_spec.validate(json=s.CheckInIn, resp=_responses(201, s.CheckInOut, 404, 422), tags=["objectives"])
 def create_check_in(kr_id):
     """A new check-in, as on the page: the same rights, range checks and confirmation of a value far
@@ -147,7 +122,7 @@ def create_check_in(kr_id):
         raise ApiError(422, _("%(problem)s (send confirm: true)", problem=error.message)) from None
     except ServiceError as error:
         raise ApiError(422, error.message) from None
-    return _check_in_out(check_in), 201
+    return out.check_in(check_in), 201
 
 
 # -- metric values -----------------------------------------------------------------------------
@@ -162,7 +137,7 @@ def metrics():
 
 
 @bp.post("/metrics/<string:key>/values")
-@token_required(policy.can_push_metric_values)
+@token_required(policy.can_push_metric_values, scope="metrics")
 @api_spec.validate(json=s.ValuesIn, resp=_responses(200, s.PushOut, 404, 422), tags=["metrics"])
 def push_values(key):
     """One or many measured values. Idempotent per (metric, time, source): the same point again is
@@ -203,12 +178,7 @@ def values(key):
 def incentives():
     """Incentives of the units the caller may see (unit leaders: their own units')."""
     items = ops.incentives_visible_to(api_user())
-    return s.IncentiveList(items=[s.IncentiveOut(
-        id=i.id, unit=s.Ref(id=i.unit.id, name=i.unit.name), name=i.name, metric=i.metric.key, direction=i.direction,
-        weight=i.weight, target=i.target, period=i.period, active=i.active,
-        period_starts_on=i.plan_period.starts_on if i.plan_period else None,
-        period_ends_on=i.plan_period.ends_on if i.plan_period else None,
-        plan_status=i.plan.status if i.plan else None) for i in items])
+    return s.IncentiveList(items=[out.incentive(i) for i in items])
 
 
 @bp.get("/conflicts")
@@ -230,18 +200,7 @@ def conflicts():
 def reviews():
     """Review meetings, latest first, with the decisions recorded in them."""
     query = s.MeetingQuery.model_validate(request.args.to_dict())
-    return s.MeetingList(items=[_meeting_out(m) for m in ops.latest_meetings(query.limit)])
-
-
-def _meeting_out(meeting: ReviewMeeting) -> s.MeetingOut:
-    decisions = []
-    for d in meeting.decisions:
-        changes = d.change_list  # worded in the language of the request; old rows as stored
-        decisions.append(s.DecisionOut(id=d.id, kind=d.kind, text=d.text, changes=changes,
-                                       settles=[item.id for item in d.settles]))
-    return s.MeetingOut(id=meeting.id, name=meeting.schedule.name if meeting.schedule else _("Priority review"),
-                        starts_at=meeting.starts_at, ends_at=meeting.ends_at, status=meeting.status,
-                        decisions=decisions)
+    return s.MeetingList(items=[out.meeting(m) for m in ops.latest_meetings(query.limit)])
 
 
 @bp.get("/openapi.json")

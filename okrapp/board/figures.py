@@ -33,7 +33,8 @@ def objectives(end: datetime, day: date) -> list[rules.ObjectiveLine]:
     if cycle is None:
         return []
     loaded = db.session.scalars(
-        select(Objective).where(Objective.cycle_id == cycle.id, Objective.created_at <= end)
+        select(Objective).where(Objective.cycle_id == cycle.id, Objective.created_at <= end,
+                                or_(Objective.retired_at.is_(None), Objective.retired_at > end))
         .order_by(Objective.rank, Objective.id)
         .options(selectinload(Objective.key_results).options(
             joinedload(KeyResult.metric), joinedload(KeyResult.accountable_unit),

@@ -3,7 +3,7 @@ period's first day), the key results of cycles not yet over, and the weekly mean
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from okrapp.conflicts.rules import detection as rules
 from okrapp.core.extensions import db
@@ -99,7 +99,7 @@ def scanned_cycles(on: date):
 def current_key_results(today: date, metric_ids=None) -> list[_KeyResultRow]:
     """Each weighted by its share of its objective; the cycles scanned are scanned_cycles(today).
     metric_ids: only the key results on these metrics (their shares still count every sibling)."""
-    cycles = scanned_cycles(today)
+    cycles = and_(scanned_cycles(today), Objective.retired_at.is_(None), KeyResult.retired_at.is_(None))
     query = (select(KeyResult.id, KeyResult.title, KeyResult.metric_id, KeyResult.baseline, KeyResult.target,
                     KeyResult.weight, Objective.id, Objective.title, Unit.id, Unit.name)
              .join(Objective, KeyResult.objective_id == Objective.id)

@@ -74,10 +74,11 @@ def executive_home(cycle: Cycle | None, today: date) -> Home:
         return home
     home.elapsed = elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
     home.overall, home.objective_count = db.session.execute(
-        select(func.avg(Objective.score), func.count(Objective.id)).where(Objective.cycle_id == cycle.id)).one()
+        select(func.avg(Objective.score), func.count(Objective.id)).where(Objective.cycle_id == cycle.id,
+                                                                          Objective.retired_at.is_(None))).one()
     objectives = db.session.scalars(
-        select(Objective).where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id)
-        .limit(TOP_OBJECTIVES).options(selectinload(Objective.key_results).options(
+        select(Objective).where(Objective.cycle_id == cycle.id, Objective.retired_at.is_(None))
+        .order_by(Objective.rank, Objective.id).limit(TOP_OBJECTIVES).options(selectinload(Objective.key_results).options(
             selectinload(KeyResult.accountable_unit), selectinload(KeyResult.contributors)))).all()
     weeks = defaultdict(list)
     for objective_id, score in db.session.execute(
@@ -141,7 +142,8 @@ def at_risk(cycle: Cycle, elapsed: float) -> list[RiskRow]:
     """The key results furthest behind their pace, with where their trend leads."""
     goal = case((KeyResult.commitment == "aspirational", literal(ASPIRATIONAL_GOAL)), else_=literal(1.0))
     krs = db.session.scalars(
-        select(KeyResult).join(Objective).where(Objective.cycle_id == cycle.id)
+        select(KeyResult).join(Objective).where(Objective.cycle_id == cycle.id, Objective.retired_at.is_(None),
+                                                KeyResult.retired_at.is_(None))
         .order_by((KeyResult.progress - goal * elapsed).asc(), KeyResult.id).limit(TOP_AT_RISK)
         .options(joinedload(KeyResult.objective), joinedload(KeyResult.accountable_unit),
                  joinedload(KeyResult.metric))).all()
@@ -166,7 +168,8 @@ def unit_page(unit: Unit, cycle: Cycle | None, today: date, show_incentives: boo
         elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
         contributing = select(kr_contributors.c.key_result_id).where(kr_contributors.c.unit_id == unit.id)
         krs = db.session.scalars(
-            select(KeyResult).join(Objective).where(Objective.cycle_id == cycle.id, or_(
+            select(KeyResult).join(Objective).where(
+                Objective.cycle_id == cycle.id, Objective.retired_at.is_(None), KeyResult.retired_at.is_(None), or_(
                 KeyResult.accountable_unit_id == unit.id, KeyResult.id.in_(contributing)))
             .order_by(Objective.rank, KeyResult.id)
             .options(joinedload(KeyResult.objective), joinedload(KeyResult.metric),

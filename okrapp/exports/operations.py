@@ -102,7 +102,7 @@ def key_results(cycle: Cycle):
                  .join(Objective, KeyResult.objective_id == Objective.id)
                  .join(Metric, KeyResult.metric_id == Metric.id)
                  .join(Unit, KeyResult.accountable_unit_id == Unit.id)
-                 .where(Objective.cycle_id == cycle.id))
+                 .where(Objective.cycle_id == cycle.id, Objective.retired_at.is_(None), KeyResult.retired_at.is_(None)))
 
     def to_rows(_connection, records):
         return [[r.rank, r.objective, r.id, r.title, r.metric, r.unit, r.accountable_unit, r.baseline, r.target,

@@ -31,7 +31,7 @@ def _update_key_result(kr: KeyResult, history_in_cycle, cycle: Cycle) -> None:
 
 
 def _update_objective(objective: Objective) -> None:
-    figures = objective_figures([scoreboard.figures(k) for k in objective.key_results])
+    figures = objective_figures([scoreboard.figures(k) for k in scoreboard.counted(objective)])
     objective.score, objective.goal, objective.confidence = (
         (figures.progress, figures.goal, figures.confidence) if figures else (None, None, None))
 

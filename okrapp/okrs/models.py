@@ -50,6 +50,7 @@ class Objective(Versioned, db.Model):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     goal: Mapped[float | None] = mapped_column(Float, nullable=True)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    retired_at = mapped_column(DateTime, nullable=True)  # retired through the API: kept, no longer counted
 
     cycle = relationship("Cycle")
     created_by = relationship("User")
@@ -100,6 +101,7 @@ class KeyResult(db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at = mapped_column(DateTime, default=utcnow)
+    retired_at = mapped_column(DateTime, nullable=True)  # retired through the API: kept, no longer counted
 
     objective = relationship("Objective", back_populates="key_results")
     metric = relationship("Metric")

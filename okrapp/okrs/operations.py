@@ -83,6 +83,28 @@ def carry_forward(objective: Objective, cycle: Cycle, by: User) -> tuple[Objecti
     return copy, left_behind
 
 
+def retire_objective(objective: Objective, by: User, expected_version: int | None = None) -> Objective:
+    """Kept with its key results and their history, no longer listed, scored or scanned for conflicts."""
+    versioning.claim(objective, expected_version, by)
+    if objective.retired_at is None:
+        objective.retired_at = utcnow()
+    db.session.flush()
+    request_refresh()
+    return objective
+
+
+def retire_key_result(kr: KeyResult, by: User, expected_version: int | None = None) -> KeyResult:
+    """Kept with its history; its objective is scored without it and the conflict scan skips it."""
+    _ensure_fresh(kr, expected_version)
+    if kr.retired_at is None:
+        kr.retired_at = utcnow()
+    kr.updated_by, kr.updated_at = by, utcnow()
+    _flush(kr)
+    aggregates.objective_changed(kr.objective)
+    request_refresh()
+    return kr
+
+
 VALUE_LABELS = {"baseline": N_("Baseline"), "target": N_("Target"), "value": N_("Value")}  # translated when shown
 
 

@@ -25,7 +25,8 @@ class ObjectiveView:
 
 
 def objective_count(cycle: Cycle) -> int:
-    return db.session.scalar(select(func.count(Objective.id)).where(Objective.cycle_id == cycle.id))
+    return db.session.scalar(select(func.count(Objective.id)).where(Objective.cycle_id == cycle.id,
+                                                                    Objective.retired_at.is_(None)))
 
 
 def cycles() -> list[Cycle]:
@@ -55,7 +56,8 @@ def _kr_options():
 
 def scoreboard(cycle: Cycle, today: date, limit: int | None = None, offset: int = 0) -> list[ObjectiveView]:
     objectives = db.session.scalars(
-        select(Objective).where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id)
+        select(Objective).where(Objective.cycle_id == cycle.id, Objective.retired_at.is_(None))
+        .order_by(Objective.rank, Objective.id)
         .limit(limit).offset(offset)
         .options(selectinload(Objective.key_results).options(*_kr_options()))).all()
     elapsed = elapsed_share(cycle.starts_on, cycle.ends_on, today)
@@ -63,8 +65,13 @@ def scoreboard(cycle: Cycle, today: date, limit: int | None = None, offset: int 
 
 
 def score_view(objective: Objective, elapsed: float) -> ObjectiveView:
-    krs = [KeyResultView(kr, score_key_result(figures(kr), elapsed)) for kr in objective.key_results]
+    krs = [KeyResultView(kr, score_key_result(figures(kr), elapsed)) for kr in counted(objective)]
     return ObjectiveView(objective, score_objective([figures(v.kr) for v in krs], elapsed), krs)
+
+
+def counted(objective: Objective) -> list[KeyResult]:
+    """Its key results that count: a retired one keeps its history but leaves the score."""
+    return [kr for kr in objective.key_results if kr.retired_at is None]
 
 
 RECENT_CHECK_INS = 5
@@ -108,7 +115,7 @@ def my_key_results(user: User, cycle: Cycle, today: date) -> list[KeyResultView]
     contributing = select(kr_contributors.c.key_result_id).where(kr_contributors.c.unit_id.in_(unit_ids))
     krs = db.session.scalars(
         select(KeyResult).join(Objective).where(
-            Objective.cycle_id == cycle.id,
+            Objective.cycle_id == cycle.id, Objective.retired_at.is_(None), KeyResult.retired_at.is_(None),
             or_(KeyResult.accountable_unit_id.in_(unit_ids), KeyResult.id.in_(contributing)))
         .options(*_kr_options(), joinedload(KeyResult.objective))
         .order_by(KeyResult.last_check_in_at.is_not(None), KeyResult.last_check_in_at, KeyResult.id)).unique().all()

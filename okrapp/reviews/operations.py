@@ -331,7 +331,8 @@ def _cycle_states(cycle, today, previous_scores: dict) -> tuple[list, list]:
     objectives = []
     for row in db.session.execute(select(Objective.id, Objective.title, Objective.rank, Objective.score,
                                          Objective.goal, Objective.confidence)
-                                  .where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id)):
+                                  .where(Objective.cycle_id == cycle.id, Objective.retired_at.is_(None))
+                                  .order_by(Objective.rank, Objective.id)):
         score = score_from_stored(row.score, row.goal, row.confidence, elapsed)
         objectives.append(agenda_rules.ObjectiveState(row.id, row.title, row.rank, score and score.progress,
                                                       score and score.status, previous_scores.get(row.id)))
@@ -345,7 +346,8 @@ def _cycle_states(cycle, today, previous_scores: dict) -> tuple[list, list]:
                    Objective.title.label("objective"), Unit.name.label("unit"), prior.label("prior"))
             .join(Objective, KeyResult.objective_id == Objective.id)
             .join(Unit, KeyResult.accountable_unit_id == Unit.id)
-            .where(Objective.cycle_id == cycle.id).order_by(Objective.rank, Objective.id, KeyResult.id)):
+            .where(Objective.cycle_id == cycle.id, Objective.retired_at.is_(None), KeyResult.retired_at.is_(None))
+            .order_by(Objective.rank, Objective.id, KeyResult.id)):
         score = score_key_result(KeyResultFigures(row.baseline, row.target, row.current_value, row.weight,
                                                   row.commitment, row.current_confidence), elapsed)
         key_results.append(agenda_rules.KeyResultState(

@@ -14,7 +14,7 @@ from tests.factories import make_key_result, make_unit, make_user, metric
 
 
 def token_for(user, name="test"):
-    _, token = api_tokens.create_token(user, name)
+    _, token = api_tokens.create_token(user, name, scopes=tuple(api_tokens.SCOPES))
     db.session.commit()
     return token
 

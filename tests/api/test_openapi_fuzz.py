@@ -5,6 +5,7 @@ rightly be refused for what no schema states (a metric's range, a record that do
 
 import pytest
 import schemathesis
+from sqlalchemy import select
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -12,7 +13,11 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from okrapp.core.extensions import db
 from okrapp.accounts import tokens as api_tokens
+from okrapp.conflicts.models import ConflictItem
+from okrapp.conflicts.operations import refresh_items
+from okrapp.core.timeutil import local_today
 from okrapp.incentives import operations as incentives
+from okrapp.reviews import operations as reviews
 
 from tests.factories import make_key_result, make_unit, make_user, metric
 
@@ -24,21 +29,35 @@ def token():
     executive = make_user("executive")
     unit = make_unit("Sales", leaders=[make_user("unit_leader")])
     kr = make_key_result(unit=unit, metric_key="nps", baseline=10, target=30, by=executive)
-    incentives.save_incentive(None, unit=unit, name="Volume", metric=metric("revenue"), direction="increase",
-                              weight=0.5, target=None, period="", note="", by=executive)
-    _, secret = api_tokens.create_token(executive, "fuzz")
+    incentive = incentives.save_incentive(None, unit=unit, name="Volume", metric=metric("revenue"),
+                                          direction="increase", weight=0.5, target=None, period="", note="",
+                                          by=executive)
+    incentives.save_link(None, source=metric("revenue"), target=metric("nps"), sign=-1, strength=0.6, rationale="",
+                         by=executive)  # a conflict item with evidence for /conflicts/{item_id}
+    reviews.save_schedule(None, name="Leadership review", cadence="weekly", weekday=3, time_of_day="09:00",
+                          timezone="Europe/Helsinki", cron="", duration_minutes=60, reminder_days=2, chair=executive,
+                          participants=[executive], anchor_on=local_today())
+    [meeting, *_] = reviews.plan_meetings()
     db.session.commit()
-    return secret, {"kr_id": kr.id, "objective_id": kr.objective_id, "key": "nps"}
+    refresh_items()
+    _, secret = api_tokens.create_token(executive, "fuzz", scopes=tuple(api_tokens.SCOPES))
+    db.session.commit()
+    item = db.session.scalar(select(ConflictItem.id))
+    return secret, {"kr_id": kr.id, "objective_id": kr.objective_id, "key": "nps", "incentive_id": incentive.id,
+                    "item_id": item, "meeting_id": meeting.id}
 
 
 def aimed(strategy, real_ids):
-    """Half of the valid cases address records that exist (ids differ between SQLite and PostgreSQL runs)."""
-    def aim(pair):
-        case, use_real = pair
+    """Half of the valid cases address records that exist (ids differ between SQLite and PostgreSQL runs),
+    and of those a change names If-Match "*" (the current version) or a stale one ("0")."""
+    def aim(triple):
+        case, use_real, match = triple
         if use_real and case.path_parameters:
             case.path_parameters = {k: real_ids.get(k, v) for k, v in case.path_parameters.items()}
+            if case.method.upper() != "GET":
+                case.headers = {**(case.headers or {}), "If-Match": match}
         return case
-    return st.tuples(strategy, st.booleans()).map(aim)
+    return st.tuples(strategy, st.booleans(), st.sampled_from(["*", '"0"', 'W/"1"'])).map(aim)
 
 
 def fuzz(strategy, path, token, statuses):
@@ -71,4 +90,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document
             fuzz(strategy, operation.path, token, statuses)()
     codes = {code for _, code in statuses}
     assert 429 not in codes and {200, 201, 404, 422} <= codes
-    assert {path for path, code in statuses if code < 300} >= {"/api/v1/me", "/api/v1/metrics", "/api/v1/objectives"}
+    assert {path for path, code in statuses if code < 300} >= {"/api/v1/me", "/api/v1/metrics", "/api/v1/objectives",
+                                                               "/api/v1/key-results", "/api/v1/conflicts/{item_id}",
+                                                               "/api/v1/reviews/{meeting_id}"}
+    assert codes & {412, 428}  # stale or missing If-Match reached the views

@@ -13,7 +13,8 @@ from datetime import date
 
 from flask import abort, current_app, jsonify, request
 from flask_wtf import FlaskForm
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 from wtforms import (DateField, DateTimeField, DecimalField, FloatField, IntegerField, StringField, TextAreaField,
                      TimeField)
 from wtforms.validators import StopValidation
@@ -111,11 +112,21 @@ def bounded_int(raw, low: int = 0, high: int = INT_LIMIT) -> int | None:
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """<int:id> in every route: an id beyond a database integer matches no route (404, not a 500
-    from the database driver)."""
+    """<int:id> in every route: an id beyond a database integer answers 404 (not a 500 from the
+    database driver). It is refused with NotFound rather than as no match: where one address takes
+    two methods in two rules (GET and PATCH /api/v1/objectives/<id>), no match in the second rule
+    would read as 405, the first rule having matched the address for another method."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=INT_LIMIT if max is None else max, signed=signed)
+
+    def to_python(self, value: str):
+        if len(value) > 12:  # no integer a database holds; int() of thousands of digits is refused anyway
+            raise NotFound()
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 # A string to its closing quote, or to the end when unterminated; possessive, so never backtracking:
