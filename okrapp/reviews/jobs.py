@@ -5,6 +5,7 @@ from datetime import datetime
 from okrapp.core.background.jobs import Job, daily
 from okrapp.core.extensions import db
 from okrapp.incentives import plans
+from okrapp.integrations import events
 from okrapp.reviews import decisions
 from okrapp.reviews import operations as reviews
 from okrapp.reviews.models import ReviewMeeting
@@ -32,7 +33,9 @@ def _remind(period: str) -> str:
 
 
 def _agenda(period: str) -> str:
-    agenda = reviews.generate_agenda(_meeting(period))
+    meeting = _meeting(period)
+    agenda = reviews.generate_agenda(meeting)
+    events.agenda_ready(meeting, agenda)  # the leadership team's chat channels
     return f"agenda with {len(agenda['priorities'])} priorities"
 
 
