@@ -2,9 +2,11 @@
 the records the emitting feature hands over. Features call these in the transaction of their change;
 nothing here imports a feature (the records are read by their attributes), so every feature may call it."""
 from okrapp.core import formatting as fmt
-from okrapp.core.timeutil import to_local
+from okrapp.core.timeutil import local_today, to_local
 from okrapp.core.words import _, ngettext
-from okrapp.integrations.operations import channels_for, emit, link, notify_chat
+from okrapp.domain.scoring import KeyResultFigures, ScoringError, elapsed_share, score_key_result
+from okrapp.integrations.operations import channels_for, emit, link, notify_chat, wanted
+from okrapp.integrations.rules import became_riskier
 
 
 def _stamp(moment) -> str | None:
@@ -13,6 +15,10 @@ def _stamp(moment) -> str | None:
 
 def _meeting(meeting) -> dict:
     return {"id": meeting.id, "starts_at": _stamp(meeting.starts_at), "url": link(f"/reviews/{meeting.id}")}
+
+
+def _kr_url(kr) -> str:
+    return link(f"/objectives/{kr.objective_id}#kr-{kr.id}")
 
 
 def decision_recorded(decision) -> None:
@@ -35,12 +41,22 @@ def conflict(event: str, item, note: str = "") -> None:
     emit(f"conflict.{event}", data)
 
 
+def conflicts_scanned(opened, settled) -> None:
+    """After a scan: items found (or found again) are opened, items no longer found are settled."""
+    if not opened and not settled or not wanted("conflict."):
+        return
+    for item in opened:
+        conflict("opened", item)
+    for item in settled:
+        conflict("settled", item)
+
+
 def check_in_overdue(leader, key_results, meeting) -> None:
     """A unit leader's key results without a check-in since the last review: an event, and a reminder in
     the leader's own channel and in their units' channels."""
     emit("check_in.overdue", {
         "user": {"id": leader.id, "name": leader.name}, "units": [u.id for u in leader.units],
-        "key_results": [{"id": kr.id, "title": kr.title, "url": link(f"/key-results/{kr.id}")} for kr in key_results],
+        "key_results": [{"id": kr.id, "title": kr.title, "url": _kr_url(kr)} for kr in key_results],
         "meeting": _meeting(meeting)})
     day = to_local(meeting.starts_at)
 
@@ -50,20 +66,40 @@ def check_in_overdue(leader, key_results, meeting) -> None:
                           "%(name)s: %(num)s key results have no check-in since the last review.",
                           len(key_results), name=leader.name)]
         lines += [kr.title for kr in key_results[:10]]
-        return title, lines, _("Check in now"), link(f"/key-results/{key_results[0].id}")
+        return title, lines, _("Check in now"), link(f"/key-results/{key_results[0].id}/check-in")
     notify_chat(channels_for(units=leader.units, people=[leader]), "check_in.overdue", message)
+
+
+def key_result_status(kr) -> str | None:
+    """on_track, at_risk or off_track as the pages score it today; None before it can be scored."""
+    cycle = kr.objective.cycle if kr.objective is not None else None
+    if cycle is None or kr.current_value is None:
+        return None
+    try:
+        figures = KeyResultFigures(kr.baseline, kr.target, kr.current_value, kr.weight, kr.commitment,
+                                   kr.current_confidence)
+        return score_key_result(figures, elapsed_share(cycle.starts_on, cycle.ends_on, local_today())).status
+    except ScoringError:
+        return None
+
+
+def key_result_checked(kr, was: str | None) -> None:
+    """After a check-in: tell of a key result that fell to at risk or off track."""
+    now = key_result_status(kr)
+    if became_riskier(was, now):
+        key_result_at_risk(kr, now)
 
 
 def key_result_at_risk(kr, status: str) -> None:
     """A check-in moved the key result from on track to at risk or off track."""
     emit("key_result.at_risk", {"id": kr.id, "title": kr.title, "status": status,
                                 "objective_id": kr.objective_id, "unit_id": kr.accountable_unit_id,
-                                "url": link(f"/key-results/{kr.id}")})
+                                "url": _kr_url(kr)})
 
     def message():
         title = (_("Key result off track: %(title)s", title=kr.title) if status == "off_track" else
                  _("Key result at risk: %(title)s", title=kr.title))
-        return title, [], _("Open the key result"), link(f"/key-results/{kr.id}")
+        return title, [], _("Open the key result"), _kr_url(kr)
     units = [kr.accountable_unit] if kr.accountable_unit is not None else []
     notify_chat(channels_for(units=units, leadership=True), "key_result.at_risk", message)
 
@@ -95,7 +131,7 @@ def review_closed(meeting) -> None:
 
 def board_summary_sent(summary, recipients: int) -> None:
     emit("board_summary.sent", {"id": summary.id, "period": getattr(summary, "period", None),
-                                "recipients": recipients, "url": link("/board")})
+                                "recipients": recipients, "url": link(f"/board/summaries/{summary.id}")})
 
 
 def plan_approved(plan) -> None:
@@ -103,4 +139,4 @@ def plan_approved(plan) -> None:
     db.session.flush()  # the deciding decision's id
     emit("plan.approved", {"id": plan.id, "unit": {"id": plan.unit_id, "name": plan.unit.name if plan.unit else None},
                            "period": {"id": plan.period_id, "name": plan.period.name if plan.period else None},
-                           "decision_id": plan.decision_id, "url": link("/incentives/plans")})
+                           "decision_id": plan.decision_id, "url": link(f"/incentives/plans/{plan.id}")})

@@ -68,6 +68,14 @@ def should_pause(consecutive_failures: int, threshold: int) -> bool:
     return threshold > 0 and consecutive_failures >= threshold
 
 
+RISK_ORDER = {None: 0, "on_track": 0, "at_risk": 1, "off_track": 2}
+
+
+def became_riskier(was: str | None, now: str | None) -> bool:
+    """A key result that fell to at risk or off track (not one that stays there or recovers)."""
+    return now in ("at_risk", "off_track") and RISK_ORDER[now] > RISK_ORDER.get(was, 0)
+
+
 def succeeded(status_code: int) -> bool:
     """2xx only: a redirect is not followed, so it did not reach the receiver."""
     return 200 <= status_code < 300

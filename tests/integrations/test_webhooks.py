@@ -19,28 +19,6 @@ from tests.integrations import receivers
 
 
 @pytest.fixture
-def private_ok(app):
-    """Loopback receivers allowed, and a short timeout so a silent one costs a second."""
-    app.config.update(OKRAPP_ALLOW_PRIVATE_WEBHOOKS=True, OKRAPP_WEBHOOK_TIMEOUT=1.0)
-    yield
-    app.config.update(OKRAPP_ALLOW_PRIVATE_WEBHOOKS=False, OKRAPP_WEBHOOK_TIMEOUT=10.0)
-
-
-@pytest.fixture
-def receiver():
-    started = []
-
-    def make(answers=(200,), location=""):
-        r = receivers.Receiver(answers=list(answers), location=location)
-        started.append(receivers.start(r))
-        return r
-    yield make
-    for server in started:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture
 def org(clock):
     admin = make_user("admin", name="Ada Admin", email="admin@example.com")
     ceo = make_user("executive", name="Aino Virtanen", email="ceo@example.com")
