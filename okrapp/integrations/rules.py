@@ -95,6 +95,7 @@ URL_PROBLEMS = {
     "private": N_("The address leads to a private, loopback or link-local network; okrapp sends only to public "
                   "addresses."),
     "unresolved": N_("The host name could not be resolved."),
+    "characters": N_("The address contains spaces or control characters."),
 }
 
 
@@ -102,6 +103,8 @@ def url_problem(url: str, *, https_only: bool) -> str | None:
     """The key of what is wrong with url as a target (URL_PROBLEMS), or None."""
     if len(url) > URL_LIMIT:
         return "length"
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return "characters"  # urlsplit would drop a CR/LF silently; http.client would refuse it later
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return "scheme"

@@ -216,3 +216,34 @@ def test_an_unknown_event_or_none_is_refused(org, login, private_ok, receiver):
         response, _ = add_endpoint(admin, hook.url, events=events)
         assert response.status_code == 422
     assert db.session.scalar(select(WebhookEndpoint)) is None
+
+
+def test_conflict_items_opened_escalated_and_settled_reach_an_endpoint(org, login, receiver, private_ok):
+    from okrapp.conflicts.models import ConflictItem
+    from okrapp.conflicts.operations import refresh_items
+    from okrapp.incentives.operations import save_incentive, save_link
+    from tests.factories import metric
+    hook = receiver()
+    _response, secret = add_endpoint(login(org["admin"]), hook.url,
+                                      events=("conflict.opened", "conflict.escalated", "conflict.settled"))
+    sales = make_unit("Equipment Sales")
+    save_incentive(None, unit=sales, name="Orders per sales rep", metric=metric("revenue"), direction="increase",
+                   weight=0.5, target=14, period="2026", note="", by=org["ceo"])
+    save_link(None, source=metric("revenue"), target=metric("csat"), sign=-1, strength=0.6, rationale="", by=org["ceo"])
+    db.session.commit()
+    refresh_items()
+    db.session.commit()
+    item = db.session.scalar(select(ConflictItem))
+    ceo = login(org["ceo"])
+    for action, note in (("review", ""), ("resolve", "Sales shares the CSAT result.")):
+        response = ceo.post(f"/conflicts/{item.id}", data={"action": action, "note": note,
+                                                             "version": db.session.get(ConflictItem, item.id).version})
+        assert response.status_code == 302, response.data.decode()[:500]
+        db.session.expire_all()
+    jobs.tick()
+    payloads = [Webhook(secret).verify(r.body, r.headers) for r in hook.received]
+    assert [p["type"] for p in payloads] == ["conflict.opened", "conflict.escalated", "conflict.settled"]
+    assert {p["data"]["id"] for p in payloads} == {item.id}
+    assert payloads[1]["data"]["meeting"]["id"] == org["meeting"].id
+    assert payloads[2]["data"]["note"] == "Sales shares the CSAT result." and payloads[2]["data"]["status"] == "resolved"
+    assert payloads[0]["data"]["url"] == f"http://127.0.0.1:5000/conflicts/{item.id}"
