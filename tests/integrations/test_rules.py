@@ -88,3 +88,19 @@ def test_slack_text_is_escaped_and_teams_card_carries_every_line():
     card = rules.teams_message("Title", ["one", "two"], "Open", "https://okr.example.com/x")["attachments"][0]["content"]
     assert [b["text"] for b in card["body"]] == ["Title", "- one", "- two"]
     assert card["actions"][0]["url"] == "https://okr.example.com/x"
+
+
+def test_the_readme_verifies_a_signature_in_five_lines():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = readme.split("<!-- verify-snippet -->\n```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) == 5
+    namespace = {}
+    exec(code, namespace)  # noqa: S102 — our own README
+    verify = namespace["verify"]
+    secret, body, now = rules.new_secret(), b'{"type":"plan.approved"}', int(time.time())
+    headers = rules.signed_headers(secret, "msg_9", now, body)
+    assert verify(secret, headers, body)
+    assert not verify(secret, headers, body + b"x")
+    assert not verify(rules.new_secret(), headers, body)
+    assert not verify(secret, rules.signed_headers(secret, "msg_9", now - 600, body), body)  # a replay
