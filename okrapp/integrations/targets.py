@@ -51,14 +51,20 @@ def check(url: str, *, allow_private: bool, https_only: bool) -> list[str]:
 
 
 class _Pinned:
-    """Connect to the checked address, not to whatever the name resolves to by then."""
+    """Connect to the checked addresses (the first that answers), not to whatever the name resolves to by then."""
 
-    def __init__(self, address: str, *args, **kwargs):
-        self.pinned_address = address
+    def __init__(self, addresses: list[str], *args, **kwargs):
+        self.pinned_addresses = addresses
         super().__init__(*args, **kwargs)
 
     def _open(self):
-        return socket.create_connection((self.pinned_address, self.port), self.timeout)
+        error = None
+        for address in self.pinned_addresses:
+            try:
+                return socket.create_connection((address, self.port), self.timeout)
+            except OSError as failure:
+                error = failure
+        raise error
 
 
 class _PinnedHTTP(_Pinned, http.client.HTTPConnection):
@@ -75,14 +81,14 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allo
          https_only: bool) -> Answer:
     """POST body to url once. Raises TargetRefused before connecting to a refused address, OSError
     (timeouts included) or http.client.HTTPException when the exchange fails."""
-    address = check(url, allow_private=allow_private, https_only=https_only)[0]
+    addresses = check(url, allow_private=allow_private, https_only=https_only)
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if parts.scheme == "https":
-        connection = _PinnedHTTPS(address, parts.hostname, parts.port, timeout=timeout,
+        connection = _PinnedHTTPS(addresses, parts.hostname, parts.port, timeout=timeout,
                                   context=ssl.create_default_context())
     else:
-        connection = _PinnedHTTP(address, parts.hostname, parts.port, timeout=timeout)
+        connection = _PinnedHTTP(addresses, parts.hostname, parts.port, timeout=timeout)
     deadline = time.monotonic() + 2 * timeout
     try:
         connection.request("POST", path, body=body, headers={

@@ -16,9 +16,9 @@ def private_ok(app):
 def receiver():
     started = []
 
-    def make(answers=(200,), location=""):
+    def make(answers=(200,), location="", tls=None):
         r = receivers.Receiver(answers=list(answers), location=location)
-        started.append(receivers.start(r))
+        started.append(receivers.start(r, tls))
         return r
     yield make
     for server in started:

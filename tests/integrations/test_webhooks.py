@@ -247,3 +247,23 @@ def test_conflict_items_opened_escalated_and_settled_reach_an_endpoint(org, logi
     assert payloads[1]["data"]["meeting"]["id"] == org["meeting"].id
     assert payloads[2]["data"]["note"] == "Sales shares the CSAT result." and payloads[2]["data"]["status"] == "resolved"
     assert payloads[0]["data"]["url"] == f"http://127.0.0.1:5000/conflicts/{item.id}"
+
+
+def test_https_goes_to_the_checked_address_and_still_verifies_the_certificate(org, login, receiver, private_ok,
+                                                                              tmp_path, monkeypatch):
+    """The connection is pinned to the address checked, yet TLS checks the certificate against the URL's
+    host name: a trusted certificate for localhost delivers, one the machine does not trust does not."""
+    trusted = receivers.self_signed(tmp_path, "localhost")
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted[0]))  # the machine trusts this one certificate
+    (tmp_path / "other").mkdir()
+    good, stranger = receiver(tls=trusted), receiver(tls=receivers.self_signed(tmp_path / "other", "localhost"))
+    admin = login(org["admin"])
+    _response, secret = add_endpoint(admin, good.url)
+    add_endpoint(admin, stranger.url)
+    record_decision(login(org["ceo"]), org["meeting"])
+    jobs.tick()
+    [got] = good.received
+    Webhook(secret).verify(got.body, got.headers)
+    assert stranger.received == []
+    failed = db.session.scalar(select(WebhookDelivery).join(WebhookEndpoint).where(WebhookEndpoint.url == stranger.url))
+    assert failed.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in failed.last_error
