@@ -224,7 +224,22 @@ def may_manage_channel(user: User, channel: ChatChannel) -> bool:
 
 
 def channels_visible_to(user: User) -> list[ChatChannel]:
-    return [c for c in db.session.scalars(select(ChatChannel).order_by(ChatChannel.id)) if may_manage_channel(user, c)]
+    from sqlalchemy.orm import joinedload
+    query = select(ChatChannel).options(joinedload(ChatChannel.unit), joinedload(ChatChannel.user))
+    return [c for c in db.session.scalars(query.order_by(ChatChannel.id)) if may_manage_channel(user, c)]
+
+
+def last_deliveries(channels: list[ChatChannel], per_channel: int = 5) -> dict[int, list[WebhookDelivery]]:
+    """The latest deliveries of each channel, in one query (a channel page shows a few each)."""
+    found = {c.id: [] for c in channels}
+    if not found:
+        return found
+    recent = select(WebhookDelivery).where(WebhookDelivery.channel_id.in_(found)).order_by(
+        WebhookDelivery.id.desc()).limit(per_channel * len(found) * 4)
+    for delivery in db.session.scalars(recent):
+        if len(found[delivery.channel_id]) < per_channel:
+            found[delivery.channel_id].append(delivery)
+    return found
 
 
 def channel_or_404(channel_id: int) -> ChatChannel:

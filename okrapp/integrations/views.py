@@ -113,7 +113,7 @@ def _channels_page(form, status=200):
     channels = service.channels_visible_to(current_user)
     return render_template("integrations/channels.html", form=form, channels=channels, kinds=CHAT_KINDS,
                            language_names=dict(i18n.choices()), known_errors=URL_PROBLEMS,
-                           deliveries={c.id: service.deliveries(channel=c, limit=5) for c in channels}), status
+                           deliveries=service.last_deliveries(channels)), status
 
 
 @bp.get("/integrations/chat")

@@ -380,6 +380,9 @@ def add_decision(meeting: ReviewMeeting, *, kind, text, by, **fields) -> ReviewD
     a plan it approved), sent by the scheduler once this commits."""
     decision = decisions.record(meeting, kind, text, by, **fields)
     events.decision_recorded(decision)
+    for item in decision.settles:
+        if item.status in ("resolved", "accepted"):  # settled now (others once the scan confirms the change)
+            events.conflict("settled", item, decision.text)
     plan = fields.get("plan")
     if kind == "plan" and plan is not None and plan.status == "approved":
         events.plan_approved(plan)

@@ -267,3 +267,21 @@ def test_https_goes_to_the_checked_address_and_still_verifies_the_certificate(or
     assert stranger.received == []
     failed = db.session.scalar(select(WebhookDelivery).join(WebhookEndpoint).where(WebhookEndpoint.url == stranger.url))
     assert failed.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in failed.last_error
+
+
+def test_a_stale_pause_or_edit_is_refused_and_changes_nothing(org, login, receiver, private_ok):
+    hook = receiver()
+    admin = login(org["admin"])
+    add_endpoint(admin, hook.url)
+    endpoint = db.session.scalar(select(WebhookEndpoint))
+    seen = endpoint.version
+    assert admin.post(f"/admin/integrations/{endpoint.id}", data={
+        "url": hook.url, "events": ["plan.approved"], "version": seen}).status_code == 302
+    response = admin.post(f"/admin/integrations/{endpoint.id}/pause", data={"version": seen})
+    assert response.status_code == 409
+    response = admin.post(f"/admin/integrations/{endpoint.id}", data={
+        "url": hook.url, "events": ["conflict.opened"], "version": seen})
+    assert response.status_code == 409
+    db.session.expire_all()
+    endpoint = db.session.get(WebhookEndpoint, endpoint.id)
+    assert (endpoint.state, endpoint.event_list, endpoint.version) == ("active", ["plan.approved"], seen + 1)
