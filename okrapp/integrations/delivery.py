@@ -27,7 +27,7 @@ from okrapp.integrations.models import WebhookDelivery, WebhookEndpoint
 log = logging.getLogger("okrapp.webhooks")
 
 
-def deliver_due(limit: int = 100) -> tuple[int, int]:
+def deliver_due(limit: int = 500) -> tuple[int, int]:
     """Send what is due: (delivered, failed attempts)."""
     now = utcnow()
     db.session.execute(update(WebhookDelivery).where(

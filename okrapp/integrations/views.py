@@ -40,9 +40,10 @@ def create_endpoint():
             endpoint = service.create_endpoint(form.url.data, form.events.data, form.description.data)
         except ServiceError as error:
             show_service_error(form, error)
-        else:  # the secret is shown on this answer only; a reload asks to post again
+        else:  # the secret is shown on this answer only (kept by no cache); a reload asks to post again
             flash(_("Endpoint added. Copy its secret now: it is not shown again."))
-            return _page(created=endpoint, status=201)
+            page, status = _page(created=endpoint, status=201)
+            return page, status, {"Cache-Control": "no-store"}
     return _page(form, status=422)
 
 

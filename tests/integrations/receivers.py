@@ -109,3 +109,26 @@ class Silent:
         for conn in self.accepted:
             conn.close()
         self.sock.close()
+
+
+class Trickle(Silent):
+    """Answers 200 at once, then its body one byte at a time, each well within the read timeout."""
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted.append(conn)
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn):
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            while not self.stopped.wait(0.3):
+                conn.sendall(b"x")
+        except OSError:
+            pass

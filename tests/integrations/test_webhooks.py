@@ -285,3 +285,15 @@ def test_a_stale_pause_or_edit_is_refused_and_changes_nothing(org, login, receiv
     db.session.expire_all()
     endpoint = db.session.get(WebhookEndpoint, endpoint.id)
     assert (endpoint.state, endpoint.event_list, endpoint.version) == ("active", ["plan.approved"], seen + 1)
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline(org, login, private_ok):
+    trickle = receivers.Trickle()
+    try:
+        add_endpoint(login(org["admin"]), trickle.url)
+        record_decision(login(org["ceo"]), org["meeting"])
+        jobs.tick()  # every byte comes within the read timeout; the whole answer never does
+        delivery = db.session.scalar(select(WebhookDelivery))
+        assert delivery.status == "pending" and "took too long" in delivery.last_error
+    finally:
+        trickle.close()
