@@ -68,9 +68,25 @@ def endpoint(endpoint_id):
                            deliveries=service.deliveries(endpoint=item), known_errors=URL_PROBLEMS), form_status(form)
 
 
-@bp.post("/admin/integrations/<int:endpoint_id>/<any(pause, resume, delete):action>")
+@bp.post("/admin/integrations/<int:endpoint_id>/pause")
 @policy.require(_is_admin)
-def change_endpoint(endpoint_id, action):
+def pause_endpoint(endpoint_id):
+    return _change_endpoint(endpoint_id, "pause")
+
+
+@bp.post("/admin/integrations/<int:endpoint_id>/resume")
+@policy.require(_is_admin)
+def resume_endpoint(endpoint_id):
+    return _change_endpoint(endpoint_id, "resume")
+
+
+@bp.post("/admin/integrations/<int:endpoint_id>/delete")
+@policy.require(_is_admin)
+def delete_endpoint(endpoint_id):
+    return _change_endpoint(endpoint_id, "delete")
+
+
+def _change_endpoint(endpoint_id, action):
     item = service.endpoint_or_404(endpoint_id)
     form = VersionForm()
     if not form.validate_on_submit():
