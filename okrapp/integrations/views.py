@@ -20,7 +20,8 @@ def _is_admin(user) -> bool:
 
 
 def _page(form=None, created=None, status=200):
-    return render_template("integrations/endpoints.html", endpoints=service.endpoints(), form=form or EndpointForm(),
+    form = form or EndpointForm(formdata=None)  # empty after a save, not the posted values again
+    return render_template("integrations/endpoints.html", endpoints=service.endpoints(), form=form,
                            created=created, events=EVENTS, known_errors=URL_PROBLEMS,
                            paused=service.paused_endpoints()), status
 
