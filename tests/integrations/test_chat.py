@@ -121,3 +121,10 @@ def test_the_leadership_channel_gets_the_agenda_the_decisions_and_at_risk_key_re
     assert headers[0].startswith("Check in before the review on 19 Nov")  # the reminder job ran on the 18th too
     assert [h for h in headers if h.startswith("Key result")] == [f"Key result off track: {team['kr'].title}"]
     assert db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.status != "delivered")) is None
+
+
+def test_the_chat_page_reads_in_finnish(team, login):
+    client = login(team["leader"])
+    client.post("/language", data={"locale": "fi"})
+    page = client.get("/integrations/chat").data.decode()
+    assert "Yhdistä kanava" in page and "Slack (saapuva webhook)" in page and "Yksikkö: Delivery" in page

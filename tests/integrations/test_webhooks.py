@@ -297,3 +297,39 @@ def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline(org, login, 
         assert delivery.status == "pending" and "took too long" in delivery.last_error
     finally:
         trickle.close()
+
+
+def test_a_board_summary_sent_from_the_preview_page_is_an_event(org, login, receiver, private_ok):
+    from okrapp.board.models import BoardSummary
+    make_user("board", name="Bea Board", email="board@example.com")
+    hook = receiver()
+    _response, secret = add_endpoint(login(org["admin"]), hook.url, events=("board_summary.sent",))
+    assert login(org["admin"]).post("/board/send", data={"period": "2026-10"}).status_code == 302
+    jobs.tick()
+    [got] = hook.received
+    payload = Webhook(secret).verify(got.body, got.headers)
+    summary = db.session.scalar(select(BoardSummary))
+    assert payload["type"] == "board_summary.sent"
+    assert payload["data"] == {"id": summary.id, "period": "2026-10", "recipients": 1,
+                               "url": f"http://127.0.0.1:5000/board/summaries/{summary.id}"}
+
+
+def test_a_plan_approved_in_a_review_is_an_event(org, login, receiver, private_ok):
+    from okrapp.incentives import operations as incentives
+    from okrapp.incentives import plans
+    from tests.factories import metric
+    hook = receiver()
+    _response, secret = add_endpoint(login(org["admin"]), hook.url, events=("plan.approved",))
+    row = incentives.save_incentive(None, unit=org["care"], name="Cheaper satisfaction", metric=metric("csat"),
+                                    direction="decrease", weight=0.6, target=None, period="2027", note="",
+                                    by=org["ceo"])
+    db.session.commit()
+    plans.send_to_review(row.plan, org["ceo"])
+    decision = reviews.add_decision(org["meeting"], kind="plan", text="Approved.", by=org["ceo"], plan=row.plan,
+                                    verdict="approve", remove_rows=[])
+    db.session.commit()
+    jobs.tick()
+    [got] = hook.received
+    data = Webhook(secret).verify(got.body, got.headers)["data"]
+    assert data["unit"] == {"id": org["care"].id, "name": "Customer Care"} and data["period"]["name"] == "2027"
+    assert data["decision_id"] == decision.id and data["url"].endswith(f"/incentives/plans/{row.plan_id}")
