@@ -128,3 +128,26 @@ def test_the_chat_page_reads_in_finnish(team, login):
     client.post("/language", data={"locale": "fi"})
     page = client.get("/integrations/chat").data.decode()
     assert "Yhdistä kanava" in page and "Slack (saapuva webhook)" in page and "Yksikkö: Delivery" in page
+
+
+def test_check_in_overdue_and_at_risk_are_webhook_events_too(team, receiver, private_ok, clock, runner):
+    from standardwebhooks.webhooks import Webhook
+
+    from okrapp.integrations import operations as integrations
+    hook = receiver()
+    secret = integrations.create_endpoint(hook.url, ["check_in.overdue", "key_result.at_risk"], "HR").secret
+    clock.now = datetime(2026, 11, 17, 8, 0)
+    assert runner.invoke(args=["reviews", "remind", "--due"]).exit_code == 0
+    okrs.record_check_in(team["kr"], 70.5, 2, "Slow start", team["leader"])  # never on track: no alert
+    db.session.commit()
+    okrs.record_check_in(team["kr"], 76, 8, "Back on track", team["leader"])
+    db.session.commit()
+    okrs.record_check_in(team["kr"], 72, 3, "Slipping", team["leader"])
+    db.session.commit()
+    jobs.tick()
+    overdue, at_risk = [Webhook(secret).verify(r.body, r.headers) for r in hook.received]
+    assert overdue["type"] == "check_in.overdue"
+    assert overdue["data"]["user"] == {"id": team["leader"].id, "name": "Laura Mäkinen"}
+    assert [kr["id"] for kr in overdue["data"]["key_results"]] == [team["kr"].id]
+    assert at_risk["type"] == "key_result.at_risk" and at_risk["data"]["id"] == team["kr"].id
+    assert at_risk["data"]["status"] in ("at_risk", "off_track") and at_risk["data"]["unit_id"] == team["unit"].id
