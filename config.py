@@ -105,6 +105,15 @@ class Config:
     OKRAPP_PASSWORD_LOGIN = os.environ.get("OKRAPP_PASSWORD_LOGIN", "on")
     OKRAPP_BREAK_GLASS_ADMIN = os.environ.get("OKRAPP_BREAK_GLASS_ADMIN", "")
 
+    # Outbound webhooks and Slack/Teams channels (okrapp/integrations): private, loopback and link-local
+    # targets are refused unless this is set (tests and closed networks); each delivery attempt waits at most
+    # TIMEOUT seconds to connect and for each read; an endpoint is paused after PAUSE_AFTER failed attempts in
+    # a row (its admins told).
+    OKRAPP_ALLOW_PRIVATE_WEBHOOKS = _env_bool("OKRAPP_ALLOW_PRIVATE_WEBHOOKS")
+    OKRAPP_WEBHOOK_TIMEOUT = float(os.environ.get("OKRAPP_WEBHOOK_TIMEOUT", "10"))
+    OKRAPP_WEBHOOK_PAUSE_AFTER = int(os.environ.get("OKRAPP_WEBHOOK_PAUSE_AFTER", "10"))
+    OKRAPP_WEBHOOK_LEASE_SECONDS = float(os.environ.get("OKRAPP_WEBHOOK_LEASE_SECONDS", "120"))
+
     OKRAPP_DEMO_ALLOWED = True
     OKRAPP_PRODUCTION = False
 

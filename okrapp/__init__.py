@@ -134,10 +134,12 @@ def _register_features(app: Flask) -> None:
     from okrapp.dashboard import views as dashboard
     from okrapp.exports import views as exports
     from okrapp.health import views as health
+    from okrapp.integrations import views as integrations
     from okrapp.incentives import views as incentives
     from okrapp.okrs import views as okrs
     from okrapp.reviews import views as reviews
-    for feature in (health, accounts, dashboard, reviews, board, okrs, incentives, conflicts, exports, api):
+    for feature in (health, accounts, dashboard, reviews, board, okrs, incentives, conflicts, exports, api,
+                    integrations):
         app.register_blueprint(feature.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     from okrapp.api.spec import api_spec
@@ -152,6 +154,8 @@ def _register_features(app: Flask) -> None:
     from okrapp.reviews import jobs as review_jobs
     jobs.register(app, *review_jobs.jobs(), *conflict_jobs.jobs(), *board_jobs(),
                   on_tick=conflict_jobs.catch_up, on_give_up=alert_admins)
+    from okrapp.integrations import delivery as integrations
+    jobs.register(app, on_tick=integrations.deliver_due)  # webhooks and chat messages, after the scan's events
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -11,10 +11,11 @@ from okrapp.reviews.models import (
 from okrapp.okrs.models import (
     CheckIn, Cycle, KeyResult, Objective, ObjectiveWeek, RankChange, TargetChange, kr_contributors)
 from okrapp.admin.models import UNIT_KINDS, Unit, unit_leaders
+from okrapp.integrations.models import ChatChannel, WebhookDelivery, WebhookEndpoint
 from okrapp.accounts.models import ROLES, AccountEvent, AccountLink, ApiToken, AuthEvent, LoginThrottle, User
 
 __all__ = [
-    "ObjectiveWeek",
+    "ObjectiveWeek", "ChatChannel", "WebhookDelivery", "WebhookEndpoint",
     "BoardSummary", "SummaryDelivery", "SummaryNote", "SummaryRecipient", "SummarySchedule",
     "JobRun", "OutboxMessage", "SchedulerState", "apscheduler_jobs", "meeting_attendees",
     "ReviewDecision", "ReviewMeeting", "ReviewSchedule",

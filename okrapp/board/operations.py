@@ -25,6 +25,7 @@ from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.core import versioning
 from okrapp.core.transaction import operation
+from okrapp.integrations import events
 from okrapp.board import figures as loaders
 
 ACK_SALT = "board-summary-ack"
@@ -355,10 +356,9 @@ def send(period: str, *, early: bool = False) -> int:
         raise EarlySend(_("%(period)s is still running: its summary would stop at today and be the one kept for "
                           "the whole period. Confirm to send it early.", period=period_title(period)), field="early")
     summary = snapshot(period)
-    count = 0
-    for person in recipients():
-        if _deliver(summary, person, kind="scheduled"):
-            count += 1
+    count = sum(1 for person in recipients() if _deliver(summary, person, kind="scheduled"))
+    if count:
+        events.board_summary_sent(summary, count)  # webhooks hear of it once this commits
     return count
 
 

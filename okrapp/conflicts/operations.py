@@ -29,6 +29,7 @@ from okrapp.conflicts.models import OPEN_STATUSES
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.core.transaction import operation
+from okrapp.integrations import events
 from okrapp.core.words import N_, _
 
 STALE_AFTER = timedelta(hours=1)  # observed conflicts move with check-ins: refresh at least this often
@@ -136,6 +137,7 @@ def refresh_items(actor=None) -> RefreshReport:
     state.seconds = round(time.perf_counter() - started, 3)
     state.pairs, state.tension_pairs, state.items = grouping.pairs, grouping.tension_pairs, len(grouping.items)
     db.session.flush()
+    events.conflicts_scanned(opened=report.new + report.reopened, settled=report.resolved_by_change)
     return report
 
 
@@ -380,6 +382,8 @@ def act_on_item(item: ConflictItem, action: str, actor, note: str = "", meeting=
     item.events.append(ConflictItemEvent(at=now, actor=actor, action=action, note=note))
     flush_or_stale(_("This conflict was updated meanwhile (a scan or another executive). Nothing of yours was "
                      "saved; look at it again and decide."))
+    if action in ("review", "accept", "resolve"):
+        events.conflict("escalated" if action == "review" else "settled", item, note)
 
 
 @operation

@@ -16,6 +16,7 @@ from okrapp.core.errors import NeedsConfirmation, ServiceError, StaleEdit
 from okrapp.okrs import aggregates, metric_weeks
 from okrapp.core import versioning
 from okrapp.core.transaction import operation
+from okrapp.integrations import events
 from okrapp.core.words import N_, _
 from okrapp.conflicts.operations import request_refresh
 
@@ -172,8 +173,10 @@ def record_check_in(kr: KeyResult, value: float, confidence: int, comment: str, 
     db.session.add(check_in)
     db.session.flush()
     kr.updated_by, kr.updated_at = author, now
+    was = events.key_result_status(kr)
     refresh_current(kr)
     _flush(kr)
+    events.key_result_checked(kr, was)  # at risk now: webhooks and the unit's chat channels hear of it
     aggregates.key_result_changed(kr)
     if not source:  # a pushed value is counted once, as a metric value (okrs.metric_values)
         metric_weeks.note_value(kr.metric_id, at or now, value)

@@ -7,6 +7,7 @@ from okrapp.core.extensions import db
 from okrapp.core.formatting import change, marked
 from okrapp.core.words import N_, _l
 from okrapp.incentives import plans
+from okrapp.integrations import events
 from okrapp.reviews import decisions
 from okrapp.reviews import operations as reviews
 from okrapp.reviews.models import ReviewMeeting
@@ -35,7 +36,9 @@ def _remind(period: str) -> dict:
 
 
 def _agenda(period: str) -> dict:
-    agenda = reviews.generate_agenda(_meeting(period))
+    meeting = _meeting(period)
+    agenda = reviews.generate_agenda(meeting)
+    events.agenda_ready(meeting, agenda)  # the leadership team's chat channels
     return marked.ngettext("agenda with %(num)s priority", "agenda with %(num)s priorities", len(agenda["priorities"]))
 
 

@@ -30,6 +30,7 @@ from okrapp.core.words import _
 from okrapp.reviews import decisions, planning
 from okrapp.reviews.notices import not_open
 from okrapp.core import versioning
+from okrapp.integrations import events
 from okrapp.conflicts.visibility import visible_item_ids, visible_items_clause
 from okrapp.reviews.planning import PLAN_AHEAD
 from okrapp.okrs.operations import move_objective
@@ -203,6 +204,7 @@ def send_reminders(meeting: ReviewMeeting) -> int:
         if mail.queue(f"remind:{meeting.uid}:{meeting.sequence}:{leader.id}", leader.email, subject, text, html,
                       category="reminder"):
             count += 1
+            events.check_in_overdue(leader, stale, meeting)  # a webhook event and the leader's chat channels
     return count
 
 
@@ -377,8 +379,17 @@ def rerank(meeting: ReviewMeeting, objective: Objective, new_rank: int, by) -> N
 
 
 def add_decision(meeting: ReviewMeeting, *, kind, text, by, **fields) -> ReviewDecision:
-    """Record and apply a decision (reviews.decisions holds what each kind does)."""
-    return decisions.record(meeting, kind, text, by, **fields)
+    """Record and apply a decision (reviews.decisions holds what each kind does); webhooks hear of it (and of
+    a plan it approved), sent by the scheduler once this commits."""
+    decision = decisions.record(meeting, kind, text, by, **fields)
+    events.decision_recorded(decision)
+    for item in decision.settles:
+        if item.status in ("resolved", "accepted"):  # settled now (others once the scan confirms the change)
+            events.conflict("settled", item, decision.text)
+    plan = fields.get("plan")
+    if kind == "plan" and plan is not None and plan.status == "approved":
+        events.plan_approved(plan)
+    return decision
 
 
 def complete_action(decision: ReviewDecision, by) -> None:
@@ -416,6 +427,7 @@ def close_meeting(meeting: ReviewMeeting, by, early_reason: str = "") -> int:
                         name=meeting.schedule.display_name if meeting.schedule else _(DEFAULT_NAME))
         if mail.queue(f"minutes:{meeting.uid}:{user.id}", user.email, subject, text, html, category="minutes"):
             count += 1
+    events.review_closed(meeting)  # the decisions and actions in the leadership team's chat channels
     return count
 
 

@@ -10,6 +10,7 @@ from okrapp.board.models import BoardSummary
 from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from okrapp.conflicts.models import ConflictItem
 from okrapp.incentives.models import Incentive, IncentiveProposal, MetricLink
+from okrapp.integrations.models import WebhookEndpoint
 from okrapp.core.models import OutboxMessage
 from okrapp.reviews.models import ReviewDecision, ReviewMeeting, ReviewSchedule
 from okrapp.admin.models import Unit
@@ -26,7 +27,8 @@ ID_MODELS = {"objective_id": Objective, "kr_id": KeyResult, "unit_id": Unit, "cy
              "incentive_id": Incentive, "link_id": MetricLink, "schedule_id": ReviewSchedule,
              "meeting_id": ReviewMeeting, "summary_id": BoardSummary, "item_id": ConflictItem,
              "message_id": OutboxMessage, "proposal_id": IncentiveProposal, "decision_id": ReviewDecision,
-             "check_in_id": CheckIn, "plan_id": BonusPlan, "period_id": PlanPeriod, "session_id": UserSession}
+             "check_in_id": CheckIn, "plan_id": BonusPlan, "period_id": PlanPeriod, "session_id": UserSession,
+             "endpoint_id": WebhookEndpoint}
 
 
 @pytest.fixture
