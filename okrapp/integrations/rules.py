@@ -115,7 +115,8 @@ def url_problem(url: str, *, https_only: bool) -> str | None:
     if parts.fragment:
         return "fragment"
     try:
-        parts.port
+        if parts.port == 0:  # urlsplit checks the port's range only when asked for it
+            return "port"
     except ValueError:
         return "port"
     if not parts.hostname:

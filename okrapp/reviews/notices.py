@@ -1,6 +1,10 @@
 """What decisions say to people: the short notices they send, each in its reader's language; how a
 unit's proposal reads (on the agenda, in the decision form, in the executives' notice); why a review
-takes no more changes. Imported by decisions, never the other way round."""
+takes no more changes; a meeting's invitation subject and address. Imported by decisions and operations,
+never the other way round."""
+from datetime import datetime
+
+from flask import current_app
 from sqlalchemy import select
 
 from okrapp.accounts.models import User
@@ -78,3 +82,16 @@ def describe_proposal(proposal: IncentiveProposal) -> str:
         return (_("pay “%(name)s” only while %(condition)s from %(day)s", name=name, condition=condition, day=day)
                 if day else _("pay “%(name)s” only while %(condition)s", name=name, condition=condition))
     return _("change “%(name)s”", name=name)
+
+
+def invitation_subject(meeting, local: datetime, cancelled: bool) -> str:
+    name, when = meeting.schedule.display_name, fmt.moment(local)
+    if cancelled:
+        return _("Cancelled: %(name)s, %(when)s", name=name, when=when)
+    if meeting.sequence:
+        return _("Updated: %(name)s, %(when)s", name=name, when=when)
+    return _("Invitation: %(name)s, %(when)s", name=name, when=when)
+
+
+def meeting_url(meeting) -> str:
+    return current_app.config["OKRAPP_BASE_URL"].rstrip("/") + f"/reviews/{meeting.id}"

@@ -28,7 +28,7 @@ from okrapp.core.errors import ServiceError
 from okrapp.core.transaction import operation
 from okrapp.core.words import _
 from okrapp.reviews import decisions, planning
-from okrapp.reviews.notices import not_open
+from okrapp.reviews.notices import invitation_subject, meeting_url, not_open
 from okrapp.core import versioning
 from okrapp.integrations import events
 from okrapp.conflicts.visibility import visible_item_ids, visible_items_clause
@@ -113,19 +113,6 @@ def queue_invitations(meeting: ReviewMeeting, people: list[User] | None = None, 
                       ics_method="CANCEL" if cancelled else "REQUEST"):
             count += 1
     return count
-
-
-def invitation_subject(meeting: ReviewMeeting, local: datetime, cancelled: bool) -> str:
-    name, when = meeting.schedule.display_name, fmt.moment(local)
-    if cancelled:
-        return _("Cancelled: %(name)s, %(when)s", name=name, when=when)
-    if meeting.sequence:
-        return _("Updated: %(name)s, %(when)s", name=name, when=when)
-    return _("Invitation: %(name)s, %(when)s", name=name, when=when)
-
-
-def meeting_url(meeting: ReviewMeeting) -> str:
-    return current_app.config["OKRAPP_BASE_URL"].rstrip("/") + f"/reviews/{meeting.id}"
 
 
 def move_meeting(meeting: ReviewMeeting, starts_local: datetime, by) -> None:

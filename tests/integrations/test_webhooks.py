@@ -6,7 +6,7 @@ import re
 
 import pytest
 from sqlalchemy import select
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from okrapp.core.background import jobs
 from okrapp.core.extensions import db
@@ -63,7 +63,7 @@ def test_a_decision_recorded_on_the_review_page_arrives_signed(org, login, recei
     assert data["text"] == "Sales shares the CSAT result from Q1." and data["kind"] == "note"
     assert data["meeting"]["id"] == org["meeting"].id and data["url"].endswith(f"/reviews/{org['meeting'].id}#decisions")
     assert data["url"].startswith("http") and data["recorded_by"] == "Aino Virtanen"
-    with pytest.raises(Exception):  # another secret does not verify it
+    with pytest.raises(WebhookVerificationError):  # another secret does not verify it
         Webhook("whsec_" + "A" * 43 + "=").verify(got.body, got.headers)
     delivery = db.session.scalar(select(WebhookDelivery))
     assert (delivery.status, delivery.last_status, delivery.message_id) == ("delivered", 200, got.headers["webhook-id"])
