@@ -105,6 +105,12 @@ class Config:
     OKRAPP_PASSWORD_LOGIN = os.environ.get("OKRAPP_PASSWORD_LOGIN", "on")
     OKRAPP_BREAK_GLASS_ADMIN = os.environ.get("OKRAPP_BREAK_GLASS_ADMIN", "")
 
+    # Rendered pages are kept per data version (okrapp/core/caching): empty → in each process's memory;
+    # redis://host:6379/0 → in Redis, shared by every gunicorn worker (production); none → not kept.
+    OKRAPP_CACHE_URL = os.environ.get("OKRAPP_CACHE_URL", "")
+    OKRAPP_CACHE_PREFIX = os.environ.get("OKRAPP_CACHE_PREFIX", "okrapp:")  # several instances on one Redis
+    OKRAPP_CACHE_SECONDS = int(os.environ.get("OKRAPP_CACHE_SECONDS", "86400"))  # unused entries expire
+
     OKRAPP_DEMO_ALLOWED = True
     OKRAPP_PRODUCTION = False
 

@@ -4,6 +4,7 @@ from okrapp.conflicts.models import ConflictItem, ConflictItemClass, ConflictIte
 from okrapp.incentives.models import (BonusPlan, Incentive, IncentiveProposal, IncentiveVersion, MetricLink, MetricPair,
                                       PlanPeriod)
 from okrapp.okrs.metric_models import Metric, MetricValue, MetricWeek
+from okrapp.core.caching.models import CacheVersion
 from okrapp.core.models import JobRun, OutboxMessage, SchedulerState, apscheduler_jobs
 from okrapp.reviews.models import (
     Pilot, ReviewDecision, ReviewMeeting, ReviewSchedule, decision_items, meeting_attendees, pilot_key_results,
@@ -14,7 +15,7 @@ from okrapp.admin.models import UNIT_KINDS, Unit, unit_leaders
 from okrapp.accounts.models import ROLES, AccountEvent, AccountLink, ApiToken, AuthEvent, LoginThrottle, User
 
 __all__ = [
-    "ObjectiveWeek",
+    "ObjectiveWeek", "CacheVersion",
     "BoardSummary", "SummaryDelivery", "SummaryNote", "SummaryRecipient", "SummarySchedule",
     "JobRun", "OutboxMessage", "SchedulerState", "apscheduler_jobs", "meeting_attendees",
     "ReviewDecision", "ReviewMeeting", "ReviewSchedule",
