@@ -16,3 +16,13 @@ def init_app(app) -> None:
     hooks.install()
     pages.init_app(app)
     static.init_app(app)
+
+
+def clear() -> None:
+    """Forget every kept page: every version renewed (so each process's own cache misses too), then the
+    shared backend emptied of this instance's entries (its key prefix)."""
+    from okrapp.core.caching import store, versions
+    from okrapp.core.extensions import db
+    versions.renew_all()
+    db.session.commit()
+    store.clear()

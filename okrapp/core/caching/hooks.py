@@ -41,8 +41,8 @@ def _map_tables() -> None:
         for table in mapper.tables:
             _table_aggregate[table.name] = TABLES.get(table.name, FEATURES.get(feature))
             for relationship in mapper.relationships:  # association tables change with their owner
-                if relationship.secondary is not None:
-                    _table_aggregate.setdefault(relationship.secondary.name, FEATURES.get(feature))
+                if relationship.secondary is not None and not _table_aggregate.get(relationship.secondary.name):
+                    _table_aggregate[relationship.secondary.name] = FEATURES.get(feature)
 
 
 def _changed(session) -> set:
