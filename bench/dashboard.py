@@ -250,6 +250,17 @@ class Session:
         return times, size, queries
 
 
+def interleaved(session, path, floor_session, n):
+    """The page and its floor (a static body of the page's size) in turn, so a busy machine slows both alike."""
+    _, size, _ = session.timed(path, 1)
+    times, floor_times, queries = [], [], 0
+    for _ in range(n):
+        page_time, size, queries = session.timed(path, 1)
+        times.extend(page_time)
+        floor_times.extend(floor_session.timed(f"/__floor/{size}", 1)[0])
+    return times, size, queries, floor_times
+
+
 def cold(session, path, url, n=5) -> list[float]:
     """The first request after a change, n times."""
     times = []
@@ -305,8 +316,7 @@ def main():
         for name, (role, path) in pages.items():
             cold_times = cold(sessions[role], path, url)
             sessions[role].timed(path, 3)  # warm up (every worker, with --redis: the cache is shared)
-            times, size, queries = sessions[role].timed(path, args.requests)
-            floor_times, _, _ = floor_session.timed(f"/__floor/{size}", args.requests)
+            times, size, queries, floor_times = interleaved(sessions[role], path, floor_session, args.requests)
             floor_p50 = statistics.median(floor_times)
             floors[name] = floor_p50
             results[name] = {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 95), 2),
