@@ -40,6 +40,7 @@ def archive():
 
 @bp.get("/board/summaries/<int:summary_id>")
 @policy.require(policy.can_read_summaries)
+@cached_page("board")
 def summary(summary_id):
     item = service.summary_or_404(summary_id)
     form = ResendForm()

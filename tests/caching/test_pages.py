@@ -151,6 +151,9 @@ def test_a_sent_summary_shows_in_the_board_archive(org, login):
     assert admin.post("/board/send", data={"period": "2026-10"}).status_code == 302
     after = page(member, "/board")
     assert after != before and "October 2026" in after
+    summary = re.search(r'href="(/board/summaries/\d+)"', after).group(1)
+    assert "October 2026" in page(member, summary)
+    assert served_from_cache(member, summary)  # the archive's summaries are rendered once
 
 
 def test_the_viewers_role_and_units_change_their_page(org, login):
@@ -255,3 +258,10 @@ def test_static_assets_are_fingerprinted_and_kept_a_year(org, login):
     assert fingerprinted.status_code == 200
     assert fingerprinted.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "immutable" not in client.get("/static/style.css?v=stale").headers.get("Cache-Control", "")
+
+
+def test_logging_out_tells_the_browser_to_drop_kept_pages(org, login):
+    client = login(org["ceo"])
+    assert client.get("/dashboard").headers["Cache-Control"] == "private, no-cache"
+    response = client.post("/logout")
+    assert response.status_code == 302 and response.headers["Clear-Site-Data"] == '"cache"'
