@@ -123,6 +123,7 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = True  # as in production; tests/conftest.py's client supplies the token
     OKRAPP_PASSWORD_METHOD = "scrypt:1024:8:1"  # same algorithm, a cost tests can afford
+    OKRAPP_CACHE_URL = ""  # in-process: a test run never reads or clears a Redis it was not given
     # Tests move the fixed clock by days with one logged-in client; the lifetime tests set their own.
     OKRAPP_SESSION_IDLE_MINUTES = OKRAPP_SESSION_MAX_HOURS = 10 * 365 * 24 * 60
 

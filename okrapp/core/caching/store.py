@@ -19,7 +19,7 @@ def backend_config(url: str, prefix: str, timeout: int) -> dict:
     if not url or url == "simple":
         return common | {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 1000}
     if url == "none":
-        return common | {"CACHE_TYPE": "NullCache"}
+        return common | {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
     if url.startswith(("redis://", "rediss://", "unix://")):
         return common | {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url}
     raise RuntimeError(f"OKRAPP_CACHE_URL must be empty (in-process cache), 'none', or a redis:// address, "
