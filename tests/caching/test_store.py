@@ -26,3 +26,15 @@ def test_with_caching_off_pages_are_computed_every_time(tmp_path, database_url):
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
     response = client.get("/dashboard")
     assert response.status_code == 200 and "ETag" not in response.headers
+
+
+def test_a_cache_that_fails_costs_speed_never_an_answer(tmp_path, database_url):
+    """Redis down: pages are computed as without a cache, and clearing still renews every version."""
+    app = make_app(database_url, tmp_path, OKRAPP_CACHE_URL="redis://127.0.0.1:1/0")  # nothing listens there
+    user = make_user("executive")
+    client = app.test_client()
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert client.get("/dashboard").status_code == 200
+    assert client.get("/dashboard").status_code == 200
+    result = app.test_cli_runner().invoke(args=["cache", "clear"])
+    assert result.exit_code == 0, result.output
