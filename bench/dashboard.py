@@ -152,6 +152,7 @@ def start_server(url: str, workdir: Path, redis: bool = False, workers: int = 4)
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--keep-alive", "5",
                                "--log-level", "warning", "bench_app:app"], cwd=workdir, env=env)
+    server.cache_prefix = env["OKRAPP_CACHE_PREFIX"]  # its keys are deleted when it stops
     for _ in range(300):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -168,6 +169,12 @@ def stop_server(server) -> None:
     if server:
         server.terminate()
         server.wait(20)
+    prefix = getattr(server, "cache_prefix", None)
+    if prefix:
+        import redis
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
 
 
 SERVER = r'''
