@@ -42,7 +42,8 @@ def cached_page(*aggregates: str, per_minute: bool = False):
     per_minute: the page also depends on the clock (a review that starts, the next one), so it is kept
     one minute of the clock at most: exact for the whole minutes reviews start at."""
     unknown = set(aggregates) - set(versions.AGGREGATES)
-    assert not unknown, f"unknown aggregates {unknown}"
+    if unknown:  # a typo would key the page by nothing that changes: refuse it at import
+        raise ValueError(f"unknown aggregates {sorted(unknown)}; see okrapp/core/caching/versions.py")
     depends = tuple(sorted({*aggregates, "people"}))
 
     def decorate(view):
