@@ -113,6 +113,11 @@ class Config:
     OKRAPP_WEBHOOK_TIMEOUT = float(os.environ.get("OKRAPP_WEBHOOK_TIMEOUT", "10"))
     OKRAPP_WEBHOOK_PAUSE_AFTER = int(os.environ.get("OKRAPP_WEBHOOK_PAUSE_AFTER", "10"))
     OKRAPP_WEBHOOK_LEASE_SECONDS = float(os.environ.get("OKRAPP_WEBHOOK_LEASE_SECONDS", "120"))
+    # Rendered pages are kept per data version (okrapp/core/caching): empty → in each process's memory;
+    # redis://host:6379/0 → in Redis, shared by every gunicorn worker (production); none → not kept.
+    OKRAPP_CACHE_URL = os.environ.get("OKRAPP_CACHE_URL", "")
+    OKRAPP_CACHE_PREFIX = os.environ.get("OKRAPP_CACHE_PREFIX", "okrapp:")  # several instances on one Redis
+    OKRAPP_CACHE_SECONDS = int(os.environ.get("OKRAPP_CACHE_SECONDS", "86400"))  # unused entries expire
 
     OKRAPP_DEMO_ALLOWED = True
     OKRAPP_PRODUCTION = False
@@ -126,6 +131,7 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = True  # as in production; tests/conftest.py's client supplies the token
     OKRAPP_PASSWORD_METHOD = "scrypt:1024:8:1"  # same algorithm, a cost tests can afford
+    OKRAPP_CACHE_URL = ""  # in-process: a test run never reads or clears a Redis it was not given
     # Tests move the fixed clock by days with one logged-in client; the lifetime tests set their own.
     OKRAPP_SESSION_IDLE_MINUTES = OKRAPP_SESSION_MAX_HOURS = 10 * 365 * 24 * 60
 

@@ -120,6 +120,9 @@ def _init_extensions(app: Flask) -> None:
         from okrapp.accounts import sessions
         return sessions.load(key)  # one indexed query: the session not ended, its user active
 
+    from okrapp.core import caching
+    caching.init_app(app)  # after Flask-Login: its stand-in viewer replaces current_user while a page is kept
+
 
 def _register_features(app: Flask) -> None:
     """The capabilities, each a package with its blueprint; their scheduled jobs; the API's spec."""

@@ -442,6 +442,8 @@ def restore_command(file, force):
         counts = restore(Path(file), force=force)
     except BackupError as error:
         fail(str(error))
+    from okrapp.core import caching
+    caching.clear()  # the restore wrote past the session: no page kept before it may be served after it
     click.echo(_("Restored %(rows)s of %(tables)s from %(file)s.", file=file, **_rows_and_tables(counts)))
 
 
@@ -451,7 +453,20 @@ def _rows_and_tables(counts: dict) -> dict:
             "tables": ngettext("%(num)s table", "%(num)s tables", len(counts))}
 
 
+cache_group = click.Group("cache", help="Pages kept between changes (okrapp/core/caching).")
+
+
+@cache_group.command("clear")
+@with_appcontext_in_language
+def clear_cache_command():
+    """Forget every kept page, in every process and in Redis; each is computed afresh on its next request."""
+    from okrapp.core import caching
+    caching.clear()
+    click.echo(_("Page cache cleared: each page is computed afresh on its next request."))
+
+
 def register_commands(app) -> None:
+    app.cli.add_command(cache_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(rebuild_dashboard_command)

@@ -4,6 +4,7 @@ from okrapp.conflicts.models import ConflictItem, ConflictItemClass, ConflictIte
 from okrapp.incentives.models import (BonusPlan, Incentive, IncentiveProposal, IncentiveVersion, MetricLink, MetricPair,
                                       PlanPeriod)
 from okrapp.okrs.metric_models import Metric, MetricValue, MetricWeek
+from okrapp.core.caching.models import CacheVersion
 from okrapp.core.models import JobRun, OutboxMessage, SchedulerState, apscheduler_jobs
 from okrapp.reviews.models import (
     Pilot, ReviewDecision, ReviewMeeting, ReviewSchedule, decision_items, meeting_attendees, pilot_key_results,
@@ -15,7 +16,7 @@ from okrapp.integrations.models import ChatChannel, WebhookDelivery, WebhookEndp
 from okrapp.accounts.models import ROLES, AccountEvent, AccountLink, ApiToken, AuthEvent, LoginThrottle, User
 
 __all__ = [
-    "ObjectiveWeek", "ChatChannel", "WebhookDelivery", "WebhookEndpoint",
+    "ObjectiveWeek", "CacheVersion", "ChatChannel", "WebhookDelivery", "WebhookEndpoint",
     "BoardSummary", "SummaryDelivery", "SummaryNote", "SummaryRecipient", "SummarySchedule",
     "JobRun", "OutboxMessage", "SchedulerState", "apscheduler_jobs", "meeting_attendees",
     "ReviewDecision", "ReviewMeeting", "ReviewSchedule",

@@ -5,12 +5,14 @@ and from where the login came, when the session was last seen and, once it is ov
 ended. Every request's user loader is one indexed query over the hash, joined with the user, so an
 ended session, a deactivated user or a session past its lifetime is refused at once, in every
 process. `last_seen_at` is written at most once a minute."""
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from okrapp.accounts.models import User, UserSession
 from okrapp.core.errors import ServiceError
@@ -62,15 +64,22 @@ def _expired(record: UserSession, now) -> bool:
     return record.last_seen_at < _since(now, idle) or record.created_at < _since(now, lifetime)
 
 
+@functools.cache
+def _session_user():
+    """Built once (every request runs it); the user's units come along for the cached pages' key."""
+    return (select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None),
+                   User.active.is_(True))
+            .options(joinedload(User.units)))
+
+
 def load(key: str | None) -> User | None:
     """Flask-Login's user loader: the active user of the session with this key, if the session has
     not ended or run out. One query; a write (last seen, or the end of an expired session) at most
     once a minute, committed at once unless an operation is running (it then joins it)."""
     if not key or len(key) > 100:
         return None
-    row = db.session.execute(select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-                             .where(UserSession.key_hash == digest(key), UserSession.ended_at.is_(None),
-                                    User.active.is_(True))).first()
+    row = db.session.execute(_session_user(), {"key_hash": digest(key)}).unique().first()
     if row is None:
         return None
     user, record = row

@@ -73,6 +73,9 @@ def logout():
         log_out(current_user, sessions.current_id())
         logout_user()
         flash(_("You are logged out."))
+        response = redirect(url_for("accounts.login"))
+        response.headers["Clear-Site-Data"] = '"cache"'  # pages are kept for revalidation (ETag): not past logout
+        return response
     return redirect(url_for("accounts.login"))
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from okrapp.core import policy
+from okrapp.core.caching.pages import cached_page
 from okrapp.core.extensions import csrf
 from okrapp.core import i18n, mail
 from okrapp.core.words import _, lazy_pgettext, ngettext
@@ -28,6 +29,7 @@ OUTBOX_STATES = {
 
 @bp.get("/board")
 @policy.require(policy.can_read_summaries)
+@cached_page("board")
 def archive():
     summaries = service.archive()
     return render_template("board/archive.html", summaries=summaries, latest=summaries[0] if summaries else None,
@@ -38,6 +40,7 @@ def archive():
 
 @bp.get("/board/summaries/<int:summary_id>")
 @policy.require(policy.can_read_summaries)
+@cached_page("board")
 def summary(summary_id):
     item = service.summary_or_404(summary_id)
     form = ResendForm()

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from okrapp.core import policy
+from okrapp.core.caching.pages import cached_page
 from okrapp.conflicts.rules.items import LEVELS
 from okrapp.conflicts.models import ITEM_STATUS_LABELS
 from okrapp.conflicts.pages import LEVEL_FILTERS, STATUS_FILTERS
@@ -23,6 +24,7 @@ PAIRS_PER_PAGE = 50
 
 @bp.get("/conflicts")
 @policy.require(policy.can_view)
+@cached_page("conflicts", "incentives", "okrs")
 def items():
     status = request.args.get("status") if request.args.get("status") in STATUS_FILTERS else "open"
     level = request.args.get("level") if request.args.get("level") in LEVEL_FILTERS else "major"

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from okrapp.core import policy
+from okrapp.core.caching.pages import cached_page
 from okrapp.core.web.validators import bounded_int as int_or_none
 from okrapp.okrs.forms import CheckInForm
 from okrapp.dashboard import operations as service
@@ -16,6 +17,7 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.get("/dashboard")
 @policy.require(policy.can_view_dashboard)
+@cached_page("okrs", "conflicts", "reviews", "incentives", per_minute=True)
 def executive():
     today = local_today()
     cycle = current_cycle(today, int_or_none(request.args.get("cycle")))
@@ -25,6 +27,7 @@ def executive():
 
 @bp.get("/units/<int:unit_id>")
 @policy.require(policy.can_view)
+@cached_page("okrs", "conflicts", "reviews", "incentives")
 def unit(unit_id):
     return render_template("dashboard/unit.html", page=service.unit_page_for(current_user, unit_id, local_today()))
 
@@ -40,6 +43,7 @@ def _review_for_target(kr, cycle):
 
 @bp.get("/key-results/<int:kr_id>")
 @policy.require(policy.can_view)
+@cached_page("okrs", "reviews")
 def key_result(kr_id):
     found = service.key_result_page(kr_id, local_today()) or abort(404)
     kr, cycle, history, score = found

@@ -18,6 +18,7 @@ from okrapp.core.timeutil import local_today
 from okrapp.core.web.pagination import requested_page
 from okrapp.core.web.urls import safe_path
 from okrapp.core.versioning import parse_version
+from okrapp.core.caching.pages import cached_page
 from okrapp.core.web.views import form_status, import_previewed, saved, sheet_download, stale_form, uploaded_sheet
 
 OBJECTIVES_PER_PAGE = 25
@@ -42,6 +43,7 @@ def home():
 
 @bp.get("/objectives")
 @policy.require(policy.can_view)
+@cached_page("okrs")
 def objectives():
     today = local_today()
     cycle = scoreboard.current_cycle(today, int_or_none(request.args.get("cycle")))
@@ -72,6 +74,7 @@ def new_objective():
 
 @bp.get("/objectives/<int:objective_id>")
 @policy.require(policy.can_view)
+@cached_page("okrs", "reviews", "conflicts")
 def objective(objective_id):
     view, recent = scoreboard.objective_detail(objective_id, local_today()) or abort(404)
     carry_form = CarryForm()
@@ -259,6 +262,7 @@ def correct_check_in(check_in_id):
 
 @bp.get("/my/key-results")
 @policy.require(policy.can_view)
+@cached_page("okrs")
 def my_key_results():
     today = local_today()
     cycle = scoreboard.current_cycle(today, int_or_none(request.args.get("cycle")))

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from okrapp.core import policy
+from okrapp.core.caching.pages import cached_page
 from okrapp.domain.recurrence import local
 from okrapp.core.formatting import percent
 from okrapp.core.web.forms import show_service_error
@@ -120,6 +121,7 @@ def _decision_input(form) -> dict:
 
 @bp.route("/reviews/<int:meeting_id>", methods=["GET"])
 @policy.require(policy.can_view)
+@cached_page("reviews", "okrs", "conflicts", "incentives", per_minute=True)
 def meeting(meeting_id, decision_form=None, status=200, close_form=None):
     item = pages.meeting_or_404(meeting_id)
     page = pages.meeting_page(item, policy.conflict_unit_scope(current_user))

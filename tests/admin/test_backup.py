@@ -29,10 +29,12 @@ def build_data():
 
 
 def fingerprint():
-    """Every row of every table, in a comparable form."""
+    """Every row of every table, in a comparable form; but the page cache's versions, which a restore
+    renews on purpose (no page kept before it may be served after it)."""
     db.session.expire_all()
     with db.engine.connect() as conn:
-        return {t.name: sorted(map(repr, conn.execute(select(t)).all())) for t in db.metadata.sorted_tables}
+        return {t.name: sorted(map(repr, conn.execute(select(t)).all())) for t in db.metadata.sorted_tables
+                if t.name != "cache_versions"}
 
 
 def test_restore_drill_brings_back_exactly_what_was_backed_up(runner, tmp_path, login):
