@@ -6,6 +6,7 @@ from sqlalchemy import select
 from okrapp.board.models import BoardSummary
 from okrapp.conflicts.models import ConflictItem
 from okrapp.core.extensions import db
+from okrapp.okrs.models import KeyResult
 from okrapp.reviews.models import ReviewMeeting
 
 from tests.browser.axe import SIZES, new_context, page_width, violations
@@ -38,6 +39,7 @@ def test_no_serious_violation_on_the_pages_people_use(demo, live_server, chromiu
     review = db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.status == "scheduled")
                                .order_by(ReviewMeeting.starts_at))
     summary = db.session.scalar(select(BoardSummary))
+    kr = db.session.scalar(select(KeyResult).order_by(KeyResult.id))
     sheet = tmp_path / "refused.csv"
     sheet.write_text(REFUSED_SHEET, encoding="utf-8")
     found = []
@@ -46,10 +48,12 @@ def test_no_serious_violation_on_the_pages_people_use(demo, live_server, chromiu
     page.goto(f"{live_server}/login")
     check(page, "login", size, found)
     for email, pages in [
-            ("ceo@demo.okrapp", ["/", "/conflicts", f"/conflicts/{conflict.id}", f"/reviews/{review.id}", "import"]),
-            ("delivery.lead@demo.okrapp", ["/"]),
+            ("ceo@demo.okrapp", ["/", "/conflicts", f"/conflicts/{conflict.id}", f"/reviews/{review.id}", "import",
+                                 "/incentives", "/units/1"]),
+            ("delivery.lead@demo.okrapp", ["/", f"/key-results/{kr.id}"]),
             ("board@demo.okrapp", ["/", f"/board/summaries/{summary.id}"]),
-            ("admin@demo.okrapp", ["/"])]:
+            ("admin@demo.okrapp", ["/", "/admin/users", "/admin/units", "/admin/outbox", "/admin/jobs", "/metrics",
+                                   "/account"])]:
         context.clear_cookies()
         log_in(page, live_server, email)
         for path in pages:
