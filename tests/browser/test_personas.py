@@ -1,6 +1,8 @@
 """Each persona's main task in Chromium on a laptop (1366 × 900) and a phone (390 × 844): the page never
 scrolls sideways on the phone, the figures the person came for are in the first screen, and the pictures
 stay under tests/artefacts/ (issue 24)."""
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -12,6 +14,8 @@ from tests.browser.axe import SIZES, in_first_screen, new_context, page_width
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
+
+README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 @pytest.fixture
@@ -44,6 +48,13 @@ def fits(page, size, name, screenshot):
         assert width <= viewport, f"{name}: the page is {width} px wide on a {viewport} px phone"
 
 
+def readme_shot(page, size, name):
+    """The phone's first screen, as the README shows each persona's home."""
+    if size == "phone":
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(README_IMAGES / f"phone-{name}.png"))
+
+
 def first_screen(page, *locators):
     page.evaluate("window.scrollTo(0, 0)")
     for locator in locators:
@@ -59,6 +70,7 @@ def test_executive_sees_the_score_and_sends_a_conflict_to_the_review(demo, live_
     assert overall.inner_text().endswith("%")
     first_screen(page, overall, conflicts)
     fits(page, size, "executive-dashboard", screenshot)
+    readme_shot(page, size, "executive")
     priorities = page.locator("table.priorities tbody tr").first
     assert priorities.locator(".badge").is_visible() and priorities.locator(".pct").is_visible()
 
@@ -86,6 +98,7 @@ def test_unit_leader_sees_their_key_results_and_checks_in(demo, live_server, bro
     first = page.locator("article.kr").first
     first_screen(page, first.locator("h2"), first.locator(".badge").first, first.locator(".pct").first)
     fits(page, size, "unit-leader-home", screenshot)
+    readme_shot(page, size, "unit-leader")
     kr_id = first.get_attribute("id").removeprefix("kr-")
     value = db.session.get(KeyResult, int(kr_id)).current_value  # on its path: no plausibility question
     first.locator(f"#value-{kr_id}").fill(f"{value:g}".replace(".", ","))
@@ -107,6 +120,7 @@ def test_board_member_reads_the_latest_summary(demo, runner, live_server, browse
     latest = page.locator("section.card").first
     first_screen(page, latest.locator("h2 a"), latest.locator("strong").first)
     fits(page, size, "board-home", screenshot)
+    readme_shot(page, size, "board")
     latest.locator("h2 a").click()
     page.wait_for_load_state()
     fits(page, size, "board-summary", screenshot)
@@ -120,6 +134,7 @@ def test_admin_finds_people_and_their_edit_links(demo, live_server, browse, scre
     first_row = page.locator("table.stack").last.locator("tbody tr").first
     first_screen(page, page.get_by_role("link", name="New user"), first_row.get_by_role("link", name="Edit"))
     fits(page, size, "admin-users", screenshot)
+    readme_shot(page, size, "admin")
     first_row.get_by_role("link", name="Edit").click()
     page.wait_for_load_state()
     fits(page, size, "admin-user-form", screenshot)
