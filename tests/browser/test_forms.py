@@ -35,6 +35,8 @@ def test_the_sheet_check_answers_at_the_top_with_the_focus_on_it(demo, live_serv
     assert "Checked: kpit-2027.csv" in result.inner_text()
     assert in_first_screen(result.get_by_role("heading", name="Preview of kpit-2027.csv"))
     assert in_first_screen(result.locator("p.flash.error").last)  # "n problems on m lines"
+    keys = page.locator("#keys-heading + .table-scroll")
+    assert page.evaluate("e => e.scrollWidth <= e.clientWidth", keys.element_handle()), "the metric keys spill out of their card"
     screenshot(page, f"import-refused-{size}")
     context.close()
 

@@ -75,4 +75,11 @@ def test_executive_sends_a_conflict_to_review_and_decides_it_by_keyboard(demo, l
     decisions = page.locator("ul.decisions").inner_text()
     assert "Sales shares the delivery key result from January" in decisions
     assert item.title in decisions
+    # settled by the decision: its page offers no action, so no "Decide" heading stands empty
+    db.session.expire_all()
+    settled = db.session.get(ConflictItem, item.id)
+    assert settled.settled_by_id and settled.status in ("resolved", "accepted")
+    page.goto(f"{live_server}/conflicts/{item.id}")
+    assert page.get_by_role("heading", name="Decide").count() == 0
+    assert page.locator(".actions form").count() == 0
     context.close()
