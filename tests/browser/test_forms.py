@@ -62,3 +62,18 @@ def test_a_decision_form_shows_only_the_chosen_change(demo, live_server, chromiu
         else:
             assert share.is_visible() and target.is_visible() and guard.is_visible()
         context.close()
+
+
+def test_the_check_in_sheet_check_takes_the_focus_too(demo, live_server, chromium, tmp_path):
+    sheet = tmp_path / "arvot.csv"
+    sheet.write_text("key result;value\nKR-999999;12\n", encoding="utf-8")
+    context = new_context(chromium, "phone")
+    page = context.new_page()
+    log_in(page, live_server, "ceo@demo.okrapp")
+    page.goto(f"{live_server}/check-ins/import")
+    page.locator("input[type=file]").set_input_files(str(sheet))
+    page.get_by_role("button", name="Check the sheet").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "check-result"
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    context.close()
