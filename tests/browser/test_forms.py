@@ -28,8 +28,10 @@ def test_the_sheet_check_answers_at_the_top_with_the_focus_on_it(demo, live_serv
     log_in(page, live_server, "ceo@demo.okrapp")
     page.goto(f"{live_server}/incentives/import")
     page.get_by_label("KPI sheet (.xlsx or CSV)").set_input_files(str(sheet))
-    page.get_by_role("button", name="Check the sheet").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check the sheet").click()
+    # autofocus is applied on the first frame after load, not at once
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'check-result'")
     result = page.locator("#check-result")
     assert page.evaluate("document.activeElement.id") == "check-result"
     assert "Checked: kpit-2027.csv" in result.inner_text()
@@ -72,8 +74,10 @@ def test_the_check_in_sheet_check_takes_the_focus_too(demo, live_server, chromiu
     log_in(page, live_server, "ceo@demo.okrapp")
     page.goto(f"{live_server}/check-ins/import")
     page.locator("input[type=file]").set_input_files(str(sheet))
-    page.get_by_role("button", name="Check the sheet").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check the sheet").click()
+    # autofocus is applied on the first frame after load, not at once
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'check-result'")
     assert page.evaluate("document.activeElement.id") == "check-result"
     assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
     context.close()
