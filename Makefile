@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OIDC_PROVIDER := tests/oidc_provider
 OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.installed
+AXE := tests/browser/axe
+AXE_STAMP := $(AXE)/node_modules/.installed
 
-.PHONY: run test install oidc-provider translations translations-compile bench bench-load lint clean
+.PHONY: run test install oidc-provider axe translations translations-compile bench bench-load lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,17 @@ $(OIDC_STAMP): $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
 
 oidc-provider: $(OIDC_STAMP)
 
+# axe-core, the accessibility engine the browser tests inject into Chromium (tests/browser/test_accessibility.py):
+# pinned in its package-lock.json, installed like the OpenID provider.
+$(AXE_STAMP): $(AXE)/package.json $(AXE)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } || \
+		{ echo "Node.js and npm are needed for the accessibility tests: apt-get install nodejs npm" >&2; exit 1; }
+	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+axe: $(AXE_STAMP)
+
 # The catalogues: okrapp/translations/<lang>/LC_MESSAGES/messages.po is kept in git, its compiled .mo is
 # built here (by install, run and test), so a fresh checkout needs nothing else. `make translations`
 # extracts the sources' words and updates every catalogue; a new language: `pybabel init -l sv -i
@@ -46,14 +59,14 @@ translations: $(STAMP)
 		--sort-output -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
-install: $(STAMP) $(COMPILED) $(OIDC_STAMP)
+install: $(STAMP) $(COMPILED) $(OIDC_STAMP) $(AXE_STAMP)
 
 run: $(STAMP) $(COMPILED)
 	$(BIN)/okrapp db upgrade
 	$(BIN)/okrapp demo
 	$(BIN)/okrapp run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) $(OIDC_STAMP) $(COMPILED)
+test: $(STAMP) $(OIDC_STAMP) $(AXE_STAMP) $(COMPILED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -75,4 +88,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check --select F,E9,B --ignore B008,B905 --per-file-ignores "tests/*:F811" --line-length 120 okrapp tests bench config.py wsgi.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/artefacts $(OIDC_PROVIDER)/node_modules
+	rm -rf $(VENV) .pytest_cache tests/artefacts $(OIDC_PROVIDER)/node_modules $(AXE)/node_modules

@@ -8,7 +8,7 @@ rank changes and conflicts are those inside the window (start, end]. Every loade
 import json
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.board import rules
@@ -126,6 +126,15 @@ def open_items(end: datetime) -> list[rules.OpenItem]:
         current_items(), ConflictItem.first_seen_at <= end, ConflictItem.level != "tension",
         or_(ConflictItem.status.in_(OPEN_STATUSES), ConflictItem.resolved_at > end)))
     return [rules.OpenItem(title, level, first_seen_at) for title, level, first_seen_at in rows]
+
+
+def seen_later(end: datetime) -> dict[str, int]:
+    """Items open now that were first seen after end, by level: a summary of a past period does not count
+    them, and says so (the app shows them open while the summary read "0 open")."""
+    rows = db.session.execute(select(ConflictItem.level, func.count()).where(
+        current_items(), ConflictItem.first_seen_at > end, ConflictItem.level != "tension",
+        ConflictItem.status.in_(OPEN_STATUSES)).group_by(ConflictItem.level))
+    return {level: count for level, count in rows}
 
 
 def rank_changes(start: datetime, end: datetime) -> list[rules.PriorityChange]:

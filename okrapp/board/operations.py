@@ -241,7 +241,7 @@ def _figures(period: str, previous: BoardSummary | None, start: datetime, end: d
             ReviewMeeting.status == "scheduled", ReviewMeeting.starts_at > now,
             ReviewMeeting.starts_at <= now + timedelta(days=35)).order_by(ReviewMeeting.starts_at))],
         in_review=loaders.in_review(), open_items=loaders.open_items(end), as_of=as_of,
-        note=note_for(period)).as_dict()
+        note=note_for(period), seen_later=loaders.seen_later(end)).as_dict()
 
 
 def render(figures: dict, period: str, ack_url: str | None, locale: str | None = None,

@@ -140,6 +140,7 @@ class SummaryFigures:
     open_by_age: list[dict] = field(default_factory=list)  # per level: count, age bands, oldest item
     as_of: str | None = None  # the day the figures are as of (the period's last day, or today if running)
     note: str = ""  # the executive's covering note, shown at the top
+    seen_later: dict = field(default_factory=dict)  # level -> items open now, first seen after covers_to
 
     def as_dict(self) -> dict:
         """Shallow: the fields already hold plain lists and dicts (dataclasses.asdict would deep-copy
@@ -153,7 +154,7 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
                     next_reviews: list[datetime], in_review: list[ConflictLine],
                     open_by_level: dict[str, int] | None = None, open_items: list[OpenItem] | None = None,
                     as_of: date | None = None, note: str = "",
-                    scheduled: list[DecisionLine] | None = None) -> SummaryFigures:
+                    scheduled: list[DecisionLine] | None = None, seen_later: dict | None = None) -> SummaryFigures:
     """previous: the figures of the previous summary (for the change of each score).
     open_items: the items open at covers_to; their ages are counted at covers_to.
     scheduled: decisions taken by covers_to (in this window or before) whose changes take effect
@@ -164,7 +165,7 @@ def summary_figures(*, title: str, covers_from: datetime | None, covers_to: date
     figures = SummaryFigures(title=title, covers_from=_instant(covers_from) if covers_from else None,
                              covers_to=_instant(covers_to),
                              overall={"score": _r(overall), "change": _change(overall, previous_overall)},
-                             as_of=as_of.isoformat() if as_of else None, note=note)
+                             as_of=as_of.isoformat() if as_of else None, note=note, seen_later=dict(seen_later or {}))
     by_rank = sorted(objectives, key=lambda o: (o.rank, o.id))
     lines = [{"id": o.id, "rank": o.rank, "title": o.title, "score": _r(o.score), "status": o.status,
               "change": _change(o.score, before.get(str(o.id)))} for o in by_rank]
@@ -252,9 +253,18 @@ def level_label(level: str) -> str:
     return str(LEVEL_LABELS.get(level, level))
 
 
+# A decision's kind is kept as its form's label, an imperative ("Start a pilot"); where the board reads what
+# was decided, a noun ("Pilot started") says it (Finnish "Aloita kokeilu" read as an order).
+KIND_NOUNS = {"Change an incentive": N_("Incentive changed"), "Change a target": N_("Target changed"),
+              "Reprioritise": N_("Priorities changed"), "Start a pilot": N_("Pilot started"),
+              "Decide a pilot's outcome": N_("Pilot outcome decided"), "Resolve a conflict": N_("Conflict resolved"),
+              "Accept a trade-off": N_("Trade-off accepted"), "Decide a unit's proposal": N_("Unit's proposal decided"),
+              "Decide a coming bonus plan": N_("Bonus plan decided"), "Assign an action": N_("Action assigned")}
+
+
 def source_label(label) -> str:
-    """A label the figures keep in English (a decision's kind) in the language of the moment."""
-    return _(str(label)) if label else ""
+    """A label the figures keep in English (a decision's kind) in the language of the moment, as a noun."""
+    return _(KIND_NOUNS.get(str(label), str(label))) if label else ""
 
 
 def conflict_text(line: dict) -> str:

@@ -47,7 +47,7 @@ def summary(summary_id):
     form.email.choices = [(p["email"], f"{p['name'] or p['email']} <{p['email']}>")
                           for p in service.recipients(include_paused=True)]
     return render_template("board/summary.html", summary=item, subject=service.subject_of(item), resend_form=form,
-                           delivery_kinds=DELIVERY_KINDS, outbox_states=OUTBOX_STATES, error_text=mail.error_text)
+                           figures=json.loads(item.figures), shown=SHOWN, delivery_kinds=DELIVERY_KINDS, outbox_states=OUTBOX_STATES, error_text=mail.error_text)
 
 
 @bp.get("/board/summaries/<int:summary_id>/email.html")

@@ -14,6 +14,8 @@ from okrapp.admin.models import Unit
 from okrapp.core.timeutil import utcnow
 from okrapp.core.errors import NeedsConfirmation, ServiceError, StaleEdit
 from okrapp.okrs import aggregates, metric_weeks
+from okrapp.okrs.rules import moves_the_company
+from okrapp.core.formatting import percent
 from okrapp.core import versioning
 from okrapp.core.transaction import operation
 from okrapp.integrations import events
@@ -204,6 +206,7 @@ def correct_check_in(original: CheckIn, value: float, reason: str, by: User, con
     check_metric_values(kr.metric, value=value)
     if not confirmed:
         _ask_if_implausible(kr, value, current=_value_before(original))
+    before = _company_score(kr.objective.cycle_id)
     now = utcnow()
     original.superseded_at = now
     correction = CheckIn(key_result=kr, value=value, confidence=original.confidence, comment=reason.strip(),
@@ -216,9 +219,19 @@ def correct_check_in(original: CheckIn, value: float, reason: str, by: User, con
     _flush(kr)
     aggregates.key_result_changed(kr)
     aggregates.rebuild_objectives([kr.objective], kr.objective.cycle)
+    after = _company_score(kr.objective.cycle_id)
+    if not confirmed and moves_the_company(before, after):  # raising rolls the correction back
+        raise NeedsConfirmation(_("This correction moves the company's customer score from %(before)s to %(after)s. "
+                                  "Confirm if it is right.", before=percent(before), after=percent(after)), field="value")
     if not original.source:
         metric_weeks.replace_value(kr.metric_id, original.created_at, original.value, value)
     return correction
+
+
+def _company_score(cycle_id: int) -> float | None:
+    """The dashboard's overall customer score of a cycle: the mean of its objectives' scores."""
+    db.session.flush()
+    return db.session.scalar(select(func.avg(Objective.score)).where(Objective.cycle_id == cycle_id))
 
 
 def _value_before(check_in: CheckIn) -> float:

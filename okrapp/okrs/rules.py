@@ -146,3 +146,13 @@ def _date(cell, problems, today, earliest) -> date | None:
     elif found < earliest:
         problems.append(_("date %(date)s is before %(earliest)s", date=day(found), earliest=day(earliest)))
     return found
+
+
+# A correction rewrites the past; one that moves the company's customer score this much (5 points) is asked
+# about once more, like an implausible value: 63 % -> 55 % from one typo must not pass unnoticed.
+COMPANY_MOVE = 0.05
+
+
+def moves_the_company(before: float | None, after: float | None, floor: float = COMPANY_MOVE) -> bool:
+    """Whether the company score moved by at least floor (both known)."""
+    return before is not None and after is not None and abs(after - before) >= floor - 1e-9

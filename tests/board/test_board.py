@@ -68,7 +68,7 @@ def test_summary_is_multipart_with_figures_from_the_app(runner, company, smtp, c
         assert view.objective.title in html and pct in html
     assert "DELIVERED WITH PARTNERS" in text and "(Last Mile Oy): 88 % of 95 %" in text
     assert "Top risks".upper() in text and "accountable: Delivery" in text
-    assert "Opened: 1" in text
+    assert "Opened in the period: 1" in text
     assert "<script" not in html.lower() and "src=" not in html.lower()
     stored = db.session.scalar(select(BoardSummary))
     figures = json.loads(stored.figures)

@@ -60,6 +60,11 @@ def test_decimal_comma_in_finnish_locale_is_stored_and_a_correction_changes_prog
     page.get_by_label("Miksi arvo korjataan").fill("Booked twice in the ledger")
     page.get_by_role("button", name="Tallenna korjaus").click()
     page.wait_for_load_state()
+    # 94 % -> 50 % of the company's score (one objective): asked once more, in Finnish
+    assert "Korjaus muuttaa yrityksen asiakaspistemäärää" in page.locator("main").inner_text()
+    page.locator("input[name=confirm]").check()
+    page.get_by_role("button", name="Tallenna korjaus").click()
+    page.wait_for_load_state()
     assert "Tilannepäivitys korjattu" in page.locator(".flash").first.inner_text()
     rows = page.locator("table tbody tr")
     assert rows.count() == 2

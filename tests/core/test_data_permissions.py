@@ -33,7 +33,7 @@ def routes(w):
     sheet = base64.b64encode(f"key result,value\n{kr.id},77\n".encode()).decode()
     return {
         "correct check-in": (f"/check-ins/{w['check_in'].id}/correct",
-                             {"value": "76", "reason": "typo", "version": kr.version}, {"executive", "owner"}),
+                             {"value": "76", "reason": "typo", "version": kr.version, "confirm": "y"}, {"executive", "owner"}),
         "import check-ins": ("/check-ins/import/confirm", {"payload": sheet}, {"executive", "owner", "contributor"}),
     }
 

@@ -127,7 +127,7 @@ def test_a_moment_at_2330_utc_on_2_december_reads_3_december_on_every_page(world
 
     preview = client.get("/board/preview?period=2026-12").data.decode()
     assert re.search(r'<small class="muted">3 Dec 2026', preview)  # the decision's line
-    assert "- 3 Dec 2026 · Change an incentive" in preview  # the plain-text part shown below it
+    assert "- 3 Dec 2026 · Incentive changed" in preview  # the plain-text part shown below it
     no_utc_day(preview)
     frame = client.get("/board/preview/email.html?period=2026-12").data.decode()
     assert "3 Dec 2026" in frame
@@ -145,7 +145,7 @@ def test_a_moment_at_2330_utc_on_2_december_reads_3_december_in_every_mail_and_i
     for body in (text, html):
         assert "First summary to 3 Dec 2026." in body and "Figures as of 3 Dec 2026." in body
         no_utc_day(body)
-    assert "- 3 Dec 2026 · Change an incentive" in text
+    assert "- 3 Dec 2026 · Incentive changed" in text
     assert '- 3 Dec 2026: "Customers stay" 2 -> 1' in text  # the priority change made in the review
     assert "3 Dec 2026: “Customers stay” 2 → 1" in html
 

@@ -79,7 +79,7 @@ def test_the_executive_dashboard_and_a_key_result_chart_in_finnish(login):
 
     page = client.get(f"/key-results/{kr.id}").get_data(as_text=True)
     assert "Liikevaihto" in page or "Tavoitetaso" in page
-    assert "<td class=\"num\">3 475 000</td>" in page  # the check-in, in the history table
+    assert ">3 475 000</td>" in page and "data-label=\"Arvo\">3 475 000</td>" in page  # the check-in, in the history table
     chart = re.search(r'<svg class="chart".*?</svg>', page, re.S).group(0)
     assert "Tilannepäivitysten historia" in chart and "tavoitetaso 3 500 000" in chart
     assert re.search(r">3,\d+ milj\. €</text>", chart), "the axis writes money the Finnish way"

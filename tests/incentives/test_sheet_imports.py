@@ -98,7 +98,7 @@ def test_a_broken_sheet_lists_every_problem_of_every_row(login, executive):
                           (3, "direction must be increase or decrease"), (3, "weight must be a number"),
                           (3, "target must be a number, not “lots”"), (5, "duplicate of line 4")]:
         assert problem in page, problem
-        row = page.split(f"<td>{line}</td>")[1].split("</tr>")[0]
+        row = page.split(f"data-label=\"Line\">{line}</td>")[1].split("</tr>")[0]
         assert problem in row, (line, problem)
     assert "7 problems on 3 lines" in page
     assert db.session.scalar(select(func.count(Incentive.id))) == 0

@@ -55,9 +55,9 @@ def test_correction_supersedes_the_value_and_both_stay_in_the_history(login, rev
     assert db.session.get(KeyResult, kr.id).progress == 1.0
     clock.advance(hours=2)
     response = login(executive).post(f"/check-ins/{wrong.id}/correct",
-                                     data={"value": "3475000,5", "reason": "Decimal comma was lost",
+                                     data={"value": "3475000,5", "reason": "Decimal comma was lost", "confirm": "y",
                                            "version": db.session.get(KeyResult, kr.id).version})
-    assert response.status_code == 302, response.data
+    assert response.status_code == 302, response.data  # 100 % -> 94 % of the company score: confirmed
     original, correction = history(kr)
     assert original.superseded_at == clock.now and original.value == 34750005
     assert (correction.value, correction.corrects_id, correction.author.name) == (3475000.5, original.id, "Eero Exec")
@@ -86,7 +86,8 @@ def test_only_the_owner_or_an_executive_may_correct(login, revenue):
                                    data={"value": "3100000", "reason": "x", "version": version}).status_code == 403
     assert login(make_user("board")).get(f"/check-ins/{check_in.id}/correct").status_code == 403
     response = login(leader).post(f"/check-ins/{check_in.id}/correct",
-                                  data={"value": "3150000", "reason": "Wrong month", "version": version})
+                                  data={"value": "3150000", "reason": "Wrong month", "version": version,
+                                        "confirm": "y"})  # 25 % -> 12,5 %: a move the leader confirms
     assert response.status_code == 302
     assert [c.value for c in history(kr)] == [3200000, 3150000]
 
@@ -100,7 +101,7 @@ def test_a_correction_needs_a_reason_and_a_corrected_check_in_cannot_be_correcte
     response = client.post(f"/check-ins/{check_in.id}/correct", data={"value": "3150000", "reason": "",
                                                                      "version": version})
     assert response.status_code == 422 and "Say why the value is corrected." in response.data.decode()
-    assert client.post(f"/check-ins/{check_in.id}/correct", data={"value": "3150000", "reason": "typo",
+    assert client.post(f"/check-ins/{check_in.id}/correct", data={"value": "3150000", "reason": "typo", "confirm": "y",
                                                                  "version": version}).status_code == 302
     db.session.expire_all()
     version = db.session.get(KeyResult, kr.id).version
@@ -141,3 +142,47 @@ def test_a_correction_on_a_key_result_checked_in_meanwhile_is_refused_with_its_c
     assert refused.status_code == 409 and "meanwhile" in refused.data.decode()
     assert f'name="version" type="hidden" value="{current}"' in refused.data.decode() and current != loaded
     assert [c.value for c in history(kr)] == [3200000, 3250000]
+
+
+def test_a_correction_that_moves_the_company_score_a_lot_asks_first(login, revenue):
+    """63 % -> 55 % from one correction asked nothing (issue 24): 5 points or more are confirmed once more."""
+    kr, leader = revenue
+    client = login(leader)
+    assert client.post(f"/key-results/{kr.id}/check-in", data={"value": "3 400 000", "confidence": 7,
+                                                               "version": kr.version}).status_code == 302
+    checked = history(kr)[0]
+    db.session.expire_all()
+    version = db.session.get(KeyResult, kr.id).version
+    response = client.post(f"/check-ins/{checked.id}/correct", data={"value": "3 150 000", "reason": "Typo",
+                                                                     "version": version})
+    assert response.status_code == 422
+    page = response.data.decode()
+    assert "This correction moves the company&#39;s customer score from 75 % to 12 %" in page.replace("\u00a0", " ")
+    assert "Yes, this value is right" in page
+    assert [c.superseded_at for c in history(kr)] == [None]  # nothing saved
+    response = client.post(f"/check-ins/{checked.id}/correct", data={"value": "3 150 000", "reason": "Typo",
+                                                                     "version": version, "confirm": "y"})
+    assert response.status_code == 302
+    assert [c.value for c in history(kr)] == [3_400_000, 3_150_000]
+
+
+def test_a_small_correction_asks_nothing(login, revenue):
+    kr, leader = revenue
+    client = login(leader)
+    client.post(f"/key-results/{kr.id}/check-in", data={"value": "3 400 000", "confidence": 7, "version": kr.version})
+    checked = history(kr)[0]
+    db.session.expire_all()
+    response = client.post(f"/check-ins/{checked.id}/correct", data={
+        "value": "3 410 000", "reason": "Rounding", "version": db.session.get(KeyResult, kr.id).version})
+    assert response.status_code == 302
+
+
+def test_a_contributor_is_told_why_there_is_no_correct(login, revenue):
+    """Only the accountable unit's leaders correct; a contributing leader sees why, not a missing link."""
+    kr, leader = revenue
+    helper = make_user("unit_leader", name="Hilkka Helper")
+    db.session.get(KeyResult, kr.id).contributors = [make_unit("Helpers", leaders=[helper])]
+    db.session.commit()
+    page = login(helper).get(f"/key-results/{kr.id}").data.decode()
+    assert "Only leaders of Finance, the unit accountable for this key result" in page
+    assert "Only leaders of" not in login(leader).get(f"/key-results/{kr.id}").data.decode()

@@ -32,7 +32,7 @@ def test_a_check_in_sheet_with_control_characters_in_a_comment_is_refused_row_by
     response = upload(login(executive), "/check-ins/import", sheet.encode("utf-8"), "check-ins.csv")
     page = response.data.decode()
     assert response.status_code == 422
-    assert "comment contains control characters" in page.split("<td>3</td>")[1].split("</tr>")[0]
+    assert "comment contains control characters" in page.split('data-label="Line">3</td>')[1].split("</tr>")[0]
     assert count(CheckIn) == 0
 
 

@@ -83,7 +83,7 @@ def test_a_retirement_from_next_year_reads_as_scheduled_on_the_item_the_review_a
     assert "(1 scheduled, from 1 Jan 2027)" in preview
     assert "scheduled: settled from 1 Jan 2027" in preview
     assert "still detected" not in preview
-    assert "Resolved: 0 · Scheduled: 1" in preview  # the plain-text part's count of settled conflicts
+    assert "Resolved in the period: 0 · Scheduled: 1" in preview  # the plain-text part's count of settled conflicts
     assert "Scheduled: Orders per sales rep ↑, settled from 1 Jan 2027" in preview
     assert "Resolved: Orders per sales rep" not in preview
     html = client.get("/board/preview/email.html?period=2026-12").data.decode()
