@@ -50,10 +50,10 @@ def test_no_serious_violation_on_the_pages_people_use(demo, live_server, chromiu
     for email, pages in [
             ("ceo@demo.okrapp", ["/", "/conflicts", f"/conflicts/{conflict.id}", f"/reviews/{review.id}", "import",
                                  "/incentives", "/units/1"]),
-            ("delivery.lead@demo.okrapp", ["/", f"/key-results/{kr.id}"]),
+            ("delivery.lead@demo.okrapp", ["/", f"/key-results/{kr.id}", "/integrations/chat"]),
             ("board@demo.okrapp", ["/", f"/board/summaries/{summary.id}"]),
             ("admin@demo.okrapp", ["/", "/admin/users", "/admin/units", "/admin/outbox", "/admin/jobs", "/metrics",
-                                   "/account"])]:
+                                   "/account", "/admin/integrations"])]:
         context.clear_cookies()
         log_in(page, live_server, email)
         for path in pages:
