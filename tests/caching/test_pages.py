@@ -99,7 +99,8 @@ def test_a_correction_shows_on_the_next_request(org, login, clock):
     clock.advance(hours=1)
     db.session.expire_all()
     response = executive.post(f"/check-ins/{wrong.id}/correct", data={
-        "value": "75", "reason": "Decimal point lost", "version": db.session.get(KeyResult, kr.id).version})
+        "value": "75", "reason": "Decimal point lost", "confirm": "y",  # a move of the company score: confirmed
+        "version": db.session.get(KeyResult, kr.id).version})
     assert response.status_code == 302, response.data
     assert "Decimal point lost" in page(executive, url)
 
