@@ -90,13 +90,7 @@ def change_objective(objective_id):
     """Change the title or the description (If-Match: the ETag you read)."""
     found = _objective(objective_id)
     body = _json(i.ObjectivePatch)
-    version = etags.matched_version(found.version)
-    try:
-        changes.change_objective(found, _fields(body), api_user(), version)
-    except StaleEdit:
-        raise _stale(Objective, objective_id) from None
-    except ServiceError as error:
-        raise _refused(error) from None
+    _if_current(Objective, found, lambda version: changes.change_objective(found, _fields(body), api_user(), version))
     return _objective_answer(objective_id)
 
 
@@ -106,12 +100,20 @@ def change_objective(objective_id):
 def retire_objective(objective_id):
     """Retire an objective: kept with its history, no longer listed, scored or scanned for conflicts."""
     found = _objective(objective_id)
+    _if_current(Objective, found, lambda version: changes.retire_objective(found, api_user(), version))
+    return _objective_answer(objective_id)
+
+
+def _if_current(model, found, change) -> None:
+    """change(version) when If-Match names the record's current version: 428 without one, 412 with the
+    current version when it is stale (also when someone saves first), 422 when a rule refuses it."""
     version = etags.matched_version(found.version)
     try:
-        changes.retire_objective(found, api_user(), version)
+        change(version)
     except StaleEdit:
-        raise _stale(Objective, objective_id) from None
-    return _objective_answer(objective_id)
+        raise _stale(model, found.id) from None
+    except ServiceError as error:
+        raise _refused(error) from None
 
 
 # -- key results -------------------------------------------------------------------------------
@@ -149,13 +151,8 @@ def change_key_result(kr_id):
     """Change a key result's fields (If-Match: the ETag you read; a check-in changes it too)."""
     found = _key_result(kr_id)
     body = _json(i.KeyResultPatch)
-    version = etags.matched_version(found.version)
-    try:
-        changes.save_key_result(found, None, _fields(body), api_user(), version)
-    except StaleEdit:
-        raise _stale(KeyResult, kr_id) from None
-    except ServiceError as error:
-        raise _refused(error) from None
+    _if_current(KeyResult, found, lambda version: changes.save_key_result(found, None, _fields(body), api_user(),
+                                                                          version))
     return _key_result_answer(_key_result(kr_id))
 
 
@@ -165,11 +162,7 @@ def change_key_result(kr_id):
 def retire_key_result(kr_id):
     """Retire a key result: kept with its history; its objective is scored without it."""
     found = _key_result(kr_id)
-    version = etags.matched_version(found.version)
-    try:
-        changes.retire_key_result(found, api_user(), version)
-    except StaleEdit:
-        raise _stale(KeyResult, kr_id) from None
+    _if_current(KeyResult, found, lambda version: changes.retire_key_result(found, api_user(), version))
     return _key_result_answer(_key_result(kr_id))
 
 
@@ -216,13 +209,7 @@ def change_incentive(incentive_id):
     """Change an incentive's fields (If-Match: the ETag you read), with the form's rules."""
     found = _incentive(incentive_id)
     body = _json(i.IncentivePatch)
-    version = etags.matched_version(found.version)
-    try:
-        changes.save_incentive(found, _fields(body), api_user(), version)
-    except StaleEdit:
-        raise _stale(Incentive, incentive_id) from None
-    except ServiceError as error:
-        raise _refused(error) from None
+    _if_current(Incentive, found, lambda version: changes.save_incentive(found, _fields(body), api_user(), version))
     return _incentive_answer(_incentive(incentive_id))
 
 
@@ -232,10 +219,6 @@ def change_incentive(incentive_id):
 def retire_incentive(incentive_id):
     """Retire an incentive, as on the Incentives page; conflicts are re-checked in the background."""
     found = _incentive(incentive_id)
-    version = etags.matched_version(found.version)
-    try:
-        changes.retire_incentive(found, api_user(), version)
-    except StaleEdit:
-        raise _stale(Incentive, incentive_id) from None
+    _if_current(Incentive, found, lambda version: changes.retire_incentive(found, api_user(), version))
     return _incentive_answer(_incentive(incentive_id))
 
