@@ -448,7 +448,7 @@ def acknowledge(delivery: SummaryDelivery) -> bool:
 
 
 def archive(limit: int = 50) -> list[BoardSummary]:
-    return db.session.scalars(select(BoardSummary).order_by(BoardSummary.created_at.desc())
+    return db.session.scalars(select(BoardSummary).order_by(BoardSummary.created_at.desc(), BoardSummary.id.desc())
                               .options(selectinload(BoardSummary.deliveries).joinedload(SummaryDelivery.outbox))
                               .limit(limit)).all()
 

@@ -27,3 +27,13 @@ def test_another_spelling_of_a_cycle_period_is_refused(runner, company):
     for spelling in (f"cycle-0{cycle_id}", f"cycle-+{cycle_id}", f"cycle-{cycle_id} "):
         with pytest.raises(ServiceError):
             board.period_title(spelling)
+
+
+def test_of_two_summaries_sent_at_one_moment_the_later_one_is_the_latest(runner, company):
+    """The demo and a catch-up send two months at once: the board's home must lead with the newer one."""
+    for period in ("2026-10", "2026-11"):
+        assert runner.invoke(args=["board-summary", "send", "--period", period, "--yes"]).exit_code == 0
+    db.session.expire_all()
+    sent = db.session.scalars(select(BoardSummary).order_by(BoardSummary.id)).all()
+    assert [s.period for s in sent] == ["2026-10", "2026-11"] and sent[0].created_at == sent[1].created_at
+    assert [s.period for s in board.archive()] == ["2026-11", "2026-10"]
