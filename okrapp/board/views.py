@@ -29,7 +29,7 @@ OUTBOX_STATES = {
 
 @bp.get("/board")
 @policy.require(policy.can_read_summaries)
-@cached_page("board")
+@cached_page("board", unless=policy.can_manage_summaries)  # managers see each mail's delivery as it goes
 def archive():
     summaries = service.archive()
     return render_template("board/archive.html", summaries=summaries, latest=summaries[0] if summaries else None,
@@ -40,7 +40,7 @@ def archive():
 
 @bp.get("/board/summaries/<int:summary_id>")
 @policy.require(policy.can_read_summaries)
-@cached_page("board")
+@cached_page("board", unless=policy.can_manage_summaries)
 def summary(summary_id):
     item = service.summary_or_404(summary_id)
     form = ResendForm()

@@ -43,7 +43,7 @@ def _review_for_target(kr, cycle):
 
 @bp.get("/key-results/<int:kr_id>")
 @policy.require(policy.can_view)
-@cached_page("okrs", "reviews")
+@cached_page("okrs", "reviews", per_minute=True)  # "change this target in the next review": the clock decides which
 def key_result(kr_id):
     found = service.key_result_page(kr_id, local_today()) or abort(404)
     kr, cycle, history, score = found

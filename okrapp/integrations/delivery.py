@@ -24,6 +24,8 @@ from okrapp.core.words import _, ngettext
 from okrapp.integrations import rules, targets
 from okrapp.integrations.models import WebhookDelivery, WebhookEndpoint
 
+TICK_SECONDS = 30  # deliveries started in one scheduler tick; a slow receiver cannot hold mail and jobs longer
+
 log = logging.getLogger("okrapp.webhooks")
 
 
@@ -42,10 +44,13 @@ def deliver_due(limit: int = 500) -> tuple[int, int]:
         .order_by(WebhookDelivery.id).limit(limit)).all()
     delivered = failed = 0
     failing = set()
+    ends = time.monotonic() + TICK_SECONDS
     for delivery_id, endpoint_id, channel_id in due:
         target = (endpoint_id, channel_id)
         if target in failing:
             continue
+        if time.monotonic() > ends:  # the tick also sends mail and runs jobs: the rest waits for the next
+            break
         outcome = _deliver_one(delivery_id)
         delivered, failed = delivered + (outcome == "delivered"), failed + (outcome == "failed")
         if outcome == "failed":

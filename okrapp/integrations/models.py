@@ -53,6 +53,7 @@ class ChatChannel(Versioned, db.Model):
 
     unit = relationship("Unit", foreign_keys=[unit_id])
     user = relationship("User", foreign_keys=[user_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
 
 
 class WebhookDelivery(db.Model):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from okrapp.accounts.models import User
 from okrapp.admin.models import Unit
-from okrapp.core import words
+from okrapp.core import policy, words
 from okrapp.core.errors import ServiceError
 from okrapp.core.extensions import db
 from okrapp.core.timeutil import utcnow
@@ -87,7 +87,17 @@ def channels_for(*, units=(), people=(), leadership: bool = False) -> list[ChatC
     if not conditions:
         return []
     from sqlalchemy import or_
-    return list(db.session.scalars(select(ChatChannel).where(or_(*conditions)).order_by(ChatChannel.id)))
+    from sqlalchemy.orm import selectinload
+    found = db.session.scalars(select(ChatChannel).where(or_(*conditions)).order_by(ChatChannel.id)
+                               .options(selectinload(ChatChannel.created_by).selectinload(User.units)))
+    return [c for c in found if c.owner != "unit" or _still_leads(c.created_by, c.unit_id)]
+
+
+def _still_leads(user: User | None, unit_id: int) -> bool:
+    """A unit's channel speaks for the unit while whoever connected it still leads it (or is an admin):
+    a leader who moved on takes no more of the unit's notifications with them."""
+    return user is not None and user.active and (
+        user.role == "admin" or (user.role == "unit_leader" and any(u.id == unit_id for u in user.units)))
 
 
 # -- endpoints (admins) ----------------------------------------------------------------------------
@@ -193,7 +203,8 @@ def owners_for(user: User) -> list[tuple[str, str]]:
     choices = [("person", _("Me (%(name)s)", name=user.name))]
     if user.role in ("executive", "admin"):
         choices.append(("leadership", _("The leadership team")))
-    units = db.session.scalars(select(Unit).order_by(Unit.name)).all() if user.role == "admin" else user.units
+    units = db.session.scalars(select(Unit).order_by(Unit.name)).all() if user.role == "admin" else \
+        [u for u in user.units if policy.leads(user, u)]
     choices += [(f"unit:{u.id}", _("Unit: %(name)s", name=u.name)) for u in units]
     return choices
 
@@ -214,13 +225,14 @@ def connect_channel(user: User, owner_choice: str, kind: str, url: str, locale: 
 
 
 def may_manage_channel(user: User, channel: ChatChannel) -> bool:
-    if user.role == "admin" or channel.created_by_id == user.id:
+    """Who owns the notifications manages the channel; connecting one gives no lasting right of its own."""
+    if user.role == "admin":
         return True
     if channel.owner == "person":
         return channel.user_id == user.id
     if channel.owner == "leadership":
         return user.role == "executive"
-    return any(u.id == channel.unit_id for u in user.units)
+    return policy.leads(user, channel.unit)
 
 
 def channels_visible_to(user: User) -> list[ChatChannel]:

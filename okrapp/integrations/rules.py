@@ -124,12 +124,19 @@ def url_problem(url: str, *, https_only: bool) -> str | None:
     return None
 
 
+SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+
+
 def address_allowed(address: str) -> bool:
     """A public unicast address: not loopback, private, link-local, multicast, reserved or unspecified
     (an IPv4 address inside IPv6 judged as the IPv4 one)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and ip.sixtofour is not None:  # 2002::/16 carries an IPv4 inside
+        return address_allowed(str(ip.sixtofour))
+    if ip in SITE_LOCAL:  # fec0::/10: deprecated, but still routed inside some networks
+        return False
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local
                                  or ip.is_private or ip.is_unspecified)
 

@@ -10,6 +10,7 @@ twice that, and no more than RESPONSE_CAP bytes of an answer are read."""
 import http.client
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -74,7 +75,8 @@ class _PinnedHTTP(_Pinned, http.client.HTTPConnection):
 
 class _PinnedHTTPS(_Pinned, http.client.HTTPSConnection):
     def connect(self):
-        self.sock = self._context.wrap_socket(self._open(), server_hostname=self.host)
+        self.sock = self._open()  # held before the handshake, so the deadline can cut a slow one too
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool,
@@ -90,14 +92,39 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allo
     else:
         connection = _PinnedHTTP(addresses, parts.hostname, parts.port, timeout=timeout)
     deadline = time.monotonic() + 2 * timeout
+    # the whole exchange, the status line and headers included, ends at the deadline: a receiver that
+    # trickles its headers a line at a time, each within the read timeout, has its connection cut
+    fired = threading.Event()
+    cut = threading.Timer(2 * timeout, _cut, (connection, fired))
+    cut.daemon = True
+    cut.start()
     try:
+        connection.connect()
         connection.request("POST", path, body=body, headers={
             "Content-Type": "application/json", "User-Agent": "okrapp-webhooks/1", **headers})
         response = connection.getresponse()
         answer = _read_capped(response, deadline)
+        if fired.is_set():  # the cut socket read as the end of the answer: it was not
+            raise TimeoutError("the receiver's answer took too long")
         return Answer(response.status, answer.decode("utf-8", "replace")[:500])
+    except (OSError, http.client.HTTPException):
+        if fired.is_set():
+            raise TimeoutError("the receiver's answer took too long") from None
+        raise
     finally:
+        cut.cancel()
         connection.close()
+
+
+def _cut(connection, fired: threading.Event) -> None:
+    """The exchange's deadline passed: shut the socket, so the blocked read returns at once."""
+    fired.set()
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _read_capped(response, deadline: float) -> bytes:

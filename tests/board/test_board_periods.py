@@ -37,3 +37,18 @@ def test_of_two_summaries_sent_at_one_moment_the_later_one_is_the_latest(runner,
     sent = db.session.scalars(select(BoardSummary).order_by(BoardSummary.id)).all()
     assert [s.period for s in sent] == ["2026-10", "2026-11"] and sent[0].created_at == sent[1].created_at
     assert [s.period for s in board.archive()] == ["2026-11", "2026-10"]
+
+
+def test_an_admin_sees_a_summary_mail_fail_on_the_next_request(runner, company, login):
+    """The page cache follows no mail: the board pages are computed afresh for whoever sees deliveries."""
+    from okrapp.core.models import OutboxMessage
+    from tests.factories import make_user
+    assert runner.invoke(args=["board-summary", "send", "--period", "2026-10"]).exit_code == 0
+    admin = login(make_user("admin"))
+    summary_id = db.session.scalar(select(BoardSummary.id))
+    url = f"/board/summaries/{summary_id}"
+    assert "550 mailbox unavailable" not in admin.get(url).get_data(as_text=True)
+    for message in db.session.scalars(select(OutboxMessage)):
+        message.status, message.last_error = "failed", "550 mailbox unavailable"
+    db.session.commit()
+    assert "550 mailbox unavailable" in admin.get(url).get_data(as_text=True)

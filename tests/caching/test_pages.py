@@ -237,6 +237,8 @@ def test_a_repeat_visit_answers_304_without_a_body(org, login):
     make_key_result(org["first"], unit=org["unit_a"], by=org["ceo"])  # a change: the tag no longer matches
     changed = client.get("/dashboard", headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    star = client.get("/dashboard", headers={"If-None-Match": "*"})  # names no version: the page itself
+    assert star.status_code == 200 and b"<html" in star.data
 
 
 def test_another_session_or_a_flashed_message_breaks_the_304(org, login):

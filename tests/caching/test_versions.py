@@ -131,3 +131,20 @@ def test_cache_clear_renews_every_version_and_empties_the_store(runner, kr, app)
     assert result.exit_code == 0 and "Page cache cleared" in result.output
     assert renewed(before) == set(AGGREGATES)
     assert store.get("page:left-over") is None
+
+
+def test_a_calendar_apps_poll_renews_nothing_but_a_name_change_does(client, clock):
+    """A calendar app polls the feed every few minutes and the poll notes when; no cached page shows that,
+    so it must not empty every page's cache. A change people see on pages still does."""
+    from okrapp.accounts import tokens as account_tokens
+    user = make_user("executive")
+    secret = account_tokens.new_calendar_link(user)
+    db.session.commit()
+    before = tokens()
+    assert client.get(f"/calendar/{secret}.ics").status_code == 200
+    assert renewed(before) == set()
+    user = db.session.get(type(user), user.id)
+    assert user.calendar_last_used_at is not None  # the poll was noted
+    user.name = "Renamed"
+    db.session.commit()
+    assert renewed(before) == {"people"}

@@ -132,3 +132,19 @@ class Trickle(Silent):
                 conn.sendall(b"x")
         except OSError:
             pass
+
+
+class TrickleHeaders(Trickle):
+    """Answers its status line, then one header line at a time, each well within the read timeout: the
+    headers never end."""
+
+    def _drip(self, conn):
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            n = 0
+            while not self.stopped.wait(0.2):
+                n += 1
+                conn.sendall(f"X-Slow-{n}: still coming\r\n".encode())
+        except OSError:
+            pass

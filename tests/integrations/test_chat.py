@@ -151,3 +151,25 @@ def test_check_in_overdue_and_at_risk_are_webhook_events_too(team, receiver, pri
     assert [kr["id"] for kr in overdue["data"]["key_results"]] == [team["kr"].id]
     assert at_risk["type"] == "key_result.at_risk" and at_risk["data"]["id"] == team["kr"].id
     assert at_risk["data"]["status"] in ("at_risk", "off_track") and at_risk["data"]["unit_id"] == team["unit"].id
+
+
+def test_a_leader_who_leaves_the_unit_takes_none_of_its_notifications(team, login, private_ok, receiver, clock):
+    """Connecting a unit's channel gives no lasting right: once the leader no longer leads the unit, its
+    channel gets nothing more and the former leader can no longer manage it."""
+    hook = receiver()
+    leader = login(team["leader"])
+    assert connect(leader, f"unit:{team['unit'].id}", "slack", hook.url).status_code == 302
+    channel = db.session.scalar(select(ChatChannel))
+    team["unit"].leaders = []
+    db.session.commit()
+    clock.now = datetime(2026, 11, 19, 9, 0)
+    okrs.record_check_in(team["kr"], 76, 8, "On our way", team["ceo"])
+    db.session.commit()
+    okrs.record_check_in(team["kr"], 70.5, 2, "Slow start", team["ceo"])  # off track: the unit's alert
+    db.session.commit()
+    alerts = db.session.scalars(select(WebhookDelivery.event_type).where(WebhookDelivery.channel_id.is_not(None)))
+    assert "key_result.at_risk" not in list(alerts)
+    page = leader.get("/integrations/chat").get_data(as_text=True)
+    assert "#delivery" not in page
+    response = leader.post(f"/integrations/chat/{channel.id}/disconnect", data={"version": channel.version})
+    assert response.status_code == 403

@@ -39,6 +39,7 @@ def test_secrets_are_32_random_bytes_in_whsec_form():
     ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("224.0.0.1", False),
     ("255.255.255.255", False), ("240.0.0.1", False), ("::1", False), ("fe80::1%eth0", False), ("fc00::1", False),
     ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False), ("::", False), ("ff02::1", False),
+    ("2002:7f00:1::1", False), ("2002:a9fe:a9fe::1", False), ("2002:5db8:d822::1", True), ("fec0::1", False),
 ])
 def test_only_public_unicast_addresses_are_targets(address, allowed):
     assert rules.address_allowed(address) is allowed

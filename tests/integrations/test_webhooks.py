@@ -306,6 +306,21 @@ def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline(org, login, 
         trickle.close()
 
 
+def test_a_receiver_trickling_its_headers_is_cut_off_at_the_deadline_too():
+    """The status line and headers are read before any body: the exchange's deadline covers them too, so
+    a receiver sending a header line at a time cannot hold the scheduler."""
+    import time
+    from okrapp.integrations import targets
+    slow = receivers.TrickleHeaders()
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            targets.post(slow.url, b"{}", {}, timeout=0.5, allow_private=True, https_only=False)
+        assert time.monotonic() - started < 3  # 2 x the timeout, not as long as the receiver likes
+    finally:
+        slow.close()
+
+
 def test_a_board_summary_sent_from_the_preview_page_is_an_event(org, login, receiver, private_ok):
     from okrapp.board.models import BoardSummary
     make_user("board", name="Bea Board", email="board@example.com")

@@ -3,7 +3,7 @@ the ORM (new, changed, deleted) and bulk insert/update/delete statements run thr
 The new tokens are written just before the commit, in the same transaction, so a reader sees the new
 data and the new version together or neither. Writes that bypass the session (a restored backup) call
 versions.renew_all() themselves."""
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from okrapp.core.caching import versions
@@ -15,6 +15,8 @@ PENDING = "okrapp_cache_changed"
 FEATURES = {"okrs": "okrs", "conflicts": "conflicts", "reviews": "reviews", "board": "board",
             "incentives": "incentives", "admin": "people"}
 TABLES = {"users": "people"}
+# columns whose change no cached page shows, written often: a calendar app's poll must not empty the cache
+UNSHOWN = {"users": {"calendar_last_used_at"}}
 _installed = []
 _table_aggregate: dict[str, str | None] = {}
 
@@ -36,14 +38,18 @@ def aggregate_of_table(name: str) -> str | None:
 
 
 def _map_tables() -> None:
+    """Built whole, then published at once: a second thread of a threaded worker flushing meanwhile must not
+    read a half-filled map and miss its aggregate."""
     from okrapp.core.extensions import db
+    mapping: dict[str, str | None] = {}
     for mapper in db.Model.registry.mappers:
         feature = mapper.class_.__module__.split(".")[1]
         for table in mapper.tables:
-            _table_aggregate[table.name] = TABLES.get(table.name, FEATURES.get(feature))
+            mapping[table.name] = TABLES.get(table.name, FEATURES.get(feature))
             for relationship in mapper.relationships:  # association tables change with their owner
-                if relationship.secondary is not None and not _table_aggregate.get(relationship.secondary.name):
-                    _table_aggregate[relationship.secondary.name] = FEATURES.get(feature)
+                if relationship.secondary is not None and not mapping.get(relationship.secondary.name):
+                    mapping[relationship.secondary.name] = FEATURES.get(feature)
+    _table_aggregate.update(mapping)
 
 
 def _changed(session) -> set:
@@ -55,8 +61,15 @@ def _after_flush(session, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(getattr(type(obj), "__table__", None), "name", None)
         aggregate = aggregate_of_table(table) if table else None
-        if aggregate:
+        if aggregate and not (obj in session.dirty and _only_unshown(obj, UNSHOWN.get(table))):
             changed.add(aggregate)
+
+
+def _only_unshown(obj, unshown: set | None) -> bool:
+    if not unshown:
+        return False
+    changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+    return bool(changed) and changed <= unshown
 
 
 def _bulk_statement(state) -> None:

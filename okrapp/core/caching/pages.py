@@ -36,11 +36,13 @@ def init_app(app) -> None:
         return {}
 
 
-def cached_page(*aggregates: str, per_minute: bool = False):
+def cached_page(*aggregates: str, per_minute: bool = False, unless=None):
     """Keep the page for as long as the named aggregates (see versions.AGGREGATES) keep their versions;
     'people' (users, roles, units) is always among them, since every page's menu depends on it.
     per_minute: the page also depends on the clock (a review that starts, the next one), so it is kept
-    one minute of the clock at most: exact for the whole minutes reviews start at."""
+    one minute of the clock at most: exact for the whole minutes reviews start at.
+    unless(user): True for viewers whose page shows what no version follows (the mail's delivery states an
+    admin sees on the board pages): computed for them on every request."""
     unknown = set(aggregates) - set(versions.AGGREGATES)
     if unknown:  # a typo would key the page by nothing that changes: refuse it at import
         raise ValueError(f"unknown aggregates {sorted(unknown)}; see okrapp/core/caching/versions.py")
@@ -49,12 +51,12 @@ def cached_page(*aggregates: str, per_minute: bool = False):
     def decorate(view):
         @wraps(view)
         def serve(*args, **kwargs):
-            if not _cacheable():
+            if not _cacheable() or (unless is not None and unless(current_user)):
                 return view(*args, **kwargs)
             generate_csrf()  # the session's CSRF secret exists before its ETag is made
             key = page_key(depends, utcnow().strftime("%Y-%m-%dT%H:%M") if per_minute else "")
             tag = entity_tag(key)
-            if request.if_none_match.contains(tag):
+            if not request.if_none_match.star_tag and request.if_none_match.contains(tag):  # "*" names no page
                 return _not_modified(tag)
             body = store.get(key)
             if body is None:
