@@ -51,7 +51,7 @@ def _review(clock, login):
 
 def test_a_decision_recorded_in_english_reads_in_finnish_to_a_finnish_reader(clock, login):
     org = _review(clock, login)
-    stored = [json.loads(d.changes) for d in db.session.scalars(select(ReviewDecision)).all()]
+    stored = [json.loads(d.changes) for d in db.session.scalars(select(ReviewDecision).order_by(ReviewDecision.id)).all()]
     assert stored[0][0]["say"] == "%(incentive)s (%(unit)s): %(change)s from %(day)s"
     assert stored[0][0]["values"]["day"] == {"date": "2027-01-01"}
 
