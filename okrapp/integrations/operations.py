@@ -7,7 +7,8 @@ import uuid
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from okrapp.accounts.models import User
 from okrapp.admin.models import Unit
@@ -86,18 +87,17 @@ def channels_for(*, units=(), people=(), leadership: bool = False) -> list[ChatC
         conditions.append(ChatChannel.owner == "leadership")
     if not conditions:
         return []
-    from sqlalchemy import or_
-    from sqlalchemy.orm import selectinload
     found = db.session.scalars(select(ChatChannel).where(or_(*conditions)).order_by(ChatChannel.id)
-                               .options(selectinload(ChatChannel.created_by).selectinload(User.units)))
-    return [c for c in found if c.owner != "unit" or _still_leads(c.created_by, c.unit_id)]
+                               .options(selectinload(ChatChannel.unit),
+                                        selectinload(ChatChannel.created_by).selectinload(User.units)))
+    # a unit's channel speaks for the unit while whoever connected it may still manage it: a leader who
+    # moved on takes no more of the unit's notifications with them
+    return [c for c in found if c.owner != "unit" or _speaks_for_unit(c.created_by, c.unit)]
 
 
-def _still_leads(user: User | None, unit_id: int) -> bool:
-    """A unit's channel speaks for the unit while whoever connected it still leads it (or is an admin):
-    a leader who moved on takes no more of the unit's notifications with them."""
-    return user is not None and user.active and (
-        user.role == "admin" or (user.role == "unit_leader" and any(u.id == unit_id for u in user.units)))
+def _speaks_for_unit(user: User | None, unit) -> bool:
+    """An admin, or a leader of the unit: who may connect, manage and keep a unit's channel."""
+    return user is not None and user.active and (user.role == "admin" or policy.leads(user, unit))
 
 
 # -- endpoints (admins) ----------------------------------------------------------------------------
@@ -232,11 +232,10 @@ def may_manage_channel(user: User, channel: ChatChannel) -> bool:
         return channel.user_id == user.id
     if channel.owner == "leadership":
         return user.role == "executive"
-    return policy.leads(user, channel.unit)
+    return _speaks_for_unit(user, channel.unit)
 
 
 def channels_visible_to(user: User) -> list[ChatChannel]:
-    from sqlalchemy.orm import joinedload
     query = select(ChatChannel).options(joinedload(ChatChannel.unit), joinedload(ChatChannel.user))
     return [c for c in db.session.scalars(query.order_by(ChatChannel.id)) if may_manage_channel(user, c)]
 
