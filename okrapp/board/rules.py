@@ -20,7 +20,8 @@ from types import SimpleNamespace
 from okrapp.core.formatting import conflict_line, day
 from okrapp.core.words import N_, _, _l
 from okrapp.domain.scoring import overall_score
-from okrapp.reviews.rules import change_text, without_day
+from okrapp.core.formatting import change_text
+from okrapp.reviews.rules import without_day
 
 TOP_RISKS = 5
 BOARD_OBJECTIVES = 10  # objectives shown in full, in priority order
@@ -101,7 +102,7 @@ class DecisionLine:
     owner: str
     due_on: date | None
     at: datetime
-    changes: tuple = ()  # what it changed: facts (reviews.rules.change), or sentences of old rows
+    changes: tuple = ()  # what it changed: facts (core.formatting.change), or sentences of old rows
     settled: tuple[SettledLine, ...] = ()
     meeting_on: date | None = None
     effective_on: date | None = None

@@ -25,12 +25,11 @@ from okrapp.okrs.metric_models import Metric
 from okrapp.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from okrapp.admin.models import Unit
 from okrapp.conflicts.models import ConflictItem, current_items
-from okrapp.reviews.rules import change_text
 from okrapp.reviews.models import (ReviewDecision, ReviewMeeting, ReviewSchedule, decision_items,
                                    schedule_participants)
 from okrapp.accounts import operations as accounts
 from okrapp.accounts.models import User
-from okrapp.core.formatting import conflict_summary, status_label, zoned
+from okrapp.core.formatting import change_text, conflict_summary, status_label, zoned
 from okrapp.core.timeutil import app_zone, local_today, utcnow
 from okrapp.conflicts import visibility
 from okrapp.okrs.scoreboard import figures

@@ -141,7 +141,7 @@ class IncentiveVersion(db.Model):
     incentive_id: Mapped[int] = mapped_column(ForeignKey("incentives.id", ondelete="CASCADE"), index=True)
     effective_on = mapped_column(Date, nullable=False)
     applied_at = mapped_column(DateTime, nullable=True)  # None: waiting for its date
-    # what changed: a decision's change as JSON facts (reviews.rules.change), worded when shown (what_text);
+    # what changed: a decision's change as JSON facts (core.formatting.change), worded when shown (what_text);
     # an edit's sentence, and versions kept before facts were, as plain text
     what: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(Text)  # JSON: the fields the change sets

@@ -11,6 +11,7 @@ from okrapp.domain.sheets import MAX_BYTES, MAX_ROWS
 from okrapp.core.files.spreadsheets import csv_bytes, xlsx_bytes
 from okrapp.core.extensions import db
 from okrapp.core import formatting as fmt
+from okrapp.core.formatting import change, number_value, percent_value
 from okrapp.core import mail, words
 from okrapp.core.words import N_, _, ngettext
 from okrapp.incentives import periods, plans
@@ -24,7 +25,6 @@ from okrapp.core import policy, versioning
 from okrapp.core.transaction import operation
 from okrapp.conflicts import whatif
 from okrapp.conflicts.operations import request_refresh
-from okrapp.reviews.rules import change, number_value, percent_value
 
 
 def save_incentive(incentive: Incentive | None, *, unit: Unit, name: str, metric: Metric, direction: str,
@@ -67,7 +67,7 @@ def retire_incentive(incentive: Incentive, by, expected_version: int | None = No
 
 
 def _edit_sentence(incentive: Incentive, *, name, weight, target, direction, metric) -> str:
-    """What an edit changed, kept as facts (reviews.rules.change) so each reader sees it worded in their
+    """What an edit changed, kept as facts (core.formatting.change) so each reader sees it worded in their
     language on the incentive's history."""
     parts = []
     if name != incentive.name:

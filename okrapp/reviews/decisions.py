@@ -4,8 +4,8 @@ never edited or deleted: only a later decision reverses it (reinstating an incen
 target, reopening a trade-off).
 
 What changed is kept as facts (ReviewDecision.changes, IncentiveVersion.what): an English msgid marked
-with N_ and its values (reviews.rules.change), worded in each reader's language when shown
-(reviews.rules.change_text). Notices go out in each recipient's language."""
+with N_ and its values (core.formatting.change), worded in each reader's language when shown
+(core.formatting.change_text). Notices go out in each recipient's language."""
 import json
 import math
 from datetime import date, timedelta
@@ -30,8 +30,8 @@ from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.errors import ServiceError, StaleEdit
 from okrapp.core.words import N_, _, _l
 from okrapp.okrs import aggregates
-from okrapp.reviews.rules import change as fact
-from okrapp.reviews.rules import change_text, day_value, marked, number_value, percent_value
+from okrapp.core.formatting import change as fact
+from okrapp.core.formatting import change_text, day_value, marked, number_value, percent_value
 from okrapp.core import versioning
 from okrapp.conflicts.operations import TRADE_OFF_REVIEW_DAYS, request_refresh
 from okrapp.reviews.notices import (COMPARATORS, _tell, changed_meanwhile, describe_proposal,  # noqa: F401
@@ -200,7 +200,7 @@ def check_incentive_change(change, new_weight, new_target, guard_metric, guard_c
 
 
 def _version(incentive: Incentive, state: dict, what: dict, effective_on: date, by, decision=None) -> IncentiveVersion:
-    """what: the change as facts (reviews.rules.change), kept as JSON and worded when shown."""
+    """what: the change as facts (core.formatting.change), kept as JSON and worded when shown."""
     version = IncentiveVersion(incentive=incentive, effective_on=effective_on,
                                what=json.dumps(what, ensure_ascii=False), state=json.dumps(state),
                                changed_at=utcnow(), changed_by=by, decision=decision)

@@ -8,7 +8,7 @@ from okrapp.core.extensions import db
 from okrapp.core.timeutil import local_today, utcnow
 from okrapp.core.models import Versioned
 from okrapp.core.words import N_, _, _l, pgettext
-from okrapp.reviews.rules import change_text
+from okrapp.core.formatting import change_text
 
 CADENCES = ("weekly", "biweekly", "monthly", "cron")
 DEFAULT_NAME = N_("Priority review")  # a schedule left with it reads it in each reader's language
@@ -145,7 +145,7 @@ class ReviewDecision(db.Model):
                                                     nullable=True)
     effective_on = mapped_column(Date, nullable=True)
     re_review_on = mapped_column(Date, nullable=True)  # an accepted trade-off returns to the agenda then
-    # JSON list of what changed, as facts worded when shown (reviews.rules.change); old rows hold sentences
+    # JSON list of what changed, as facts worded when shown (core.formatting.change); old rows hold sentences
     changes: Mapped[str] = mapped_column(Text, default="[]")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at = mapped_column(DateTime, default=utcnow)

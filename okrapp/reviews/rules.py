@@ -2,8 +2,6 @@
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from okrapp.core.formatting import (  # noqa: F401 (the decision's facts, kept where they were)
-    change, change_text, day_value, marked, number_value, percent_value, plural_change)
 
 STALE_WITHOUT_REVIEW = timedelta(days=14)
 CONFIDENCE_DROP = 2

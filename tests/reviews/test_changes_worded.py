@@ -11,7 +11,8 @@ from okrapp.core.words import using
 from okrapp.incentives.operations import save_incentive
 from okrapp.reviews import operations as reviews
 from okrapp.reviews.models import ReviewDecision, ReviewMeeting
-from okrapp.reviews.rules import change, change_text, day_value, number_value, without_day
+from okrapp.core.formatting import change, change_text, day_value, number_value
+from okrapp.reviews.rules import without_day
 
 from tests.factories import make_cycle, make_key_result, make_objective, make_unit, make_user, metric
 
